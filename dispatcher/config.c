@@ -1,0 +1,641 @@
+#include <errno.h>
+#include <libconfig.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "config.h"
+#include "rules.h"
+
+/*
+ * Problems are collected, not printed at once, so that they come out
+ * sorted by line whatever order the checks run in.
+ */
+struct config_msg {
+	char	*file;
+	int	 line;
+	size_t	 seq;		/* keeps the sort stable */
+	char	*text;
+};
+
+struct config_ctx {
+	const char		*path;
+	struct config		*cf;
+	struct config_msg	*msgs;
+	size_t			 nmsgs;
+	int			 nerrors;
+	/* The top-level settings, found in the first pass. */
+	config_setting_t	*listen, *deflt, *classes, *rules;
+};
+
+static const char *const config_top_keys[] = {
+	"listen", "default", "classes", "rules", NULL
+};
+static const char *const config_class_keys[] = {
+	"name", "workers", "reply", "delay_ms", NULL
+};
+static const char *const config_rule_keys[] = {
+	"address", "regex", "class", "action", NULL
+};
+
+static char *
+config_strdup(const char *s)
+{
+	char	*p;
+
+	if ((p = strdup(s)) == NULL)
+		abort();
+	return p;
+}
+
+static void
+config_vmsg(struct config_ctx *ctx, const char *file, int line, int error,
+    const char *fmt, va_list ap)
+{
+	struct config_msg	*m;
+	char			 text[1024];
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	m = reallocarray(ctx->msgs, ctx->nmsgs + 1, sizeof(*m));
+	if (m == NULL)
+		abort();
+	ctx->msgs = m;
+	m = &ctx->msgs[ctx->nmsgs];
+	m->file = config_strdup(file != NULL ? file : ctx->path);
+	m->line = line;
+	m->seq = ctx->nmsgs++;
+	if (asprintf(&m->text, "%s%s", error ? "" : "warning: ", text) == -1)
+		abort();
+	if (error)
+		ctx->nerrors++;
+}
+
+static void __attribute__((format(printf, 3, 4)))
+config_error(struct config_ctx *ctx, const config_setting_t *s,
+    const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	config_vmsg(ctx, config_setting_source_file(s),
+	    config_setting_source_line(s), 1, fmt, ap);
+	va_end(ap);
+}
+
+static void __attribute__((format(printf, 3, 4)))
+config_warning(struct config_ctx *ctx, const config_setting_t *s,
+    const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	config_vmsg(ctx, config_setting_source_file(s),
+	    config_setting_source_line(s), 0, fmt, ap);
+	va_end(ap);
+}
+
+/* A problem at a place that no setting stands for: syntax, a missing key. */
+static void __attribute__((format(printf, 4, 5)))
+config_error_at(struct config_ctx *ctx, const char *file, int line,
+    const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	config_vmsg(ctx, file, line, 1, fmt, ap);
+	va_end(ap);
+}
+
+static int
+config_msg_cmp(const void *a, const void *b)
+{
+	const struct config_msg	*x = a, *y = b;
+	int			 c;
+
+	if ((c = strcmp(x->file, y->file)) != 0)
+		return c;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void
+config_msgs_flush(struct config_ctx *ctx, FILE *errs)
+{
+	size_t	i;
+
+	if (ctx->nmsgs == 0)
+		return;
+	qsort(ctx->msgs, ctx->nmsgs, sizeof(*ctx->msgs), config_msg_cmp);
+	for (i = 0; i < ctx->nmsgs; i++) {
+		/* Line 0: about the file as a whole, such as opening it. */
+		if (ctx->msgs[i].line == 0)
+			fprintf(errs, "%s: %s\n", ctx->msgs[i].file,
+			    ctx->msgs[i].text);
+		else
+			fprintf(errs, "%s:%d: %s\n", ctx->msgs[i].file,
+			    ctx->msgs[i].line, ctx->msgs[i].text);
+		free(ctx->msgs[i].file);
+		free(ctx->msgs[i].text);
+	}
+	fflush(errs);
+	free(ctx->msgs);
+	ctx->msgs = NULL;
+	ctx->nmsgs = 0;
+}
+
+/* Reports every key of group g that is not in keys; 0 when there is none. */
+static int
+config_check_keys(struct config_ctx *ctx, const config_setting_t *g,
+    const char *const *keys)
+{
+	config_setting_t	*s;
+	const char		*name;
+	int			 i, k, bad = 0;
+
+	for (i = 0; (s = config_setting_get_elem(g, i)) != NULL; i++) {
+		name = config_setting_name(s);
+		for (k = 0; keys[k] != NULL; k++)
+			if (strcmp(keys[k], name) == 0)
+				break;
+		if (keys[k] == NULL) {
+			config_error(ctx, s, "unknown key \"%s\"", name);
+			bad = 1;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
+/* The string value of g's member key, NULL when absent or (reported) not a string. */
+static const char *
+config_get_string(struct config_ctx *ctx, const config_setting_t *g,
+    const char *key)
+{
+	config_setting_t	*s;
+
+	if ((s = config_setting_get_member(g, key)) == NULL)
+		return NULL;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		config_error(ctx, s, "\"%s\" must be a string", key);
+		return NULL;
+	}
+	return config_setting_get_string(s);
+}
+
+/* Stores g's integer member key in *v if present and in [min, max]. */
+static void
+config_get_int(struct config_ctx *ctx, const config_setting_t *g,
+    const char *key, int min, int max, int *v)
+{
+	config_setting_t	*s;
+	long long		 n;
+
+	if ((s = config_setting_get_member(g, key)) == NULL)
+		return;
+	if (config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64) {
+		config_error(ctx, s, "\"%s\" must be an integer", key);
+		return;
+	}
+	n = config_setting_get_int64(s);
+	if (n < min || n > max) {
+		config_error(ctx, s, "\"%s\" must be %d to %d", key, min, max);
+		return;
+	}
+	*v = (int)n;
+}
+
+static void
+config_listen(struct config_ctx *ctx, config_setting_t *ls)
+{
+	struct config		*cf = ctx->cf;
+	struct config_listener	*l;
+	config_setting_t	*s;
+	char			 err[256];
+	size_t			 i, j, n;
+
+	if (ls == NULL) {
+		config_error_at(ctx, ctx->path, 1, "missing \"listen\"");
+		return;
+	}
+	if (config_setting_type(ls) == CONFIG_TYPE_STRING) {
+		config_error(ctx, ls, "\"listen\" must be a list: "
+		    "[ \"%s\" ]", config_setting_get_string(ls));
+		return;
+	}
+	if (!config_setting_is_array(ls) && !config_setting_is_list(ls)) {
+		config_error(ctx, ls, "\"listen\" must be a list of "
+		    "\"HOST:PORT\" strings");
+		return;
+	}
+	if ((n = config_setting_length(ls)) == 0) {
+		config_error(ctx, ls, "\"listen\" is empty");
+		return;
+	}
+	if ((cf->listeners = calloc(n, sizeof(*cf->listeners))) == NULL)
+		abort();
+	for (i = 0; i < n; i++) {
+		s = config_setting_get_elem(ls, i);
+		if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+			config_error(ctx, s, "\"listen\" entries must be "
+			    "\"HOST:PORT\" strings");
+			continue;
+		}
+		l = &cf->listeners[cf->nlisteners];
+		if (addr_parse_hostport(config_setting_get_string(s), &l->ss,
+		    &l->sslen, err, sizeof(err)) == -1) {
+			config_error(ctx, s, "%s", err);
+			continue;
+		}
+		for (j = 0; j < cf->nlisteners; j++)
+			if (cf->listeners[j].sslen == l->sslen &&
+			    memcmp(&cf->listeners[j].ss, &l->ss, l->sslen) == 0)
+				break;
+		if (j < cf->nlisteners) {
+			config_error(ctx, s, "duplicate listen address \"%s\"",
+			    config_setting_get_string(s));
+			continue;
+		}
+		l->text = config_strdup(config_setting_get_string(s));
+		cf->nlisteners++;
+	}
+}
+
+static int
+config_name_valid(const char *name)
+{
+	size_t	len = strlen(name);
+
+	return len > 0 && len <= CONFIG_MAX_NAME &&
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == len;
+}
+
+/*
+ * A reply may only use the placeholders the worker knows, so that a typo
+ * such as {clas} is an error here and not a surprise in every reply.
+ */
+static void
+config_reply(struct config_ctx *ctx, const config_setting_t *s,
+    const char *reply)
+{
+	static const char *const names[] = { "class", "pid", "peer", NULL };
+	const char	*p, *end;
+	size_t		 len;
+	int		 k;
+
+	if (strlen(reply) > CONFIG_MAX_REPLY) {
+		config_error(ctx, s, "\"reply\" is longer than %d bytes",
+		    CONFIG_MAX_REPLY);
+		return;
+	}
+	for (p = reply; (p = strchr(p, '{')) != NULL; p = end + 1) {
+		if (p[1] == '{') {
+			end = p + 1;
+			continue;
+		}
+		if ((end = strchr(p, '}')) == NULL) {
+			config_error(ctx, s, "unterminated placeholder in "
+			    "\"reply\" (write \"{{\" for a literal \"{\")");
+			return;
+		}
+		len = end - p - 1;
+		for (k = 0; names[k] != NULL; k++)
+			if (strlen(names[k]) == len &&
+			    strncmp(names[k], p + 1, len) == 0)
+				break;
+		if (names[k] == NULL)
+			config_error(ctx, s, "unknown placeholder \"%.*s\" in "
+			    "\"reply\": expected {class}, {pid} or {peer}",
+			    (int)(len + 2), p);
+	}
+}
+
+static void
+config_classes(struct config_ctx *ctx, config_setting_t *cs)
+{
+	struct config		*cf = ctx->cf;
+	struct config_class	*c;
+	config_setting_t	*g;
+	const char		*name, *reply;
+	size_t			 i, n;
+	int			 dup;
+
+	if (cs == NULL) {
+		config_error_at(ctx, ctx->path, 1, "missing \"classes\"");
+		return;
+	}
+	if (!config_setting_is_list(cs)) {
+		config_error(ctx, cs, "\"classes\" must be a list of groups: "
+		    "( { name = \"normal\"; workers = 2; } )");
+		return;
+	}
+	if ((n = config_setting_length(cs)) == 0) {
+		config_error(ctx, cs, "\"classes\" is empty");
+		return;
+	}
+	if ((cf->classes = calloc(n, sizeof(*cf->classes))) == NULL)
+		abort();
+	for (i = 0; i < n; i++) {
+		g = config_setting_get_elem(cs, i);
+		if (!config_setting_is_group(g)) {
+			config_error(ctx, g, "a class must be a group: "
+			    "{ name = \"...\"; workers = N; }");
+			continue;
+		}
+		config_check_keys(ctx, g, config_class_keys);
+		c = &cf->classes[cf->nclasses];
+		c->workers = 1;
+		config_get_int(ctx, g, "workers", 1, CONFIG_MAX_WORKERS,
+		    &c->workers);
+		config_get_int(ctx, g, "delay_ms", 0, CONFIG_MAX_DELAY_MS,
+		    &c->delay_ms);
+		if ((reply = config_get_string(ctx, g, "reply")) != NULL)
+			config_reply(ctx, config_setting_get_member(g, "reply"),
+			    reply);
+		if ((name = config_get_string(ctx, g, "name")) == NULL) {
+			if (config_setting_get_member(g, "name") == NULL)
+				config_error(ctx, g, "class needs \"name\"");
+			continue;
+		}
+		if (!config_name_valid(name)) {
+			config_error(ctx, config_setting_get_member(g, "name"),
+			    "bad class name \"%s\": use 1 to %d letters, "
+			    "digits, '_', '-' or '.'", name, CONFIG_MAX_NAME);
+			continue;
+		}
+		if ((dup = config_class_find(cf, name)) != -1) {
+			config_error(ctx, config_setting_get_member(g, "name"),
+			    "duplicate class \"%s\" (first at line %d)", name,
+			    cf->classes[dup].line);
+			continue;
+		}
+		c->name = config_strdup(name);
+		c->line = config_setting_source_line(g);
+		c->reply = config_strdup(reply != NULL ? reply :
+		    CONFIG_DEFAULT_REPLY);
+		cf->nclasses++;
+	}
+}
+
+static void
+config_default(struct config_ctx *ctx, config_setting_t *ds)
+{
+	struct config	*cf = ctx->cf;
+	const char	*name = CONFIG_DEFAULT_CLASS;
+
+	if (ds != NULL) {
+		if (config_setting_type(ds) != CONFIG_TYPE_STRING) {
+			config_error(ctx, ds, "\"default\" must be a string");
+			return;
+		}
+		name = config_setting_get_string(ds);
+	}
+	cf->default_class = config_class_find(cf, name);
+	/* With no class at all, that is the error already reported. */
+	if (cf->default_class != -1 || cf->nclasses == 0)
+		return;
+	if (ds != NULL)
+		config_error(ctx, ds, "unknown class \"%s\"", name);
+	else
+		config_error_at(ctx, ctx->path, 1, "missing \"default\", and "
+		    "there is no class \"%s\"", name);
+}
+
+static void
+config_rule(struct config_ctx *ctx, config_setting_t *g)
+{
+	struct config		*cf = ctx->cf;
+	config_setting_t	*as, *rs, *cs, *acs;
+	const char		*addr, *regex, *cname, *action;
+	enum rules_action	 act = RULES_ROUTE;
+	char			 err[512];
+	int			 cidx = -1, rc;
+
+	if (!config_setting_is_group(g)) {
+		config_error(ctx, g, "a rule must be a group: "
+		    "{ address = \"...\"; class = \"...\"; }");
+		return;
+	}
+	if (config_check_keys(ctx, g, config_rule_keys) == -1)
+		return;
+	as = config_setting_get_member(g, "address");
+	rs = config_setting_get_member(g, "regex");
+	cs = config_setting_get_member(g, "class");
+	acs = config_setting_get_member(g, "action");
+	addr = config_get_string(ctx, g, "address");
+	regex = config_get_string(ctx, g, "regex");
+	cname = config_get_string(ctx, g, "class");
+	action = config_get_string(ctx, g, "action");
+
+	if (as != NULL && rs != NULL) {
+		config_error(ctx, g, "rule has both \"address\" and \"regex\"");
+		return;
+	}
+	if (as == NULL && rs == NULL) {
+		config_error(ctx, g, "rule needs \"address\" or \"regex\"");
+		return;
+	}
+	if (action != NULL) {
+		if (strcmp(action, "deny") == 0)
+			act = RULES_DENY;
+		else if (strcmp(action, "route") != 0) {
+			config_error(ctx, acs, "unknown action \"%s\": "
+			    "expected \"route\" or \"deny\"", action);
+			return;
+		}
+	}
+	if (act == RULES_DENY && cs != NULL) {
+		config_error(ctx, cs, "a rule with action \"deny\" takes no "
+		    "\"class\"");
+		return;
+	}
+	if (act == RULES_ROUTE) {
+		if (cs == NULL) {
+			config_error(ctx, g, "rule needs \"class\" or "
+			    "action = \"deny\"");
+			return;
+		}
+		if (cname == NULL)
+			return;
+		if ((cidx = config_class_find(cf, cname)) == -1) {
+			config_error(ctx, cs, "unknown class \"%s\"", cname);
+			return;
+		}
+	}
+	if (addr == NULL && regex == NULL)
+		return;		/* the wrong type, reported */
+
+	if (addr != NULL)
+		rc = rules_add_address(cf->rules, addr, cidx, act, err,
+		    sizeof(err));
+	else
+		rc = rules_add_regex(cf->rules, regex, cidx, act, err,
+		    sizeof(err));
+	if (rc == -1) {
+		config_error(ctx, addr != NULL ? as : rs, "%s", err);
+		return;
+	}
+	if (rc == 1)
+		config_warning(ctx, addr != NULL ? as : rs, "%s", err);
+	cf->rule_src[cf->nrules].file =
+	    config_strdup(config_setting_source_file(g) != NULL ?
+	    config_setting_source_file(g) : ctx->path);
+	cf->rule_src[cf->nrules].line = config_setting_source_line(g);
+	cf->nrules++;
+}
+
+static void
+config_rules(struct config_ctx *ctx, config_setting_t *rs)
+{
+	struct config	*cf = ctx->cf;
+	size_t		 i, n;
+
+	/*
+	 * Compiled even when the classes are broken, so that bad addresses
+	 * and regexes are reported in the same run.
+	 */
+	if ((cf->rules = rules_new(cf->default_class)) == NULL)
+		abort();
+	if (rs == NULL)
+		return;		/* every client goes to the default class */
+	if (!config_setting_is_list(rs)) {
+		config_error(ctx, rs, "\"rules\" must be a list of groups: "
+		    "( { address = \"...\"; class = \"...\"; } )");
+		return;
+	}
+	n = config_setting_length(rs);
+	if ((cf->rule_src = calloc(n + 1, sizeof(*cf->rule_src))) == NULL)
+		abort();
+	for (i = 0; i < n; i++)
+		config_rule(ctx, config_setting_get_elem(rs, i));
+}
+
+/* First pass: every top-level key is known, and each is remembered. */
+static void
+config_top(struct config_ctx *ctx, config_setting_t *root)
+{
+	config_setting_t	*s;
+	const char		*name;
+	int			 i;
+
+	config_check_keys(ctx, root, config_top_keys);
+	for (i = 0; (s = config_setting_get_elem(root, i)) != NULL; i++) {
+		name = config_setting_name(s);
+		if (strcmp(name, "listen") == 0)
+			ctx->listen = s;
+		else if (strcmp(name, "default") == 0)
+			ctx->deflt = s;
+		else if (strcmp(name, "classes") == 0)
+			ctx->classes = s;
+		else if (strcmp(name, "rules") == 0)
+			ctx->rules = s;
+	}
+}
+
+/* Reads the file with libconfig; 0, or -1 with the error recorded. */
+static int
+config_parse(struct config_ctx *ctx, config_t *lc)
+{
+	FILE	*fp;
+	char	*dir, *copy;
+
+	/* @include paths are relative to the configuration's folder. */
+	copy = config_strdup(ctx->path);
+	dir = dirname(copy);
+	config_set_include_dir(lc, dir);
+	free(copy);
+
+	if ((fp = fopen(ctx->path, "r")) == NULL) {
+		config_error_at(ctx, ctx->path, 0, "cannot open: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (config_read(lc, fp) == CONFIG_FALSE) {
+		config_error_at(ctx, config_error_file(lc),
+		    config_error_line(lc), "syntax error: %s",
+		    config_error_text(lc));
+		fclose(fp);
+		return -1;
+	}
+	fclose(fp);
+	return 0;
+}
+
+struct config *
+config_load(const char *path, FILE *errs)
+{
+	struct config_ctx	 ctx;
+	struct config		*cf;
+	config_t		 lc;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.path = path;
+	if ((cf = calloc(1, sizeof(*cf))) == NULL)
+		abort();
+	cf->path = config_strdup(path);
+	cf->default_class = -1;
+	ctx.cf = cf;
+
+	config_init(&lc);
+	if (config_parse(&ctx, &lc) == 0) {
+		config_top(&ctx, config_root_setting(&lc));
+		config_listen(&ctx, ctx.listen);
+		config_classes(&ctx, ctx.classes);
+		config_default(&ctx, ctx.deflt);
+		config_rules(&ctx, ctx.rules);
+	}
+	config_destroy(&lc);
+
+	config_msgs_flush(&ctx, errs);
+	if (ctx.nerrors > 0) {
+		config_free(cf);
+		return NULL;
+	}
+	return cf;
+}
+
+void
+config_free(struct config *cf)
+{
+	size_t	i;
+
+	if (cf == NULL)
+		return;
+	for (i = 0; i < cf->nlisteners; i++)
+		free(cf->listeners[i].text);
+	free(cf->listeners);
+	for (i = 0; i < cf->nclasses; i++) {
+		free(cf->classes[i].name);
+		free(cf->classes[i].reply);
+	}
+	free(cf->classes);
+	for (i = 0; i < cf->nrules; i++)
+		free(cf->rule_src[i].file);
+	free(cf->rule_src);
+	rules_free(cf->rules);
+	free(cf->path);
+	free(cf);
+}
+
+int
+config_class_find(const struct config *cf, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < cf->nclasses; i++)
+		if (strcmp(cf->classes[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+config_class_same_workers(const struct config_class *a,
+    const struct config_class *b)
+{
+	return strcmp(a->name, b->name) == 0 &&
+	    strcmp(a->reply, b->reply) == 0 && a->delay_ms == b->delay_ms;
+}

@@ -1,0 +1,435 @@
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "clock.h"
+#include "config.h"
+#include "dispatcher.h"
+#include "event.h"
+#include "listener.h"
+#include "log.h"
+#include "pool.h"
+
+struct dispatcher_fd {
+	int	type;
+	int	fd;
+};
+
+struct dispatcher {
+	int			  epfd;
+	struct dispatcher_fd	  sig;
+	struct dispatcher_fd	  resume;	/* ends a pause in accepting */
+	struct config		 *cf;
+	struct listener		**listeners;
+	size_t			  nlisteners;
+	struct pool		 *pool;
+	uint64_t		  next_id;
+	int			  paused;
+	enum { RUNNING, DRAINING, REAPING } state;
+	uint64_t		  deadline_ms;
+};
+
+static void
+dispatcher_watch(struct dispatcher *d, int op, int fd, uint32_t events,
+    void *ptr)
+{
+	struct epoll_event	ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.ptr = ptr;
+	if (epoll_ctl(d->epfd, op, fd, &ev) == -1)
+		fatal("epoll_ctl");
+}
+
+/* The worker program sits next to the dispatcher's own executable. */
+static char *
+dispatcher_worker_path(void)
+{
+	char	self[PATH_MAX], *path;
+	ssize_t	n;
+
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1)
+		fatal("readlink /proc/self/exe");
+	self[n] = '\0';
+	if (asprintf(&path, "%s/dispatch-worker", dirname(self)) == -1)
+		fatal("asprintf");
+	return path;
+}
+
+static int
+dispatcher_listener_old(const struct dispatcher *d, const struct listener *l)
+{
+	size_t	i;
+
+	for (i = 0; i < d->nlisteners; i++)
+		if (d->listeners[i] == l)
+			return 1;
+	return 0;
+}
+
+/*
+ * Opens the configuration's listeners, reusing the ones already open on
+ * the same address so that a reload never closes a listening socket that
+ * stays.  On failure nothing changes and -1 is returned.
+ */
+static int
+dispatcher_listen(struct dispatcher *d, const struct config *cf)
+{
+	struct listener	**next;
+	size_t		  i, j;
+
+	if ((next = calloc(cf->nlisteners, sizeof(*next))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < cf->nlisteners; i++) {
+		for (j = 0; j < d->nlisteners; j++)
+			if (listener_is(d->listeners[j], &cf->listeners[i]))
+				next[i] = d->listeners[j];
+		if (next[i] == NULL &&
+		    (next[i] = listener_open(&cf->listeners[i])) == NULL) {
+			for (j = 0; j < i; j++)
+				if (!dispatcher_listener_old(d, next[j]))
+					listener_close(next[j]);
+			free(next);
+			return -1;
+		}
+	}
+	for (i = 0; i < cf->nlisteners; i++) {
+		next[i]->index = i;
+		if (dispatcher_listener_old(d, next[i]))
+			continue;
+		dispatcher_watch(d, EPOLL_CTL_ADD, next[i]->fd,
+		    d->paused ? 0 : EPOLLIN, next[i]);
+		log_info("listening on %s", next[i]->name);
+	}
+	for (j = 0; j < d->nlisteners; j++) {
+		for (i = 0; i < cf->nlisteners; i++)
+			if (next[i] == d->listeners[j])
+				break;
+		if (i == cf->nlisteners) {
+			log_info("no longer listening on %s",
+			    d->listeners[j]->name);
+			listener_close(d->listeners[j]);
+		}
+	}
+	free(d->listeners);
+	d->listeners = next;
+	d->nlisteners = cf->nlisteners;
+	return 0;
+}
+
+static void
+dispatcher_pause(struct dispatcher *d, int pause)
+{
+	struct itimerspec	its;
+	size_t			i;
+
+	d->paused = pause;
+	for (i = 0; i < d->nlisteners; i++)
+		dispatcher_watch(d, EPOLL_CTL_MOD, d->listeners[i]->fd,
+		    pause ? 0 : EPOLLIN, d->listeners[i]);
+	memset(&its, 0, sizeof(its));
+	if (pause)
+		its.it_value.tv_nsec = DISPATCHER_PAUSE_MS * 1000000L;
+	if (timerfd_settime(d->resume.fd, 0, &its, NULL) == -1)
+		fatal("timerfd_settime");
+}
+
+static void
+dispatcher_accept(struct dispatcher *d, struct listener *l)
+{
+	struct pool_conn	pc;
+	socklen_t		len;
+	int			i;
+
+	for (i = 0; i < DISPATCHER_ACCEPT_BATCH; i++) {
+		memset(&pc, 0, sizeof(pc));
+		len = sizeof(pc.peer);
+		pc.fd = accept4(l->fd, (struct sockaddr *)&pc.peer, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (pc.fd == -1) {
+			switch (errno) {
+			case EAGAIN:
+				return;
+			case EINTR:
+			case ECONNABORTED:
+			case EPROTO:
+			case ENETDOWN:
+			case ENOPROTOOPT:
+			case EHOSTDOWN:
+			case ENONET:
+			case EHOSTUNREACH:
+			case EOPNOTSUPP:
+			case ENETUNREACH:
+				/* The client's trouble, not ours. */
+				continue;
+			case EMFILE:
+			case ENFILE:
+			case ENOBUFS:
+			case ENOMEM:
+				/* Level-triggered epoll would spin: wait. */
+				log_warn("accept on %s; pausing for %d ms",
+				    l->name, DISPATCHER_PAUSE_MS);
+				dispatcher_pause(d, 1);
+				return;
+			default:
+				log_warn("accept on %s", l->name);
+				return;
+			}
+		}
+		addr_unmap(&pc.peer);
+		if (l->wildcard) {
+			len = sizeof(pc.local);
+			if (getsockname(pc.fd, (struct sockaddr *)&pc.local,
+			    &len) == -1) {
+				log_warn("getsockname");
+				close(pc.fd);
+				continue;
+			}
+			addr_unmap(&pc.local);
+		} else
+			memcpy(&pc.local, &l->ss, l->sslen);
+		pc.id = ++d->next_id;
+		pc.listener = l->index;
+		pool_route(d->pool, &pc);
+	}
+}
+
+/* Logs each line a failed or warned configuration load wrote. */
+static void
+dispatcher_log_lines(char *text)
+{
+	char	*line, *next;
+
+	for (line = text; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		log_warnx("%s", line);
+	}
+}
+
+static void
+dispatcher_reload(struct dispatcher *d)
+{
+	struct config	*cf;
+	FILE		*errs;
+	char		*text = NULL;
+	size_t		 len = 0;
+
+	if ((errs = open_memstream(&text, &len)) == NULL) {
+		log_warn("reload of %s: open_memstream", d->cf->path);
+		return;
+	}
+	cf = config_load(d->cf->path, errs);
+	fclose(errs);
+	dispatcher_log_lines(text);
+	free(text);
+	if (cf == NULL || dispatcher_listen(d, cf) == -1) {
+		log_warnx("reload of %s failed; keeping the previous "
+		    "configuration", d->cf->path);
+		config_free(cf);
+		return;
+	}
+	pool_configure(d->pool, cf);
+	config_free(d->cf);
+	d->cf = cf;
+	log_info("reloaded %s", cf->path);
+}
+
+static void
+dispatcher_stop(struct dispatcher *d)
+{
+	size_t	i;
+
+	if (d->state != RUNNING) {
+		/* A second signal: do not wait for connections in flight. */
+		d->deadline_ms = clock_ms();
+		return;
+	}
+	log_info("shutting down");
+	for (i = 0; i < d->nlisteners; i++)
+		listener_close(d->listeners[i]);
+	free(d->listeners);
+	d->listeners = NULL;
+	d->nlisteners = 0;
+	d->state = DRAINING;
+	d->deadline_ms = clock_ms() + DISPATCHER_GRACE_MS;
+}
+
+static void
+dispatcher_signal(struct dispatcher *d)
+{
+	struct signalfd_siginfo	si;
+	ssize_t			n;
+
+	while ((n = read(d->sig.fd, &si, sizeof(si))) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			pool_reap(d->pool);
+			break;
+		case SIGHUP:
+			if (d->state == RUNNING)
+				dispatcher_reload(d);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			dispatcher_stop(d);
+			break;
+		}
+	}
+	if (n == -1 && errno != EAGAIN)
+		log_warn("signalfd");
+}
+
+/* Moves the shutdown along; returns 1 when every worker is gone. */
+static int
+dispatcher_stopped(struct dispatcher *d)
+{
+	uint64_t	now = clock_ms();
+
+	if (d->state == DRAINING &&
+	    (pool_busy(d->pool) == 0 || now >= d->deadline_ms)) {
+		if (pool_busy(d->pool) > 0)
+			log_warnx("%zu connections still in flight; stopping "
+			    "anyway", pool_busy(d->pool));
+		pool_stop(d->pool);
+		d->state = REAPING;
+		d->deadline_ms = now + DISPATCHER_REAP_MS;
+	}
+	if (d->state == REAPING && pool_children(d->pool) > 0 &&
+	    now >= d->deadline_ms) {
+		log_warnx("killing %zu workers that did not exit",
+		    pool_children(d->pool));
+		pool_kill(d->pool, SIGKILL);
+		d->deadline_ms = now + DISPATCHER_REAP_MS;
+	}
+	return d->state == REAPING && pool_children(d->pool) == 0;
+}
+
+static int
+dispatcher_timeout(const struct dispatcher *d)
+{
+	uint64_t	now = clock_ms();
+
+	if (d->state == RUNNING)
+		return -1;
+	return d->deadline_ms > now ? (int)(d->deadline_ms - now) : 0;
+}
+
+static void
+dispatcher_setup(struct dispatcher *d)
+{
+	sigset_t	mask;
+	char		*worker;
+
+	/* Signals are read from the loop; none is handled asynchronously. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1)
+		fatal("sigprocmask");
+
+	if ((d->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		fatal("epoll_create1");
+	d->sig.type = EVENT_SIGNAL;
+	if ((d->sig.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		fatal("signalfd");
+	dispatcher_watch(d, EPOLL_CTL_ADD, d->sig.fd, EPOLLIN, &d->sig);
+	d->resume.type = EVENT_RESUME;
+	d->resume.fd = timerfd_create(CLOCK_MONOTONIC,
+	    TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d->resume.fd == -1)
+		fatal("timerfd_create");
+	dispatcher_watch(d, EPOLL_CTL_ADD, d->resume.fd, EPOLLIN, &d->resume);
+
+	worker = dispatcher_worker_path();
+	d->pool = pool_new(d->epfd, worker);
+	free(worker);
+}
+
+static void
+dispatcher_teardown(struct dispatcher *d)
+{
+	size_t	i;
+
+	for (i = 0; i < d->nlisteners; i++)
+		listener_close(d->listeners[i]);
+	free(d->listeners);
+	pool_free(d->pool);
+	config_free(d->cf);
+	close(d->resume.fd);
+	close(d->sig.fd);
+	close(d->epfd);
+}
+
+int
+dispatcher_run(struct config *cf)
+{
+	struct dispatcher	 d;
+	struct epoll_event	 evs[64];
+	uint64_t		 ticks;
+	int			 i, n, signalled;
+
+	memset(&d, 0, sizeof(d));
+	d.cf = cf;
+	dispatcher_setup(&d);
+	if (dispatcher_listen(&d, cf) == -1) {
+		dispatcher_teardown(&d);
+		return EXIT_OSERR;
+	}
+	pool_configure(d.pool, cf);
+	log_info("ready");
+
+	for (;;) {
+		n = epoll_wait(d.epfd, evs, 64, dispatcher_timeout(&d));
+		if (n == -1 && errno != EINTR)
+			fatal("epoll_wait");
+		/*
+		 * Signals last: reaping and reloading free workers and
+		 * listeners that other events of this batch may point at.
+		 */
+		signalled = 0;
+		for (i = 0; i < n; i++) {
+			switch (*(int *)evs[i].data.ptr) {
+			case EVENT_LISTENER:
+				dispatcher_accept(&d, evs[i].data.ptr);
+				break;
+			case EVENT_CHANNEL:
+				pool_channel_event(d.pool, evs[i].data.ptr,
+				    evs[i].events);
+				break;
+			case EVENT_RESPAWN:
+				pool_timer_event(d.pool);
+				break;
+			case EVENT_RESUME:
+				if (read(d.resume.fd, &ticks, sizeof(ticks)) > 0
+				    && d.state == RUNNING)
+					dispatcher_pause(&d, 0);
+				break;
+			case EVENT_SIGNAL:
+				signalled = 1;
+				break;
+			}
+		}
+		if (signalled)
+			dispatcher_signal(&d);
+		if (d.state != RUNNING && dispatcher_stopped(&d))
+			break;
+	}
+	dispatcher_teardown(&d);
+	log_info("exiting");
+	return 0;
+}

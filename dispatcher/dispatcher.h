@@ -1,0 +1,18 @@
+/* dispatcher: the event loop of the daemon. */
+#ifndef DISPATCHER_H
+#define DISPATCHER_H
+
+#include "config.h"
+
+#define DISPATCHER_ACCEPT_BATCH	64	/* accepts per readiness event */
+#define DISPATCHER_PAUSE_MS	100	/* accepting pauses this long on EMFILE */
+#define DISPATCHER_GRACE_MS	10000	/* in-flight connections at shutdown */
+#define DISPATCHER_REAP_MS	3000	/* workers' exit before SIGKILL */
+
+/*
+ * Serves the configuration, which it takes over, until SIGTERM or SIGINT.
+ * Returns the exit code.
+ */
+int	dispatcher_run(struct config *);
+
+#endif

@@ -1,0 +1,96 @@
+/*
+ * pool: the classes of workers, the choice of a worker, the hand-off of
+ * connections, and the supervision of worker processes.
+ */
+#ifndef POOL_H
+#define POOL_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+#define POOL_QUEUE_MAX		1024	/* connections waiting per class */
+#define POOL_RESPAWN_MIN_MS	100	/* first delay for a worker that keeps dying */
+#define POOL_RESPAWN_MAX_MS	10000
+#define POOL_STABLE_MS		1000	/* a worker that lived this long is fine */
+
+/* A connection accepted and not yet handed to a worker. */
+struct pool_conn {
+	int			 fd;
+	uint64_t		 id;
+	unsigned		 listener;
+	int			 rule;
+	struct sockaddr_storage	 peer;
+	struct sockaddr_storage	 local;
+};
+
+struct pool_class;
+
+struct pool_worker {
+	int			 type;		/* EVENT_CHANNEL */
+	struct pool_class	*cls;
+	pid_t			 pid;		/* 0 while waiting to respawn */
+	int			 chan;		/* -1 when closed */
+	unsigned		 inhand;	/* sent minus DONE */
+	int			 blocked;	/* channel full: waiting for EPOLLOUT */
+	int			 hello;
+	int			 draining;	/* finishing its work, not respawned */
+	uint64_t		 started_ms;
+	uint64_t		 respawn_ms;	/* when to start it again */
+	unsigned		 fails;		/* quick deaths in a row */
+};
+
+struct pool_class {
+	struct config_class	  conf;		/* own copies */
+	int			  index;	/* in the configuration, -1 when retired */
+	struct pool_worker	**workers;
+	size_t			  nworkers;
+	size_t			  cursor;	/* last worker picked, for ties */
+	struct pool_conn	 *queue;	/* ring of POOL_QUEUE_MAX */
+	size_t			  qhead, qlen;
+};
+
+struct pool {
+	int			  epfd;
+	struct {
+		int		  type;		/* EVENT_RESPAWN */
+		int		  fd;
+	}			  timer;
+	char			 *worker_path;
+	const struct config	 *cf;
+	struct pool_class	**classes;	/* by configuration index */
+	size_t			  nclasses;
+	struct pool_class	**retired;	/* removed, workers finishing */
+	size_t			  nretired;
+	int			  stopping;
+};
+
+struct pool	*pool_new(int epfd, const char *worker_path);
+void		 pool_free(struct pool *);
+
+/*
+ * Takes a configuration: classes are matched by name; unchanged ones keep
+ * their workers, new ones get workers, removed or changed ones drain.
+ * The configuration must outlive its use by the pool.
+ */
+void		 pool_configure(struct pool *, const struct config *);
+
+/* Matches a connection against the rules and hands it over, or queues it. */
+void		 pool_route(struct pool *, struct pool_conn *);
+
+void		 pool_channel_event(struct pool *, struct pool_worker *,
+		    uint32_t events);
+void		 pool_timer_event(struct pool *);
+void		 pool_reap(struct pool *);
+
+/* Connections queued or in a worker's hands. */
+size_t		 pool_busy(const struct pool *);
+
+/* Closes every channel: workers finish what they hold and exit. */
+void		 pool_stop(struct pool *);
+size_t		 pool_children(const struct pool *);
+void		 pool_kill(const struct pool *, int sig);
+
+#endif

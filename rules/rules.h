@@ -1,0 +1,61 @@
+/*
+ * rules: the compiled ruleset and the matcher.
+ *
+ * A pure library: no sockets, no globals, no logging.  Rules are appended
+ * in file order; a lookup returns the first rule, in that order, that
+ * matches the peer.  Addresses and CIDR prefixes live in one binary trie
+ * per family that keeps the lowest rule index at each prefix, so a lookup
+ * walks at most 32 or 128 bits; regexes (PCRE2, JIT-compiled once when
+ * added) are tried only where their index is lower than the trie's answer.
+ */
+#ifndef RULES_H
+#define RULES_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+enum rules_action {
+	RULES_ROUTE,		/* hand the connection to a class */
+	RULES_DENY,		/* close it without a reply */
+};
+
+struct rules_verdict {
+	int		  rule;		/* 0-based index, -1 when no rule matched */
+	int		  class_idx;	/* meaningful with RULES_ROUTE */
+	enum rules_action action;
+};
+
+struct rules;
+
+/* A ruleset whose default verdict is RULES_ROUTE to default_class. */
+struct rules	*rules_new(int default_class);
+void		 rules_free(struct rules *);
+
+/*
+ * Each function appends one rule and returns 0, or 1 when it was added
+ * with a warning written to err, or -1 with the reason in err and nothing
+ * added.  err always receives a NUL-terminated message on non-zero.
+ *
+ * rules_add_address takes "ADDR" or "ADDR/LEN", IPv4 or IPv6.  A prefix
+ * with host bits set is masked with a warning.  An IPv6 rule inside
+ * ::ffff:0:0/96 applies to the IPv4 address it maps.
+ *
+ * rules_add_regex takes a PCRE2 pattern that is matched against the peer
+ * address in text form: dotted quad, or IPv6 in RFC 5952 form.
+ */
+int		 rules_add_address(struct rules *, const char *text, int class_idx,
+		    enum rules_action, char *err, size_t errlen);
+int		 rules_add_regex(struct rules *, const char *pattern, int class_idx,
+		    enum rules_action, char *err, size_t errlen);
+
+size_t		 rules_count(const struct rules *);
+
+/*
+ * The verdict for a peer (AF_INET or AF_INET6; an IPv4-mapped IPv6 address
+ * is matched as IPv4).  Not reentrant: regex match data are kept in the
+ * ruleset so that nothing is allocated per lookup.
+ */
+void		 rules_match(struct rules *, const struct sockaddr *peer,
+		    struct rules_verdict *);
+
+#endif

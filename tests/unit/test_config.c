@@ -1,0 +1,354 @@
+/*
+ * The configuration loader: every mistake is an error naming its line,
+ * all of them in one run, and a good file compiles into working rules.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "rules.h"
+
+static char	 cfg_path[] = "/tmp/test_config.XXXXXX";
+static char	*cfg_errors;
+
+/* The header every case starts from: line 1 to 4. */
+#define GOOD_HEAD \
+	"listen = [ \"127.0.0.1:1337\" ];\n" \
+	"default = \"normal\";\n" \
+	"classes = ( { name = \"normal\"; workers = 2; },\n" \
+	"            { name = \"special\"; } );\n"
+
+static struct config *
+load(const char *text)
+{
+	struct config	*cf;
+	FILE		*fp, *errs;
+	size_t		 len;
+	int		 fd;
+
+	strcpy(cfg_path, "/tmp/test_config.XXXXXX");
+	cr_assert_neq(fd = mkstemp(cfg_path), -1);
+	cr_assert_not_null(fp = fdopen(fd, "w"));
+	fputs(text, fp);
+	fclose(fp);
+	free(cfg_errors);
+	cfg_errors = NULL;
+	cr_assert_not_null(errs = open_memstream(&cfg_errors, &len));
+	cf = config_load(cfg_path, errs);
+	fclose(errs);
+	unlink(cfg_path);
+	return cf;
+}
+
+/* Loading fails with, among its lines, "PATH:LINE: message". */
+static void
+expect_error(const char *text, int line, const char *message)
+{
+	char	want[1024];
+
+	cr_assert_null(load(text), "loaded although it should not:\n%s", text);
+	snprintf(want, sizeof(want), "%s:%d: %s", cfg_path, line, message);
+	cr_assert_not_null(strstr(cfg_errors, want),
+	    "wanted \"%s\" in:\n%s", want, cfg_errors);
+}
+
+static void
+teardown(void)
+{
+	free(cfg_errors);
+	cfg_errors = NULL;
+}
+
+TestSuite(config, .fini = teardown);
+
+static void
+match_ip(struct config *cf, const char *ip, struct rules_verdict *v)
+{
+	struct sockaddr_in	sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	cr_assert_eq(inet_pton(AF_INET, ip, &sin.sin_addr), 1);
+	rules_match(cf->rules, (struct sockaddr *)&sin, v);
+}
+
+Test(config, good_file_compiles_and_routes)
+{
+	struct rules_verdict	 v;
+	struct config		*cf;
+
+	cf = load(GOOD_HEAD
+	    "rules = (\n"
+	    "  { address = \"10.0.0.0/8\"; class = \"special\"; },\n"
+	    "  { regex = \"^192\\\\.168\\\\.\"; class = \"special\"; },\n"
+	    "  { address = \"203.0.113.0/24\"; action = \"deny\"; }\n"
+	    ");\n");
+	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
+	cr_assert_str_empty(cfg_errors);
+	cr_assert_eq(cf->nlisteners, 1);
+	cr_assert_eq(cf->nclasses, 2);
+	cr_assert_eq(cf->classes[0].workers, 2);
+	cr_assert_eq(cf->classes[1].workers, 1, "workers defaults to 1");
+	cr_assert_str_eq(cf->classes[1].reply, CONFIG_DEFAULT_REPLY);
+	cr_assert_eq(cf->nrules, 3);
+	cr_assert_eq(cf->rule_src[1].line, 7);
+
+	match_ip(cf, "10.9.9.9", &v);
+	cr_assert_eq(v.rule, 0);
+	cr_assert_eq(v.class_idx, 1);
+	match_ip(cf, "192.168.1.1", &v);
+	cr_assert_eq(v.rule, 1);
+	match_ip(cf, "203.0.113.7", &v);
+	cr_assert_eq(v.action, RULES_DENY);
+	match_ip(cf, "8.8.8.8", &v);
+	cr_assert_eq(v.rule, -1);
+	cr_assert_eq(v.class_idx, 0, "the default class");
+	config_free(cf);
+}
+
+Test(config, shipped_file_is_valid)
+{
+	struct config	*cf;
+	FILE		*errs;
+	size_t		 len;
+
+	cr_assert_not_null(errs = open_memstream(&cfg_errors, &len));
+	cf = config_load(SOURCE_DIR "/etc/rules.cfg", errs);
+	fclose(errs);
+	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
+	config_free(cf);
+}
+
+Test(config, default_class_defaults_to_normal)
+{
+	struct config	*cf;
+
+	cf = load("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"x\"; }, { name = \"normal\"; } );\n");
+	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
+	cr_assert_eq(cf->default_class, 1);
+	config_free(cf);
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"x\"; } );\n", 1,
+	    "missing \"default\", and there is no class \"normal\"");
+}
+
+Test(config, syntax_error)
+{
+	expect_error(GOOD_HEAD "rules = ( { address = 10.0.0.1; class = "
+	    "\"special\"; } );\n", 5, "syntax error: ");
+}
+
+Test(config, missing_file)
+{
+	struct config	*cf;
+	FILE		*errs;
+	size_t		 len;
+
+	cr_assert_not_null(errs = open_memstream(&cfg_errors, &len));
+	cf = config_load("/nonexistent/rules.cfg", errs);
+	fclose(errs);
+	cr_assert_null(cf);
+	cr_assert_str_eq(cfg_errors, "/nonexistent/rules.cfg: cannot open: "
+	    "No such file or directory\n");
+}
+
+Test(config, unknown_key_at_top)
+{
+	expect_error(GOOD_HEAD "\nrulez = ();\n", 6, "unknown key \"rulez\"");
+}
+
+Test(config, unknown_key_in_rule)
+{
+	expect_error(GOOD_HEAD "rules = (\n"
+	    "  { adress = \"10.0.0.1\"; class = \"special\"; }\n);\n", 6,
+	    "unknown key \"adress\"");
+}
+
+Test(config, unknown_key_in_class)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\";\n"
+	    "  worker = 2; } );\n", 3, "unknown key \"worker\"");
+}
+
+Test(config, missing_listen)
+{
+	expect_error("classes = ( { name = \"normal\"; } );\n", 1,
+	    "missing \"listen\"");
+}
+
+Test(config, empty_listen)
+{
+	expect_error("\nlisten = [ ];\nclasses = ( { name = \"normal\"; } );\n",
+	    2, "\"listen\" is empty");
+}
+
+Test(config, bad_listen_address)
+{
+	expect_error("listen = [ \"127.0.0.1:1\",\n \"1.2.3:80\" ];\n"
+	    "classes = ( { name = \"normal\"; } );\n", 2,
+	    "bad listen address \"1.2.3:80\"");
+}
+
+Test(config, duplicate_listen_address)
+{
+	expect_error("listen = [ \"127.0.0.1:1\", \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; } );\n", 1,
+	    "duplicate listen address \"127.0.0.1:1\"");
+}
+
+Test(config, bad_prefix_length)
+{
+	expect_error(GOOD_HEAD "rules = (\n"
+	    "  { address = \"10.0.0.0/33\"; class = \"special\"; }\n);\n", 6,
+	    "bad prefix length in \"10.0.0.0/33\": must be 0 to 32");
+}
+
+Test(config, bad_address)
+{
+	expect_error(GOOD_HEAD "rules = (\n\n"
+	    "  { address = \"300.1.2.3\"; class = \"special\"; }\n);\n", 7,
+	    "bad address \"300.1.2.3\"");
+}
+
+Test(config, host_bits_are_a_warning)
+{
+	struct config	*cf;
+	char		 want[256];
+
+	cf = load(GOOD_HEAD "rules = (\n"
+	    "  { address = \"10.0.0.1/8\"; class = \"special\"; }\n);\n");
+	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
+	snprintf(want, sizeof(want), "%s:6: warning: host bits set", cfg_path);
+	cr_assert_not_null(strstr(cfg_errors, want), "got:\n%s", cfg_errors);
+	config_free(cf);
+}
+
+Test(config, regex_that_does_not_compile)
+{
+	expect_error(GOOD_HEAD "rules = (\n"
+	    "  { regex = \"^10\\\\.(\"; class = \"special\"; }\n);\n", 6,
+	    "regex does not compile at offset 6: ");
+}
+
+Test(config, unknown_class)
+{
+	expect_error(GOOD_HEAD "rules = (\n"
+	    "  { address = \"10.0.0.1\"; class = \"gold\"; }\n);\n", 6,
+	    "unknown class \"gold\"");
+}
+
+Test(config, unknown_default_class)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; } );\n"
+	    "default = \"gold\";\n", 3, "unknown class \"gold\"");
+}
+
+Test(config, rule_with_address_and_regex)
+{
+	expect_error(GOOD_HEAD "rules = (\n"
+	    "  { address = \"10.0.0.1\"; regex = \"^1\"; class = \"special\"; }"
+	    "\n);\n", 6, "rule has both \"address\" and \"regex\"");
+}
+
+Test(config, rule_with_neither_address_nor_regex)
+{
+	expect_error(GOOD_HEAD "rules = (\n  { class = \"special\"; }\n);\n",
+	    6, "rule needs \"address\" or \"regex\"");
+}
+
+Test(config, rule_without_class_or_action)
+{
+	expect_error(GOOD_HEAD "rules = (\n  { address = \"10.0.0.1\"; }\n);\n",
+	    6, "rule needs \"class\" or action = \"deny\"");
+}
+
+Test(config, deny_with_class)
+{
+	expect_error(GOOD_HEAD "rules = (\n  { address = \"10.0.0.1\";\n"
+	    "    action = \"deny\"; class = \"special\"; }\n);\n", 7,
+	    "a rule with action \"deny\" takes no \"class\"");
+}
+
+Test(config, unknown_action)
+{
+	expect_error(GOOD_HEAD "rules = (\n"
+	    "  { address = \"10.0.0.1\"; action = \"drop\"; }\n);\n", 6,
+	    "unknown action \"drop\"");
+}
+
+Test(config, duplicate_class)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; },\n"
+	    "  { name = \"normal\"; } );\n", 3,
+	    "duplicate class \"normal\" (first at line 2)");
+}
+
+Test(config, workers_below_one)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\";\n workers = 0; } );\n", 3,
+	    "\"workers\" must be 1 to 256");
+}
+
+Test(config, workers_not_an_integer)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; workers = \"2\"; } );\n", 2,
+	    "\"workers\" must be an integer");
+}
+
+Test(config, negative_delay)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; delay_ms = -1; } );\n", 2,
+	    "\"delay_ms\" must be 0 to 3600000");
+}
+
+Test(config, bad_class_name)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"nor mal\"; } );\n", 2,
+	    "bad class name \"nor mal\"");
+}
+
+Test(config, class_without_name)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; },\n { workers = 1; } );\n", 3,
+	    "class needs \"name\"");
+}
+
+Test(config, unknown_reply_placeholder)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\";\n"
+	    "  reply = \"{clas} {{ {pid}\"; } );\n", 3,
+	    "unknown placeholder \"{clas}\" in \"reply\"");
+}
+
+Test(config, every_error_in_one_run_sorted_by_line)
+{
+	const char	*a, *b, *c;
+
+	cr_assert_null(load(GOOD_HEAD "rules = (\n"
+	    "  { address = \"10.0.0.0/33\"; class = \"special\"; },\n"
+	    "  { address = \"10.0.0.1\"; class = \"gold\"; },\n"
+	    "  { regex = \"(\"; class = \"special\"; }\n);\n"
+	    "oops = 1;\n"));
+	a = strstr(cfg_errors, ":6: bad prefix length");
+	b = strstr(cfg_errors, ":7: unknown class");
+	c = strstr(cfg_errors, ":8: regex does not compile");
+	cr_assert(a != NULL && b != NULL && c != NULL, "got:\n%s", cfg_errors);
+	cr_assert(a < b && b < c, "not sorted:\n%s", cfg_errors);
+	cr_assert_not_null(strstr(cfg_errors, ":10: unknown key \"oops\""));
+}

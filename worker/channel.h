@@ -1,0 +1,66 @@
+/*
+ * channel: the wire protocol between the dispatcher and its workers.
+ *
+ * One SOCK_SEQPACKET socketpair per worker: one message, one record.
+ * Every message has the same fixed size, a version and a type; CONN
+ * carries exactly one descriptor (SCM_RIGHTS), the others none.
+ */
+#ifndef CHANNEL_H
+#define CHANNEL_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define CHANNEL_VERSION	1
+#define CHANNEL_FD	3	/* where dispatch-worker finds its channel */
+
+enum channel_type {
+	CHANNEL_HELLO = 1,	/* worker -> dispatcher, once, at start */
+	CHANNEL_CONN = 2,	/* dispatcher -> worker, with the client socket */
+	CHANNEL_DONE = 3,	/* worker -> dispatcher, the socket is closed */
+};
+
+struct channel_msg {
+	uint16_t	version;
+	uint16_t	type;
+	uint32_t	reserved;	/* zero */
+	union {
+		struct {
+			int32_t	pid;
+			uint32_t reserved;
+		} hello;
+		struct {
+			uint64_t id;
+			uint32_t class_idx;
+			int32_t	 rule;		/* -1: the default class */
+			uint32_t listener;
+			uint32_t reserved;
+			struct sockaddr_storage peer;
+			struct sockaddr_storage local;
+		} conn;
+		struct {
+			uint64_t id;
+		} done;
+	} u;
+};
+
+/* A zeroed message of the given type with the version set. */
+void	channel_msg_init(struct channel_msg *, enum channel_type);
+
+/*
+ * Sends one message, with fd attached when fd >= 0.  Returns 0, or -1 with
+ * errno set: EAGAIN (or ETOOMANYREFS) when the peer cannot take it now.
+ * Never raises SIGPIPE.
+ */
+int	channel_send(int chan, const struct channel_msg *, int fd);
+
+/*
+ * Receives one message.  Returns 1 with *fd set to the descriptor it
+ * carried (-1 for none), 0 at end of file, or -1 with errno set: EAGAIN
+ * when nothing is waiting, EPROTO when the message is malformed (wrong
+ * size, version, type, descriptor count, truncation or address family);
+ * descriptors of a rejected message are closed.
+ */
+int	channel_recv(int chan, struct channel_msg *, int *fd);
+
+#endif

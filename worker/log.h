@@ -1,0 +1,28 @@
+/*
+ * log: one line per event on stderr, "PROG: LEVEL: message".
+ * Every function saves and restores errno.
+ */
+#ifndef LOG_H
+#define LOG_H
+
+#include <stdarg.h>
+
+/* Exit codes shared by both programs (sysexits.h values). */
+#define EXIT_USAGE	64	/* bad command line */
+#define EXIT_SOFTWARE	70	/* internal error: a broken invariant */
+#define EXIT_OSERR	71	/* system error: a socket, a fork, memory */
+#define EXIT_CONFIG	78	/* the configuration is invalid */
+
+void	log_init(const char *prog, int verbose);
+int	log_verbose(void);
+
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* For start-up and broken invariants only: logs and exits. */
+_Noreturn void fatal(const char *, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void fatalx(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
