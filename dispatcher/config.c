@@ -51,7 +51,7 @@ config_strdup(const char *s)
 	return p;
 }
 
-static void
+static void __attribute__((format(printf, 5, 0)))
 config_vmsg(struct config_ctx *ctx, const char *file, int line, int error,
     const char *fmt, va_list ap)
 {

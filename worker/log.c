@@ -21,6 +21,9 @@ log_verbose(void)
 	return log_debug_on;
 }
 
+static void	log_vline(const char *, const char *, const char *, va_list)
+		    __attribute__((format(printf, 3, 0)));
+
 /*
  * One fprintf per line: stderr is unbuffered, and a single write keeps
  * the lines of the dispatcher and its workers from interleaving.

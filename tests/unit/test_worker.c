@@ -1,0 +1,880 @@
+/*
+ * test_worker: the real dispatch-worker, with this test as its dispatcher.
+ *
+ * Clients are real TCP connections on loopback from 127.0.0.100, so the
+ * peer a worker sees is known.  Every wait is bounded by a poll timeout
+ * and every worker is reaped.
+ */
+#include <sys/types.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sockios.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "channel.h"
+
+#define WAIT_MS		10000	/* the longest any single step may take */
+#define CLIENT_ADDR	"127.0.0.100"
+
+struct worker {
+	pid_t	 pid;
+	int	 chan;
+};
+
+struct tcp {
+	int			 lfd;
+	struct sockaddr_in	 addr;
+	/* The last accepted connection's addresses, as accept4 gave them. */
+	struct sockaddr_storage	 peer;
+	struct sockaddr_storage	 local;
+};
+
+static long
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits until fd is ready for events, at most ms; returns revents. */
+static short
+wait_fd(int fd, short events, long ms)
+{
+	struct pollfd	 pfd = { .fd = fd, .events = events };
+	long		 end = now_ms() + ms, left;
+	int		 r;
+
+	for (;;) {
+		left = end - now_ms();
+		r = poll(&pfd, 1, left > 0 ? (int)left : 0);
+		if (r == -1 && errno == EINTR)
+			continue;
+		cr_assert_neq(r, -1, "poll: %s", strerror(errno));
+		return r == 0 ? 0 : pfd.revents;
+	}
+}
+
+/*
+ * Starts dispatch-worker with args; the channel is the returned w.chan.
+ * sndbuf > 0 shrinks the send buffer of the worker's end.
+ */
+static void
+worker_start_sndbuf(struct worker *w, const char *const args[], int sndbuf)
+{
+	char		*argv[16];
+	int		 sv[2], i, flags;
+
+	cr_assert_eq(socketpair(AF_UNIX,
+	    SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+	if (sndbuf > 0)
+		cr_assert_eq(setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &sndbuf,
+		    sizeof(sndbuf)), 0);
+	argv[0] = (char *)"dispatch-worker";
+	for (i = 0; args[i] != NULL && i < 14; i++)
+		argv[i + 1] = (char *)args[i];
+	argv[i + 1] = NULL;
+
+	fflush(NULL);
+	cr_assert_neq(w->pid = fork(), -1);
+	if (w->pid == 0) {
+		if (sv[1] == CHANNEL_FD) {
+			flags = fcntl(sv[1], F_GETFD);
+			if (flags == -1 ||
+			    fcntl(sv[1], F_SETFD, flags & ~FD_CLOEXEC) == -1)
+				_exit(127);
+		} else if (dup2(sv[1], CHANNEL_FD) == -1)
+			_exit(127);
+		execv(WORKER_PATH, argv);
+		_exit(127);
+	}
+	close(sv[1]);
+	w->chan = sv[0];
+}
+
+static void
+worker_start(struct worker *w, const char *const args[])
+{
+	worker_start_sndbuf(w, args, 0);
+}
+
+/* Waits for the worker's exit, at most WAIT_MS; returns the wait status. */
+static int
+worker_reap(struct worker *w)
+{
+	long	 end = now_ms() + WAIT_MS;
+	pid_t	 r;
+	int	 status;
+
+	if (w->chan != -1) {
+		close(w->chan);
+		w->chan = -1;
+	}
+	for (;;) {
+		r = waitpid(w->pid, &status, WNOHANG);
+		cr_assert_neq(r, -1, "waitpid: %s", strerror(errno));
+		if (r == w->pid)
+			return status;
+		if (now_ms() > end) {
+			kill(w->pid, SIGKILL);
+			waitpid(w->pid, &status, 0);
+			cr_assert_fail("the worker did not exit");
+		}
+		usleep(10000);
+	}
+}
+
+static void
+expect_exit(struct worker *w, int code)
+{
+	int	 status = worker_reap(w);
+
+	cr_assert(WIFEXITED(status), "the worker did not exit normally "
+	    "(status 0x%x)", status);
+	cr_assert_eq(WEXITSTATUS(status), code, "exit %d, expected %d",
+	    WEXITSTATUS(status), code);
+}
+
+/* The next message on the channel, which must come within WAIT_MS. */
+static void
+chan_expect(struct worker *w, enum channel_type type, struct channel_msg *m)
+{
+	long	 end = now_ms() + WAIT_MS;
+	int	 fd = -1, r;
+
+	for (;;) {
+		cr_assert(wait_fd(w->chan, POLLIN, end - now_ms()) != 0,
+		    "no message of type %d from the worker", type);
+		r = channel_recv(w->chan, m, &fd);
+		if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			continue;
+		cr_assert_eq(r, 1, "channel_recv: %d (%s)", r,
+		    r == -1 ? strerror(errno) : "end of file");
+		cr_assert_eq(fd, -1);
+		cr_assert_eq(m->type, type, "message type %d, expected %d",
+		    m->type, type);
+		return;
+	}
+}
+
+static void
+expect_hello(struct worker *w)
+{
+	struct channel_msg	 m;
+
+	chan_expect(w, CHANNEL_HELLO, &m);
+	cr_assert_eq(m.u.hello.pid, w->pid);
+}
+
+static void
+expect_done(struct worker *w, uint64_t id)
+{
+	struct channel_msg	 m;
+
+	chan_expect(w, CHANNEL_DONE, &m);
+	cr_assert_eq(m.u.done.id, id, "DONE %llu, expected %llu",
+	    (unsigned long long)m.u.done.id, (unsigned long long)id);
+}
+
+/* Two DONE messages, for a and b in any order. */
+static void
+expect_done_pair(struct worker *w, uint64_t a, uint64_t b)
+{
+	struct channel_msg	 m1, m2;
+
+	chan_expect(w, CHANNEL_DONE, &m1);
+	chan_expect(w, CHANNEL_DONE, &m2);
+	cr_assert((m1.u.done.id == a && m2.u.done.id == b) ||
+	    (m1.u.done.id == b && m2.u.done.id == a),
+	    "DONE %llu and %llu, expected %llu and %llu",
+	    (unsigned long long)m1.u.done.id, (unsigned long long)m2.u.done.id,
+	    (unsigned long long)a, (unsigned long long)b);
+}
+
+/* n DONE messages, for ids 1 to n in any order. */
+static void
+expect_done_set(struct worker *w, uint64_t n)
+{
+	struct channel_msg	 m;
+	uint64_t		 i, seen = 0;
+
+	cr_assert_leq(n, 64);
+	for (i = 0; i < n; i++) {
+		chan_expect(w, CHANNEL_DONE, &m);
+		cr_assert(m.u.done.id >= 1 && m.u.done.id <= n,
+		    "DONE %llu", (unsigned long long)m.u.done.id);
+		cr_assert_eq(seen & (UINT64_C(1) << (m.u.done.id - 1)), 0,
+		    "DONE %llu twice", (unsigned long long)m.u.done.id);
+		seen |= UINT64_C(1) << (m.u.done.id - 1);
+	}
+}
+
+static void
+tcp_listen(struct tcp *t)
+{
+	socklen_t	 len = sizeof(t->addr);
+
+	cr_assert_geq(t->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0),
+	    0);
+	memset(&t->addr, 0, sizeof(t->addr));
+	t->addr.sin_family = AF_INET;
+	t->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(t->lfd, (struct sockaddr *)&t->addr,
+	    sizeof(t->addr)), 0);
+	cr_assert_eq(listen(t->lfd, 16), 0);
+	cr_assert_eq(getsockname(t->lfd, (struct sockaddr *)&t->addr, &len), 0);
+}
+
+/*
+ * A client from CLIENT_ADDR, connected; *server gets the accepted socket.
+ * bufsize > 0 shrinks the client's receive and the server's send buffer.
+ */
+static int
+tcp_connect(struct tcp *t, int *server, int bufsize)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len;
+	int			 cfd;
+
+	cr_assert_geq(cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), 0);
+	if (bufsize > 0)
+		cr_assert_eq(setsockopt(cfd, SOL_SOCKET, SO_RCVBUF, &bufsize,
+		    sizeof(bufsize)), 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	cr_assert_eq(inet_pton(AF_INET, CLIENT_ADDR, &sin.sin_addr), 1);
+	cr_assert_eq(bind(cfd, (struct sockaddr *)&sin, sizeof(sin)), 0,
+	    "bind %s: %s", CLIENT_ADDR, strerror(errno));
+	cr_assert_eq(connect(cfd, (struct sockaddr *)&t->addr,
+	    sizeof(t->addr)), 0, "connect: %s", strerror(errno));
+	cr_assert(wait_fd(t->lfd, POLLIN, WAIT_MS) & POLLIN);
+	len = sizeof(t->peer);
+	cr_assert_geq(*server = accept4(t->lfd, (struct sockaddr *)&t->peer,
+	    &len, SOCK_CLOEXEC), 0);
+	len = sizeof(t->local);
+	cr_assert_eq(getsockname(*server, (struct sockaddr *)&t->local, &len),
+	    0);
+	if (bufsize > 0)
+		cr_assert_eq(setsockopt(*server, SOL_SOCKET, SO_SNDBUF,
+		    &bufsize, sizeof(bufsize)), 0);
+	return cfd;
+}
+
+/* Hands the accepted socket to the worker, as the dispatcher does. */
+static void
+send_conn(struct worker *w, const struct tcp *t, uint64_t id, int server)
+{
+	struct channel_msg	 m;
+
+	channel_msg_init(&m, CHANNEL_CONN);
+	m.u.conn.id = id;
+	m.u.conn.class_idx = 1;
+	m.u.conn.rule = 0;
+	m.u.conn.peer = t->peer;
+	m.u.conn.local = t->local;
+	cr_assert_eq(channel_send(w->chan, &m, server), 0, "channel_send: %s",
+	    strerror(errno));
+	close(server);
+}
+
+/* Reads up to EOF, within WAIT_MS; returns the length, NUL-terminated. */
+static size_t
+read_reply(int cfd, char *buf, size_t cap)
+{
+	long	 end = now_ms() + WAIT_MS;
+	size_t	 len = 0;
+	ssize_t	 n;
+
+	for (;;) {
+		cr_assert(wait_fd(cfd, POLLIN, end - now_ms()) != 0,
+		    "no end of reply after %zu bytes", len);
+		cr_assert_lt(len, cap - 1, "reply too long");
+		n = read(cfd, buf + len, cap - 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		cr_assert_geq(n, 0, "read: %s", strerror(errno));
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	return len;
+}
+
+/* Waits until the worker has taken every message sent to it. */
+static void
+chan_wait_taken(struct worker *w)
+{
+	long	 end = now_ms() + WAIT_MS;
+	int	 outq;
+
+	for (;;) {
+		cr_assert_eq(ioctl(w->chan, SIOCOUTQ, &outq), 0);
+		if (outq == 0)
+			return;
+		cr_assert_lt(now_ms(), end, "the worker does not read");
+		usleep(5000);
+	}
+}
+
+static void
+expect_reply(int cfd, const char *want)
+{
+	char	 buf[1024];
+
+	read_reply(cfd, buf, sizeof(buf));
+	cr_assert_str_eq(buf, want);
+}
+
+static void
+default_reply(char *buf, size_t len, const struct worker *w)
+{
+	snprintf(buf, len, "Request handled with special priority by worker "
+	    "%ld\n", (long)w->pid);
+}
+
+static void
+setup(void)
+{
+	/* A test that writes to a dead client must not die of it. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+TestSuite(worker, .init = setup, .timeout = 120);
+
+Test(worker, says_hello_with_its_pid)
+{
+	const char	*args[] = { "-n", "special", NULL };
+	struct worker	 w;
+
+	worker_start(&w, args);
+	expect_hello(&w);
+	expect_exit(&w, 0);
+}
+
+Test(worker, serves_default_reply_then_done)
+{
+	const char	*args[] = { "-n", "special", NULL };
+	struct worker	 w;
+	struct tcp	 t;
+	char		 want[128];
+	int		 cfd, sfd;
+
+	worker_start(&w, args);
+	expect_hello(&w);
+	tcp_listen(&t);
+	cfd = tcp_connect(&t, &sfd, 0);
+	send_conn(&w, &t, 41, sfd);
+	default_reply(want, sizeof(want), &w);
+	expect_reply(cfd, want);
+	close(cfd);
+	expect_done(&w, 41);
+	close(t.lfd);
+	expect_exit(&w, 0);
+}
+
+Test(worker, serves_many_connections_in_turn)
+{
+	const char	*args[] = { "-n", "special", NULL };
+	struct worker	 w;
+	struct tcp	 t;
+	char		 want[128];
+	int		 cfd, sfd;
+	uint64_t	 id;
+
+	worker_start(&w, args);
+	expect_hello(&w);
+	tcp_listen(&t);
+	default_reply(want, sizeof(want), &w);
+	for (id = 1; id <= 20; id++) {
+		cfd = tcp_connect(&t, &sfd, 0);
+		send_conn(&w, &t, id, sfd);
+		expect_reply(cfd, want);
+		close(cfd);
+		expect_done(&w, id);
+	}
+	close(t.lfd);
+	expect_exit(&w, 0);
+}
+
+Test(worker, expands_placeholders)
+{
+	const char	*args[] = { "-n", "special", "-r",
+	    "{class}|{peer}|{pid}|{{|{{peer}|{x}|}|{\n", NULL };
+	struct worker	 w;
+	struct tcp	 t;
+	char		 want[128];
+	int		 cfd, sfd;
+
+	worker_start(&w, args);
+	expect_hello(&w);
+	tcp_listen(&t);
+	cfd = tcp_connect(&t, &sfd, 0);
+	send_conn(&w, &t, 1, sfd);
+	snprintf(want, sizeof(want), "special|%s|%ld|{|{peer}|{x}|}|{\n",
+	    CLIENT_ADDR, (long)w.pid);
+	expect_reply(cfd, want);
+	close(cfd);
+	expect_done(&w, 1);
+	close(t.lfd);
+	expect_exit(&w, 0);
+}
+
+Test(worker, empty_reply_just_closes)
+{
+	const char	*args[] = { "-n", "special", "-r", "", NULL };
+	struct worker	 w;
+	struct tcp	 t;
+	int		 cfd, sfd;
+
+	worker_start(&w, args);
+	expect_hello(&w);
+	tcp_listen(&t);
+	cfd = tcp_connect(&t, &sfd, 0);
+	send_conn(&w, &t, 5, sfd);
+	expect_reply(cfd, "");
+	close(cfd);
+	expect_done(&w, 5);
+	close(t.lfd);
+	expect_exit(&w, 0);
+}
+
+Test(worker, delay_holds_the_reply)
+{
+	const char	*args[] = { "-n", "special", "-d", "300", NULL };
+	struct worker	 w;
+	struct tcp	 t;
+	char		 want[128];
+	long		 start;
+	int		 cfd, sfd;
+
+	worker_start(&w, args);
+	expect_hello(&w);
+	tcp_listen(&t);
+	cfd = tcp_connect(&t, &sfd, 0);
+	start = now_ms();
+	send_conn(&w, &t, 9, sfd);
+	default_reply(want, sizeof(want), &w);
+	expect_reply(cfd, want);
+	cr_assert_geq(now_ms() - start, 270, "replied after %ld ms",
+	    now_ms() - start);
+	close(cfd);
+	expect_done(&w, 9);
+	close(t.lfd);
+	expect_exit(&w, 0);
+}
+
+Test(worker, delays_each_of_several_connections)
+{
+	const char	*args[] = { "-n", "special", "-d", "200", NULL };
+	struct worker	 w;
+	struct tcp	 t;
+	char		 want[128];
+	long		 start[4];
+	int		 cfd[4], sfd, i;
+
+	worker_start(&w, args);
+	expect_hello(&w);
+	tcp_listen(&t);
+	for (i = 0; i < 4; i++) {
+		cfd[i] = tcp_connect(&t, &sfd, 0);
+		start[i] = now_ms();
+		send_conn(&w, &t, (uint64_t)i + 1, sfd);
+		usleep(20000);
+	}
+	default_reply(want, sizeof(want), &w);
+	for (i = 0; i < 4; i++) {
+		expect_reply(cfd[i], want);
+		cr_assert_geq(now_ms() - start[i], 180,
+		    "connection %d replied after %ld ms", i + 1,
+		    now_ms() - start[i]);
+	}
+	for (i = 0; i < 4; i++)
+		close(cfd[i]);
+	expect_done_set(&w, 4);
+	close(t.lfd);
+	expect_exit(&w, 0);
+}
+
+/*
+ * A worker that served one connection at a time would stay stuck on the
+ * first: its client reads nothing and the reply is far larger than the
+ * socket buffers.  The second, delayed too, must be served meanwhile.
+ */
+Test(worker, stalled_client_does_not_hold_up_others)
+{
+	char		 class[201], tmpl[7 * 2000 + 1], *want, *got;
+	const char	*args[] = { "-n", class, "-r", tmpl, "-d", "100",
+	    NULL };
+	struct worker	 w;
+	struct tcp	 t;
+	size_t		 len, i;
+	int		 a, b, sfd, inq;
+
+	memset(class, 'c', sizeof(class) - 1);
+	class[sizeof(class) - 1] = '\0';
+	for (i = 0; i < 2000; i++)
+		memcpy(tmpl + 7 * i, "{class}", 7);
+	tmpl[sizeof(tmpl) - 1] = '\0';
+	len = 2000 * (sizeof(class) - 1);
+	cr_assert_not_null(want = malloc(len + 1));
+	for (i = 0; i < 2000; i++)
+		memcpy(want + i * (sizeof(class) - 1), class,
+		    sizeof(class) - 1);
+	want[len] = '\0';
+	cr_assert_not_null(got = malloc(len + 2));
+
+	worker_start(&w, args);
+	expect_hello(&w);
+	tcp_listen(&t);
+	a = tcp_connect(&t, &sfd, 4096);
+	send_conn(&w, &t, 1, sfd);
+	b = tcp_connect(&t, &sfd, 0);
+	send_conn(&w, &t, 2, sfd);
+
+	cr_assert_eq(read_reply(b, got, len + 2), len);
+	cr_assert_eq(memcmp(got, want, len), 0);
+	close(b);
+	expect_done(&w, 2);
+
+	/* Connection 1 is still in hand, only part of its reply sent. */
+	cr_assert_eq(ioctl(a, SIOCINQ, &inq), 0);
+	cr_assert_lt((size_t)inq, len);
+	cr_assert_eq(read_reply(a, got, len + 2), len);
+	cr_assert_eq(memcmp(got, want, len), 0);
+	close(a);
+	expect_done(&w, 1);
+
+	free(want);
+	free(got);
+	close(t.lfd);
+	expect_exit(&w, 0);
+}
+
+/*
+ * With a tiny channel send buffer and nobody reading the channel, most
+ * DONE messages cannot go at once: they wait in the worker, none lost.
+ */
+Test(worker, done_waits_for_a_full_channel)
+{
+	const char	*args[] = { "-n", "special", NULL };
+	struct worker	 w;
+	struct tcp	 t;
+	char		 want[128];
+	int		 cfd, sfd;
+	uint64_t	 id;
+
+	worker_start_sndbuf(&w, args, 1024);
+	expect_hello(&w);
+	tcp_listen(&t);
+	default_reply(want, sizeof(want), &w);
+	for (id = 1; id <= 60; id++) {
+		cfd = tcp_connect(&t, &sfd, 0);
+		send_conn(&w, &t, id, sfd);
+		expect_reply(cfd, want);
+		close(cfd);
+	}
+	expect_done_set(&w, 60);
+	close(t.lfd);
+	expect_exit(&w, 0);
+}
+
+/* A client sending while the worker lingers does not lose the reply. */
+Test(worker, reply_survives_unread_client_bytes)
+{
+	const char	*args[] = { "-n", "special", NULL };
+	struct worker	 w;
+	struct tcp	 t;
+	char		 want[128], junk[1000];
+	int		 cfd, sfd;
+
+	worker_start(&w, args);
+	expect_hello(&w);
+	tcp_listen(&t);
+	cfd = tcp_connect(&t, &sfd, 0);
+	memset(junk, 'j', sizeof(junk));
+	cr_assert_eq(write(cfd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+	send_conn(&w, &t, 3, sfd);
+	default_reply(want, sizeof(want), &w);
+	expect_reply(cfd, want);
+	close(cfd);
+	expect_done(&w, 3);
+	close(t.lfd);
+	expect_exit(&w, 0);
+}
+
+/* Without the client's EOF, the linger ends on its own. */
+Test(worker, linger_is_bounded)
+{
+	const char	*args[] = { "-n", "special", NULL };
+	struct worker	 w;
+	struct tcp	 t;
+	char		 want[128];
+	int		 cfd, sfd;
+
+	worker_start(&w, args);
+	expect_hello(&w);
+	tcp_listen(&t);
+	cfd = tcp_connect(&t, &sfd, 0);
+	send_conn(&w, &t, 4, sfd);
+	default_reply(want, sizeof(want), &w);
+	expect_reply(cfd, want);
+	expect_done(&w, 4);
+	close(cfd);
+	close(t.lfd);
+	expect_exit(&w, 0);
+}
+
+static void
+client_reset(int cfd)
+{
+	struct linger	 l = { .l_onoff = 1, .l_linger = 0 };
+
+	cr_assert_eq(setsockopt(cfd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)), 0);
+	close(cfd);
+}
+
+Test(worker, client_gone_before_reply_is_routine)
+{
+	const char	*args[] = { "-n", "special", NULL };
+	struct worker	 w;
+	struct tcp	 t;
+	char		 want[128];
+	int		 a, b, c, sfd;
+
+	worker_start(&w, args);
+	expect_hello(&w);
+	tcp_listen(&t);
+
+	/* Closed (FIN), then reset, both before the worker has the socket. */
+	a = tcp_connect(&t, &sfd, 0);
+	close(a);
+	send_conn(&w, &t, 1, sfd);
+	b = tcp_connect(&t, &sfd, 0);
+	client_reset(b);
+	usleep(20000);
+	send_conn(&w, &t, 2, sfd);
+	expect_done_pair(&w, 1, 2);
+
+	c = tcp_connect(&t, &sfd, 0);
+	send_conn(&w, &t, 3, sfd);
+	default_reply(want, sizeof(want), &w);
+	expect_reply(c, want);
+	close(c);
+	expect_done(&w, 3);
+	close(t.lfd);
+	expect_exit(&w, 0);
+}
+
+Test(worker, client_reset_during_delay_is_routine)
+{
+	const char	*args[] = { "-n", "special", "-d", "200", NULL };
+	struct worker	 w;
+	struct tcp	 t;
+	char		 want[128];
+	int		 a, b, sfd;
+
+	worker_start(&w, args);
+	expect_hello(&w);
+	tcp_listen(&t);
+	a = tcp_connect(&t, &sfd, 0);
+	send_conn(&w, &t, 1, sfd);
+	b = tcp_connect(&t, &sfd, 0);
+	send_conn(&w, &t, 2, sfd);
+	client_reset(a);
+
+	default_reply(want, sizeof(want), &w);
+	expect_reply(b, want);
+	close(b);
+	expect_done_pair(&w, 1, 2);
+	close(t.lfd);
+	expect_exit(&w, 0);
+}
+
+Test(worker, malformed_message_exits_70)
+{
+	const char	*args[] = { "-n", "special", NULL };
+	struct worker	 w;
+	char		 junk[10] = "garbage";
+
+	worker_start(&w, args);
+	expect_hello(&w);
+	cr_assert_eq(send(w.chan, junk, sizeof(junk), MSG_NOSIGNAL),
+	    (ssize_t)sizeof(junk));
+	expect_exit(&w, 70);
+}
+
+Test(worker, message_for_the_dispatcher_exits_70)
+{
+	const char		*args[] = { "-n", "special", NULL };
+	struct worker		 w;
+	struct channel_msg	 m;
+
+	worker_start(&w, args);
+	expect_hello(&w);
+	channel_msg_init(&m, CHANNEL_DONE);
+	cr_assert_eq(channel_send(w.chan, &m, -1), 0);
+	expect_exit(&w, 70);
+}
+
+Test(worker, malformed_message_with_connection_in_hand_exits_70)
+{
+	const char		*args[] = { "-n", "special", "-d", "60000",
+	    NULL };
+	struct worker		 w;
+	struct channel_msg	 m;
+	struct tcp		 t;
+	char			 buf[16];
+	int			 cfd, sfd;
+
+	worker_start(&w, args);
+	expect_hello(&w);
+	tcp_listen(&t);
+	cfd = tcp_connect(&t, &sfd, 0);
+	send_conn(&w, &t, 1, sfd);
+	channel_msg_init(&m, CHANNEL_CONN);
+	m.version = CHANNEL_VERSION + 1;
+	cr_assert_eq(send(w.chan, &m, sizeof(m), MSG_NOSIGNAL),
+	    (ssize_t)sizeof(m));
+	expect_exit(&w, 70);
+	/* The client's socket went with the worker, unanswered. */
+	cr_assert_eq(read_reply(cfd, buf, sizeof(buf)), 0);
+	close(cfd);
+	close(t.lfd);
+}
+
+/* shutdown(SHUT_WR): no more work, but DONE can still be sent. */
+Test(worker, channel_shutdown_finishes_work_and_exits_0)
+{
+	const char	*args[] = { "-n", "special", "-d", "200", NULL };
+	struct worker	 w;
+	struct tcp	 t;
+	char		 want[128];
+	int		 cfd, sfd;
+
+	worker_start(&w, args);
+	expect_hello(&w);
+	tcp_listen(&t);
+	cfd = tcp_connect(&t, &sfd, 0);
+	send_conn(&w, &t, 8, sfd);
+	cr_assert_eq(shutdown(w.chan, SHUT_WR), 0);
+	default_reply(want, sizeof(want), &w);
+	expect_reply(cfd, want);
+	close(cfd);
+	expect_done(&w, 8);
+	close(t.lfd);
+	expect_exit(&w, 0);
+}
+
+/* close(): the connection in hand is still answered. */
+Test(worker, channel_close_finishes_work_and_exits_0)
+{
+	const char	*args[] = { "-n", "special", "-d", "200", NULL };
+	struct worker	 w;
+	struct tcp	 t;
+	char		 want[128];
+	int		 cfd, sfd;
+
+	worker_start(&w, args);
+	expect_hello(&w);
+	tcp_listen(&t);
+	cfd = tcp_connect(&t, &sfd, 0);
+	send_conn(&w, &t, 8, sfd);
+	close(w.chan);
+	w.chan = -1;
+	default_reply(want, sizeof(want), &w);
+	expect_reply(cfd, want);
+	close(cfd);
+	close(t.lfd);
+	expect_exit(&w, 0);
+}
+
+Test(worker, sigterm_exits_0_at_once)
+{
+	const char	*args[] = { "-n", "special", "-d", "60000", NULL };
+	struct worker	 w;
+	struct tcp	 t;
+	char		 buf[16];
+	int		 cfd, sfd;
+
+	worker_start(&w, args);
+	expect_hello(&w);
+	tcp_listen(&t);
+	cfd = tcp_connect(&t, &sfd, 0);
+	send_conn(&w, &t, 1, sfd);
+	chan_wait_taken(&w);
+	cr_assert_eq(kill(w.pid, SIGTERM), 0);
+	expect_exit(&w, 0);
+	/* The connection in hand went with the worker, unanswered. */
+	cr_assert_eq(read_reply(cfd, buf, sizeof(buf)), 0);
+	close(cfd);
+	close(t.lfd);
+}
+
+Test(worker, sigint_exits_0)
+{
+	const char	*args[] = { "-n", "special", NULL };
+	struct worker	 w;
+
+	worker_start(&w, args);
+	expect_hello(&w);
+	cr_assert_eq(kill(w.pid, SIGINT), 0);
+	expect_exit(&w, 0);
+}
+
+Test(worker, sighup_is_ignored)
+{
+	const char	*args[] = { "-n", "special", NULL };
+	struct worker	 w;
+	struct tcp	 t;
+	char		 want[128];
+	int		 cfd, sfd;
+
+	worker_start(&w, args);
+	expect_hello(&w);
+	cr_assert_eq(kill(w.pid, SIGHUP), 0);
+	tcp_listen(&t);
+	cfd = tcp_connect(&t, &sfd, 0);
+	send_conn(&w, &t, 2, sfd);
+	default_reply(want, sizeof(want), &w);
+	expect_reply(cfd, want);
+	close(cfd);
+	expect_done(&w, 2);
+	close(t.lfd);
+	expect_exit(&w, 0);
+}
+
+Test(worker, bad_usage_exits_64)
+{
+	const char	*no_class[] = { "-r", "x", NULL };
+	const char	*bad_delay[] = { "-n", "special", "-d", "soon", NULL };
+	const char	*negative[] = { "-n", "special", "-d", "-5", NULL };
+	const char	*extra[] = { "-n", "special", "extra", NULL };
+	const char	*unknown[] = { "-n", "special", "-x", NULL };
+	const char *const *cases[] = { no_class, bad_delay, negative, extra,
+	    unknown };
+	struct worker	 w;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		worker_start(&w, cases[i]);
+		expect_exit(&w, 64);
+	}
+}
