@@ -361,13 +361,21 @@ pool_class_send(struct pool *p, struct pool_class *c, struct pool_conn *pc)
 	m.u.conn.peer = pc->peer;
 	m.u.conn.local = pc->local;
 
-	while ((w = pool_pick(c)) != NULL) {
+	while (!p->toomanyrefs && (w = pool_pick(c)) != NULL) {
 		if (channel_send(w->chan, &m, pc->fd) == 0) {
 			w->inhand++;
 			close(pc->fd);
 			return 0;
 		}
-		if (errno == EAGAIN || errno == ETOOMANYREFS) {
+		if (errno == ETOOMANYREFS) {
+			if (!p->toomanyrefs)
+				log_warnx("too many descriptors in flight to "
+				    "workers; holding connections until one "
+				    "is done");
+			p->toomanyrefs = 1;
+			break;
+		}
+		if (errno == EAGAIN) {
 			/* Backpressure: wait until this channel drains. */
 			w->blocked = 1;
 			memset(&ev, 0, sizeof(ev));
@@ -531,6 +539,19 @@ pool_configure(struct pool *p, const struct config *cf)
 	pool_timer_arm(p);
 }
 
+/* Something freed a slot in flight: every class may send again. */
+static void
+pool_resume(struct pool *p)
+{
+	size_t	i;
+
+	if (!p->toomanyrefs)
+		return;
+	p->toomanyrefs = 0;
+	for (i = 0; i < p->nclasses; i++)
+		pool_class_flush(p, p->classes[i]);
+}
+
 static int
 pool_channel_message(struct pool_worker *w, const struct channel_msg *m)
 {
@@ -570,8 +591,11 @@ pool_channel_event(struct pool *p, struct pool_worker *w, uint32_t events)
 		n = channel_recv(w->chan, &m, &fd);
 		if (n == -1 && errno == EAGAIN)
 			break;
-		if (n == 1 && pool_channel_message(w, &m) == 0)
+		if (n == 1 && pool_channel_message(w, &m) == 0) {
+			if (m.type == CHANNEL_DONE)
+				pool_resume(p);
 			continue;
+		}
 		if (n == 0)
 			log_debug("worker %d (class %s) closed its channel",
 			    (int)w->pid, w->cls->conf.name);
@@ -666,6 +690,7 @@ pool_reap(struct pool *p)
 	}
 	if (pid == -1 && errno != ECHILD)
 		log_warn("waitpid");
+	pool_resume(p);
 	pool_retired_sweep(p);
 	pool_timer_arm(p);
 }

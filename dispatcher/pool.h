@@ -65,6 +65,12 @@ struct pool {
 	struct pool_class	**retired;	/* removed, workers finishing */
 	size_t			  nretired;
 	int			  stopping;
+	/*
+	 * Descriptors in flight on all channels hit RLIMIT_NOFILE
+	 * (ETOOMANYREFS): nothing is sent until a worker reports one done
+	 * or dies, since EPOLLOUT says nothing about that limit.
+	 */
+	int			  toomanyrefs;
 };
 
 struct pool	*pool_new(int epfd, const char *worker_path);

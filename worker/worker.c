@@ -42,6 +42,7 @@
 #define WORKER_DISCARD_MAX	65536		/* client bytes read in linger */
 #define WORKER_EVENTS		64		/* epoll events per wait */
 #define WORKER_RECV_BATCH	64		/* channel messages per event */
+#define WORKER_FD_RESERVE	16		/* descriptors not for connections */
 
 enum worker_kind {
 	WORKER_CHANNEL,
@@ -115,6 +116,7 @@ struct worker {
 	struct worker_timer	 linger;
 	struct worker_connq	 queues[WORKER_NSTATES];
 	size_t			 nconn;		/* in hand: not yet closed */
+	size_t			 max_conn;	/* what RLIMIT_NOFILE leaves room for */
 
 	int			 verbose;
 	int			 quit;
@@ -258,14 +260,23 @@ worker_setup(struct worker *w)
 	if (fcntl(w->chan, F_SETFD, FD_CLOEXEC) == -1)
 		fatal("channel: fcntl");
 
-	/* Every connection in hand is a descriptor: allow all we may have. */
+	/*
+	 * Every connection in hand is a descriptor: allow all we may have,
+	 * and stop reading the channel short of the limit, since a CONN
+	 * received without room for its descriptor loses the client.  The
+	 * dispatcher then sees a full channel and holds the connections.
+	 */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
-		log_warn("getrlimit");
-	else if (rl.rlim_cur < rl.rlim_max) {
+		fatal("getrlimit");
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 			log_warn("setrlimit");
+		else
+			getrlimit(RLIMIT_NOFILE, &rl);
 	}
+	w->max_conn = rl.rlim_cur > WORKER_FD_RESERVE ?
+	    rl.rlim_cur - WORKER_FD_RESERVE : 1;
 
 	/* SIGHUP is the dispatcher's business: blocked and ignored here. */
 	memset(&sa, 0, sizeof(sa));
@@ -568,7 +579,7 @@ worker_channel_read(struct worker *w)
 	struct channel_msg	 m;
 	int			 i, fd, r;
 
-	for (i = 0; i < WORKER_RECV_BATCH; i++) {
+	for (i = 0; i < WORKER_RECV_BATCH && w->nconn < w->max_conn; i++) {
 		r = channel_recv(w->chan, &m, &fd);
 		if (r == 1 && m.type == CHANNEL_CONN) {
 			worker_conn_new(w, &m, fd);
@@ -614,7 +625,7 @@ worker_channel_update(struct worker *w)
 		w->chan_registered = 0;
 		return;
 	}
-	if (!w->draining)
+	if (!w->draining && w->nconn < w->max_conn)
 		events |= EPOLLIN;
 	if (!w->chan_dead && !TAILQ_EMPTY(&w->queues[WORKER_CLOSED]))
 		events |= EPOLLOUT;

@@ -17,6 +17,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/resource.h>
+
 #include <linux/sockios.h>
 #include <poll.h>
 #include <signal.h>
@@ -74,11 +76,14 @@ wait_fd(int fd, short events, long ms)
 
 /*
  * Starts dispatch-worker with args; the channel is the returned w.chan.
- * sndbuf > 0 shrinks the send buffer of the worker's end.
+ * sndbuf > 0 shrinks the send buffer of the worker's end; nofile > 0 sets
+ * the worker's RLIMIT_NOFILE, soft and hard.
  */
 static void
-worker_start_sndbuf(struct worker *w, const char *const args[], int sndbuf)
+worker_start_with(struct worker *w, const char *const args[], int sndbuf,
+    rlim_t nofile)
 {
+	struct rlimit	 rl = { nofile, nofile };
 	char		*argv[16];
 	int		 sv[2], i, flags;
 
@@ -102,6 +107,8 @@ worker_start_sndbuf(struct worker *w, const char *const args[], int sndbuf)
 				_exit(127);
 		} else if (dup2(sv[1], CHANNEL_FD) == -1)
 			_exit(127);
+		if (nofile > 0 && setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			_exit(127);
 		execv(WORKER_PATH, argv);
 		_exit(127);
 	}
@@ -112,7 +119,7 @@ worker_start_sndbuf(struct worker *w, const char *const args[], int sndbuf)
 static void
 worker_start(struct worker *w, const char *const args[])
 {
-	worker_start_sndbuf(w, args, 0);
+	worker_start_with(w, args, 0, 0);
 }
 
 /* Waits for the worker's exit, at most WAIT_MS; returns the wait status. */
@@ -518,6 +525,36 @@ Test(worker, delays_each_of_several_connections)
  * first: its client reads nothing and the reply is far larger than the
  * socket buffers.  The second, delayed too, must be served meanwhile.
  */
+/*
+ * A CONN received with no room for its descriptor would lose the client:
+ * short of its descriptor limit the worker leaves CONN messages waiting
+ * in the channel, and serves them all as connections close.
+ */
+Test(worker, descriptor_limit_holds_connections_in_the_channel)
+{
+	const char	*args[] = { "-n", "special", "-d", "300", NULL };
+	struct worker	 w;
+	struct tcp	 t;
+	char		 want[128];
+	int		 cfd[40], sfd, i;
+
+	worker_start_with(&w, args, 0, 32);
+	expect_hello(&w);
+	tcp_listen(&t);
+	for (i = 0; i < 40; i++) {
+		cfd[i] = tcp_connect(&t, &sfd, 0);
+		send_conn(&w, &t, (uint64_t)i + 1, sfd);
+	}
+	default_reply(want, sizeof(want), &w);
+	for (i = 0; i < 40; i++) {
+		expect_reply(cfd[i], want);
+		close(cfd[i]);
+	}
+	expect_done_set(&w, 40);
+	close(t.lfd);
+	expect_exit(&w, 0);
+}
+
 Test(worker, stalled_client_does_not_hold_up_others)
 {
 	char		 class[201], tmpl[7 * 2000 + 1], *want, *got;
@@ -581,7 +618,7 @@ Test(worker, done_waits_for_a_full_channel)
 	int		 cfd, sfd;
 	uint64_t	 id;
 
-	worker_start_sndbuf(&w, args, 1024);
+	worker_start_with(&w, args, 1024, 0);
 	expect_hello(&w);
 	tcp_listen(&t);
 	default_reply(want, sizeof(want), &w);

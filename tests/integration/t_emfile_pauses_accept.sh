@@ -1,0 +1,48 @@
+# Out of descriptors, the dispatcher pauses accepting instead of spinning,
+# and serves every waiting client once descriptors free up.  Its limit is
+# lowered to 64 after start; the one worker is stopped so that accepted
+# connections pile up in the dispatcher until accept fails with EMFILE.
+. "$(dirname "$0")/lib.sh"
+
+config "$CFG" <<'EOF'
+listen = [ "127.0.0.1:@PORT@" ];
+classes = ( { name = "normal"; workers = 1; } );
+EOF
+
+# utime + stime of a process, in clock ticks.
+cpu_ticks() {
+	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+}
+
+start -c "$CFG"
+worker=$(logged_workers normal)
+prlimit --pid "$DPID" --nofile=64:64
+kill -STOP "$worker"
+
+# bash's /dev/tcp holds the connections without a process each.
+n=400
+fds=()
+for i in $(seq 1 $n); do
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	fds+=("$fd")
+done
+wait_log "^dispatcher: warning: accept on 127.0.0.1:$PORT; pausing for 100 ms: Too many open files\$"
+
+before=$(cpu_ticks "$DPID")
+sleep 2
+used=$(($(cpu_ticks "$DPID") - before))
+[ "$used" -lt 50 ] ||
+    fail "the dispatcher used $used ticks of CPU in 2 s while out of descriptors"
+
+kill -CONT "$worker"
+served=0
+for fd in "${fds[@]}"; do
+	if read -r -t 10 line <&"$fd" &&
+	    [[ $line == "Request handled with normal priority by worker $worker" ]]; then
+		served=$((served + 1))
+	fi
+	exec {fd}<&-
+done
+[ "$served" -eq "$n" ] || fail "$served of $n clients served after descriptors freed up"
+expect_class 127.0.0.1 normal
+stop
