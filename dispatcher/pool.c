@@ -148,13 +148,17 @@ static void
 pool_worker_later(struct pool_worker *w)
 {
 	uint64_t	now = clock_ms(), delay = 0;
+	unsigned	i;
 
 	if (w->started_ms != 0 && now - w->started_ms >= POOL_STABLE_MS)
 		w->fails = 0;
 	else
 		w->fails++;
+	/* The first quick death is restarted at once, then 100 ms, 200 ms... */
 	if (w->fails > 1) {
-		delay = POOL_RESPAWN_MIN_MS << (w->fails < 8 ? w->fails - 2 : 6);
+		delay = POOL_RESPAWN_MIN_MS;
+		for (i = 2; i < w->fails && delay < POOL_RESPAWN_MAX_MS; i++)
+			delay *= 2;
 		if (delay > POOL_RESPAWN_MAX_MS)
 			delay = POOL_RESPAWN_MAX_MS;
 		log_warnx("class %s: worker keeps dying; next start in "
