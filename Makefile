@@ -28,10 +28,18 @@ run: build
 test-plain: build
 	cd $(BUILD) && ctest --output-on-failure -j 2
 
+# Sanitizer reports go to files, from every process: the dispatcher, its
+# workers, and Criterion's forked tests (whose leaks would not fail a
+# test by themselves).  Any report fails the run.
+SANLOG = $(abspath $(ASAN_BUILD))/sanitizer-logs
 test-asan: build-asan
-	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	rm -rf $(SANLOG) && mkdir -p $(SANLOG)
+	cd $(ASAN_BUILD) && \
+	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$(SANLOG)/asan \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(SANLOG)/ubsan \
 	    ctest --output-on-failure -j 2
+	@if ls $(SANLOG)/* >/dev/null 2>&1; then \
+	    cat $(SANLOG)/*; echo "FAIL: sanitizer reports above"; exit 1; fi
 
 # The sanitizer run comes last so that its summary line ends the output.
 test: test-plain test-asan

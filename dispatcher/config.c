@@ -17,6 +17,7 @@
 struct config_msg {
 	char	*file;
 	int	 line;
+	int	 warning;
 	size_t	 seq;		/* keeps the sort stable */
 	char	*text;
 };
@@ -66,9 +67,9 @@ config_vmsg(struct config_ctx *ctx, const char *file, int line, int error,
 	m = &ctx->msgs[ctx->nmsgs];
 	m->file = config_strdup(file != NULL ? file : ctx->path);
 	m->line = line;
+	m->warning = !error;
 	m->seq = ctx->nmsgs++;
-	if (asprintf(&m->text, "%s%s", error ? "" : "warning: ", text) == -1)
-		abort();
+	m->text = config_strdup(text);
 	if (error)
 		ctx->nerrors++;
 }
@@ -123,28 +124,38 @@ config_msg_cmp(const void *a, const void *b)
 }
 
 static void
-config_msgs_flush(struct config_ctx *ctx, FILE *errs)
+config_msgs_flush(struct config_ctx *ctx, config_report_fn *report, void *arg)
 {
-	size_t	i;
+	struct config_msg	*m;
+	size_t			 i;
 
 	if (ctx->nmsgs == 0)
 		return;
 	qsort(ctx->msgs, ctx->nmsgs, sizeof(*ctx->msgs), config_msg_cmp);
 	for (i = 0; i < ctx->nmsgs; i++) {
-		/* Line 0: about the file as a whole, such as opening it. */
-		if (ctx->msgs[i].line == 0)
-			fprintf(errs, "%s: %s\n", ctx->msgs[i].file,
-			    ctx->msgs[i].text);
-		else
-			fprintf(errs, "%s:%d: %s\n", ctx->msgs[i].file,
-			    ctx->msgs[i].line, ctx->msgs[i].text);
-		free(ctx->msgs[i].file);
-		free(ctx->msgs[i].text);
+		m = &ctx->msgs[i];
+		report(arg, m->file, m->line, m->warning, m->text);
+		free(m->file);
+		free(m->text);
 	}
-	fflush(errs);
 	free(ctx->msgs);
 	ctx->msgs = NULL;
 	ctx->nmsgs = 0;
+}
+
+void
+config_report_print(void *arg, const char *file, int line, int warning,
+    const char *text)
+{
+	FILE	*fp = arg;
+
+	/* Line 0: about the file as a whole, such as opening it. */
+	if (line == 0)
+		fprintf(fp, "%s: %s%s\n", file, warning ? "warning: " : "",
+		    text);
+	else
+		fprintf(fp, "%s:%d: %s%s\n", file, line,
+		    warning ? "warning: " : "", text);
 }
 
 /* Reports every key of group g that is not in keys; 0 when there is none. */
@@ -566,7 +577,7 @@ config_parse(struct config_ctx *ctx, config_t *lc)
 }
 
 struct config *
-config_load(const char *path, FILE *errs)
+config_load(const char *path, config_report_fn *report, void *arg)
 {
 	struct config_ctx	 ctx;
 	struct config		*cf;
@@ -590,7 +601,7 @@ config_load(const char *path, FILE *errs)
 	}
 	config_destroy(&lc);
 
-	config_msgs_flush(&ctx, errs);
+	config_msgs_flush(&ctx, report, arg);
 	if (ctx.nerrors > 0) {
 		config_free(cf);
 		return NULL;

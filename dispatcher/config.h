@@ -2,8 +2,8 @@
  * config: the configuration file, read with libconfig and checked in full.
  *
  * config_load reads and checks a whole file and compiles its rules.  Every
- * problem is written to the error stream as "FILE:LINE: message", all of
- * them in one run, sorted by line; a warning as "FILE:LINE: warning: ...".
+ * problem, all of them in one run, goes to a report function, sorted by
+ * file and line.
  */
 #ifndef CONFIG_H
 #define CONFIG_H
@@ -51,7 +51,19 @@ struct config {
 	size_t			 nrules;
 };
 
-struct config	*config_load(const char *path, FILE *errs);
+/*
+ * Receives one problem: its place (line 0 is about the file as a whole),
+ * whether it is only a warning, and the message.
+ */
+typedef void	 config_report_fn(void *arg, const char *file, int line,
+		    int warning, const char *text);
+
+/* Returns NULL when the file has any error; warnings alone do not count. */
+struct config	*config_load(const char *path, config_report_fn *, void *arg);
+
+/* Prints "FILE:LINE: message" (or "FILE:LINE: warning: ...") on the FILE *arg. */
+void		 config_report_print(void *arg, const char *file, int line,
+		    int warning, const char *text);
 void		 config_free(struct config *);
 
 /* Index of the class of that name, or -1. */

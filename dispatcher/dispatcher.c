@@ -205,35 +205,24 @@ dispatcher_accept(struct dispatcher *d, struct listener *l)
 	}
 }
 
-/* Logs each line a failed or warned configuration load wrote. */
-static void
-dispatcher_log_lines(char *text)
+void
+dispatcher_report(void *arg, const char *file, int line, int warning,
+    const char *text)
 {
-	char	*line, *next;
-
-	for (line = text; line != NULL && *line != '\0'; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		log_warnx("%s", line);
-	}
+	(void)arg;
+	(void)warning;	/* errors too: the daemon goes on with what it has */
+	if (line == 0)
+		log_warnx("%s: %s", file, text);
+	else
+		log_warnx("%s:%d: %s", file, line, text);
 }
 
 static void
 dispatcher_reload(struct dispatcher *d)
 {
 	struct config	*cf;
-	FILE		*errs;
-	char		*text = NULL;
-	size_t		 len = 0;
 
-	if ((errs = open_memstream(&text, &len)) == NULL) {
-		log_warn("reload of %s: open_memstream", d->cf->path);
-		return;
-	}
-	cf = config_load(d->cf->path, errs);
-	fclose(errs);
-	dispatcher_log_lines(text);
-	free(text);
+	cf = config_load(d->cf->path, dispatcher_report, NULL);
 	if (cf == NULL || dispatcher_listen(d, cf) == -1) {
 		log_warnx("reload of %s failed; keeping the previous "
 		    "configuration", d->cf->path);

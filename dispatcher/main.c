@@ -79,12 +79,17 @@ main(int argc, char *argv[])
 	}
 	log_init("dispatcher", verbose);
 
-	if ((cf = config_load(path, stderr)) == NULL)
-		return EXIT_CONFIG;
 	if (check) {
+		/* Like a compiler: bare FILE:LINE: lines, for editors too. */
+		if ((cf = config_load(path, config_report_print, stderr)) == NULL)
+			return EXIT_CONFIG;
 		printf("%s: configuration OK\n", path);
 		config_free(cf);
 		return 0;
+	}
+	if ((cf = config_load(path, dispatcher_report, NULL)) == NULL) {
+		log_warnx("%s: invalid configuration; not starting", path);
+		return EXIT_CONFIG;
 	}
 	main_raise_nofile();
 	return dispatcher_run(cf);

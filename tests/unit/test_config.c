@@ -40,7 +40,7 @@ load(const char *text)
 	free(cfg_errors);
 	cfg_errors = NULL;
 	cr_assert_not_null(errs = open_memstream(&cfg_errors, &len));
-	cf = config_load(cfg_path, errs);
+	cf = config_load(cfg_path, config_report_print, errs);
 	fclose(errs);
 	unlink(cfg_path);
 	return cf;
@@ -119,7 +119,8 @@ Test(config, shipped_file_is_valid)
 	size_t		 len;
 
 	cr_assert_not_null(errs = open_memstream(&cfg_errors, &len));
-	cf = config_load(SOURCE_DIR "/etc/rules.cfg", errs);
+	cf = config_load(SOURCE_DIR "/etc/rules.cfg", config_report_print,
+	    errs);
 	fclose(errs);
 	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
 	config_free(cf);
@@ -152,7 +153,7 @@ Test(config, missing_file)
 	size_t		 len;
 
 	cr_assert_not_null(errs = open_memstream(&cfg_errors, &len));
-	cf = config_load("/nonexistent/rules.cfg", errs);
+	cf = config_load("/nonexistent/rules.cfg", config_report_print, errs);
 	fclose(errs);
 	cr_assert_null(cf);
 	cr_assert_str_eq(cfg_errors, "/nonexistent/rules.cfg: cannot open: "

@@ -1,0 +1,349 @@
+# lib.sh: helpers for the integration tests, sourced by every t_*.sh.
+#
+# A test is data: a configuration, a few clients and the replies and log
+# lines it expects.  Every process a test starts is stopped when the test
+# exits, whether it passes or fails, and its temporary directory goes too.
+#
+# Environment (set by CTest): BIN holds dispatcher and dispatch-worker,
+# SRCDIR is the source root.
+#
+#   config FILE <<'EOF'     write a configuration; @PORT@ becomes $PORT
+#   start ARGS...           run "dispatcher ARGS..." and wait for "ready"
+#   ask SRC                 print the reply a client bound to SRC gets
+#   ask_bg SRC FILE         the same in the background; then wait_clients
+#   expect_class SRC CLASS  the default reply of CLASS; $WORKER is its pid
+#   expect_reply SRC ERE    a one-line reply matching ERE
+#   reply_matches FILE ERE  the same test on a reply saved by ask_bg
+#   expect_denied SRC       the connection is closed without a byte
+#   expect_line TEXT        the log holds exactly this line
+#   wait_log ERE [SECONDS]  wait for a log line matching ERE
+#   logged_workers [CLASS]  pids of the "worker PID started" lines
+#   stop [SIGNAL [SECONDS]] stop; expect exit 0 and no worker left
+#   check FILE              "dispatcher -t -c FILE"; sets CHECK_RC
+#   expect_errors FILE 'LINE: MESSAGE'...   what "dispatcher -t" reports
+#
+# Clients are socat processes bound to a loopback source address, so that
+# 127.0.0.100 can play a "special" peer; ::1 is the IPv6 client.
+
+set -eu
+
+: "${BIN:?BIN must name the directory holding dispatcher and dispatch-worker}"
+: "${SRCDIR:?SRCDIR must name the source root}"
+[ -x "$BIN/dispatcher" ] || { echo "FAIL: no $BIN/dispatcher" >&2; exit 1; }
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/dispatcher-it.XXXXXX")
+CFG=$TMP/rules.cfg		# the usual configuration file
+LOG=$TMP/dispatcher.log		# the dispatcher's (and its workers') stderr
+OUT=$TMP/dispatcher.out		# its stdout
+DPID=				# the running dispatcher
+DCMD=				# how it was started, for failure reports
+WORKER=				# pid named by the last expect_class
+CLIENTS=()			# background clients (ask_bg)
+CONFIGS=()			# files written by config, re-rendered on a new port
+: >"$LOG"
+
+fail() {
+	local f
+	echo "FAIL: $*" >&2
+	[ -z "$DCMD" ] || echo "--- command: $DCMD" >&2
+	for f in ${CONFIGS[@]+"${CONFIGS[@]}"}; do
+		echo "--- $f" >&2
+		cat -n "$f" >&2 2>/dev/null || true
+	done
+	echo "--- dispatcher log" >&2
+	cat "$LOG" >&2 2>/dev/null || true
+	echo "---" >&2
+	exit 1
+}
+
+# True while the process exists and is not a zombie.
+alive() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" != Z ]
+}
+
+is_worker() {
+	alive "$1" && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null |
+	    grep -q dispatch-worker
+}
+
+# Pids named by "worker PID started for class CLASS" lines (any class
+# without an argument), in order.
+logged_workers() {
+	sed -nE "s/^dispatcher: info: worker ([0-9]+) started for class ${1:-.*}\$/\\1/p" \
+	    "$LOG" 2>/dev/null || true
+}
+
+# Workers alive now: the dispatcher's children and every logged worker.
+live_workers() {
+	local pid
+	{ [ -z "$DPID" ] || pgrep -P "$DPID" || true; logged_workers; } |
+	    sort -un | while read -r pid; do
+		if is_worker "$pid"; then echo "$pid"; fi
+	done
+}
+
+# Polls COMMAND every 0.05 s for at most SECONDS; returns its last status.
+poll() {
+	local tries
+	tries=$(awk -v s="$1" 'BEGIN { print int(s * 20) + 1 }')
+	shift
+	while ! "$@"; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || return 1
+		sleep 0.05
+	done
+}
+
+cleanup() {
+	local rc=$? pid pids
+	set +e
+	trap - EXIT
+	pids=$(live_workers)
+	if [ -n "$DPID" ]; then
+		kill -TERM "$DPID" 2>/dev/null
+		poll 2 eval '! alive "$DPID"'
+		kill -KILL "$DPID" 2>/dev/null
+		wait "$DPID" 2>/dev/null
+	fi
+	for pid in $pids $(live_workers); do
+		if is_worker "$pid"; then kill -KILL "$pid" 2>/dev/null; fi
+	done
+	# Background clients and helpers: timeout(1) passes TERM to its child.
+	pids=$(jobs -p)
+	for pid in $pids; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in $pids; do
+		poll 2 eval '! alive "$pid"' || kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	rm -rf "$TMP"
+	exit "$rc"
+}
+trap cleanup EXIT
+
+# A port in 20000-60000 that no socket uses now.  Another program may take
+# it before the dispatcher binds it: start retries on exit status 71.
+free_port() {
+	local i p
+	for i in $(seq 1 50); do
+		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40001))
+		if [ -z "$(ss -Htan "( sport = :$p )")" ]; then
+			echo "$p"
+			return 0
+		fi
+	done
+	fail "no free port found"
+}
+PORT=$(free_port)
+
+template_of() {
+	echo "$TMP/templates/$(echo "$1" | tr / _)"
+}
+
+render() {
+	sed "s/@PORT@/$PORT/g" "$(template_of "$1")" >"$1"
+}
+
+# config FILE: writes stdin to FILE with @PORT@ replaced by $PORT.
+config() {
+	mkdir -p "$TMP/templates" "$(dirname "$1")"
+	cat >"$(template_of "$1")"
+	render "$1"
+	case " ${CONFIGS[*]-} " in
+	*" $1 "*) ;;
+	*) CONFIGS+=("$1") ;;
+	esac
+}
+
+# start ARGS...: runs the dispatcher in the background, its stderr in $LOG,
+# and waits (at most 10 s) for its "ready" line.
+start() {
+	local attempt rc f
+	for attempt in 1 2 3 4 5; do
+		: >"$LOG"
+		DCMD="(cd $PWD && $BIN/dispatcher $*)"
+		PATH="$BIN:$PATH" env --default-signal=INT,QUIT \
+		    "$BIN/dispatcher" "$@" >"$OUT" 2>"$LOG" &
+		DPID=$!
+		if poll 10 eval 'grep -qx "dispatcher: info: ready" "$LOG" || ! alive "$DPID"' &&
+		    alive "$DPID"; then
+			return 0
+		fi
+		if alive "$DPID"; then
+			fail "no \"ready\" line within 10 s"
+		fi
+		rc=0
+		wait "$DPID" || rc=$?
+		DPID=
+		if [ "$rc" -ne 71 ] || [ "$attempt" -eq 5 ]; then
+			fail "dispatcher exited with status $rc before \"ready\""
+		fi
+		# Port taken meanwhile: try another.
+		PORT=$(free_port)
+		for f in ${CONFIGS[@]+"${CONFIGS[@]}"}; do
+			render "$f"
+		done
+	done
+}
+
+# stop [SIGNAL [SECONDS]]: signals the dispatcher (TERM by default), expects
+# it to exit with status 0 within SECONDS (10), leaving no worker alive.
+stop() {
+	local sig=${1:-TERM} secs=${2:-10} workers rc=0 pid
+	[ -n "$DPID" ] || fail "stop: no dispatcher running"
+	alive "$DPID" || fail "the dispatcher died before it was stopped"
+	workers=$(live_workers)
+	kill -s "$sig" "$DPID"
+	poll "$secs" eval '! alive "$DPID"' ||
+	    fail "dispatcher still running $secs s after SIG$sig"
+	wait "$DPID" || rc=$?
+	DPID=
+	[ "$rc" -eq 0 ] || fail "dispatcher exited with status $rc after SIG$sig, expected 0"
+	# A worker's failure (a sanitizer's report among them) is a failure.
+	expect_no_log '^dispatcher: (info|warning): worker [0-9]+ \(class .*\) exited with status [1-9]'
+	expect_no_log '^dispatch-worker\[[0-9]+\]: fatal: '
+	expect_no_log ' runtime error: |Sanitizer'
+
+	for pid in $workers $(logged_workers); do
+		# An orphan may need a moment to be reaped; it must not go on.
+		poll 1 eval '! is_worker "$pid"' ||
+		    fail "worker $pid still alive after the dispatcher exited"
+	done
+	# In a SANITIZE=ON build: no report from either program.
+	expect_no_log '^==[0-9]+==|runtime error: '
+}
+
+# The socat address of a client bound to SRC (127.x.y.z, or ::1).
+client_addr() {
+	case $1 in
+	*:*) echo "TCP6:[::1]:$PORT,bind=[$1]" ;;
+	*) echo "TCP:127.0.0.1:$PORT,bind=$1" ;;
+	esac
+}
+
+# ask SRC: prints what a client bound to SRC receives before the close.
+ask() {
+	timeout 10 socat -t 10 -T 5 - "$(client_addr "$1")" </dev/null \
+	    2>>"$TMP/clients.err" || true
+}
+
+# ask_bg SRC FILE: the same in the background, into FILE; see wait_clients.
+ask_bg() {
+	timeout 20 socat -t 10 -T 5 - "$(client_addr "$1")" </dev/null \
+	    >"$2" 2>>"$TMP/clients.err" &
+	CLIENTS+=($!)
+}
+
+wait_clients() {
+	local pid
+	for pid in ${CLIENTS[@]+"${CLIENTS[@]}"}; do
+		wait "$pid" || true
+	done
+	CLIENTS=()
+}
+
+# reply_matches FILE ERE: FILE is exactly one line, ended by a newline,
+# matching ERE; sets WORKER to ERE's first group.
+reply_matches() {
+	local reply re
+	reply=$(cat "$1"; echo .)
+	reply=${reply%.}
+	re="^($2)"$'\n''$'
+	[[ $reply =~ $re ]] || return 1
+	WORKER=${BASH_REMATCH[2]-}
+}
+
+# expect_reply SRC ERE: the reply is one line matching ERE.
+expect_reply() {
+	ask "$1" >"$TMP/last-reply"
+	reply_matches "$TMP/last-reply" "$2" ||
+	    fail "client $1: expected a line matching '$2', got $(printf %q "$(cat "$TMP/last-reply")")"
+}
+
+# expect_class SRC CLASS: the default reply of CLASS; sets WORKER.
+expect_class() {
+	local class=${2//./\\.}	# names hold [A-Za-z0-9_.-]: only "." is special
+	expect_reply "$1" "Request handled with $class priority by worker ([0-9]+)"
+	case " $(logged_workers "$class" | tr '\n' ' ') " in
+	*" $WORKER "*) ;;
+	*) fail "client $1: worker $WORKER is not a logged worker of class $2" ;;
+	esac
+}
+
+# expect_denied SRC: the dispatcher closes the connection, without a byte,
+# at once (well within socat's 5 s inactivity timeout).
+expect_denied() {
+	local t0 t1
+	t0=$(date +%s%N)
+	ask "$1" >"$TMP/last-reply"
+	t1=$(date +%s%N)
+	[ ! -s "$TMP/last-reply" ] ||
+	    fail "client $1: expected no reply, got $(printf %q "$(cat "$TMP/last-reply")")"
+	[ $(((t1 - t0) / 1000000)) -lt 3000 ] ||
+	    fail "client $1: connection not closed within 3 s"
+}
+
+# wait_log ERE [SECONDS]: waits (10 s by default) for a matching log line.
+wait_log() {
+	poll "${2:-10}" grep -Eq -- "$1" "$LOG" ||
+	    fail "no log line matching '$1' within ${2:-10} s"
+}
+
+# wait_log_count ERE N [SECONDS]: waits until N lines match.
+wait_log_count() {
+	local pattern=$1 count=$2
+	poll "${3:-10}" eval '[ "$(grep -Ec -- "$pattern" "$LOG")" -ge "$count" ]' ||
+	    fail "fewer than $2 log lines matching '$1' within ${3:-10} s"
+}
+
+# expect_line TEXT: the log holds exactly this line (waits up to 10 s).
+expect_line() {
+	poll 10 grep -Fqx -- "$1" "$LOG" || fail "no log line: $1"
+}
+
+expect_no_log() {
+	if grep -Eq -- "$1" "$LOG"; then
+		fail "unexpected log line matching '$1'"
+	fi
+}
+
+count_log() {
+	grep -Ec -- "$1" "$LOG" || true
+}
+
+# check FILE: runs "dispatcher -t -c FILE"; sets CHECK_RC, output in
+# $TMP/check.out and $TMP/check.err.
+check() {
+	CHECK_RC=0
+	DCMD="$BIN/dispatcher -t -c $1"
+	timeout 10 "$BIN/dispatcher" -t -c "$1" >"$TMP/check.out" \
+	    2>"$TMP/check.err" || CHECK_RC=$?
+	cp "$TMP/check.err" "$LOG"
+}
+
+# expect_errors FILE 'LINE: MESSAGE'...: "dispatcher -t" exits 78 and
+# reports each FILE:LINE: MESSAGE (an ERE; LINE may be [0-9]+) and nothing
+# else, every line of stderr being such an error, without a program prefix.
+expect_errors() {
+	local file=$1 e
+	shift
+	CONFIGS=("$file")	# the one to show if this check fails
+	check "$file"
+	[ "$CHECK_RC" -eq 78 ] || fail "$file: exit status $CHECK_RC, expected 78"
+	for e in "$@"; do
+		grep -Eq -- "^$file:$e" "$TMP/check.err" ||
+		    fail "$file: no error '$file:$e'"
+	done
+	if grep -Ev -- "^$file:[0-9]+: " "$TMP/check.err" | grep -q .; then
+		fail "$file: stderr lines not of the form FILE:LINE: message"
+	fi
+	[ "$(grep -c . "$TMP/check.err")" -eq $# ] ||
+	    fail "$file: $(grep -c . "$TMP/check.err") errors reported, expected $#"
+	if grep -q "configuration OK" "$TMP/check.out"; then
+		fail "$file: \"configuration OK\" for a broken file"
+	fi
+}

@@ -1,0 +1,936 @@
+/* Unit tests for rules/rules.c: one behaviour a test, then a random check. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "addr.h"
+#include "rules.h"
+
+#define TEST_DEFAULT	7	/* default class of every ruleset here */
+
+static struct rules *
+test_rules_new(void)
+{
+	struct rules	*rs;
+
+	cr_assert_not_null(rs = rules_new(TEST_DEFAULT));
+	return rs;
+}
+
+static void
+test_rules_address(struct rules *rs, const char *text, int class_idx,
+    enum rules_action action)
+{
+	char	 err[256] = "";
+
+	cr_assert_eq(rules_add_address(rs, text, class_idx, action, err,
+	    sizeof(err)), 0, "%s: %s", text, err);
+}
+
+static void
+test_rules_regex(struct rules *rs, const char *pattern, int class_idx,
+    enum rules_action action)
+{
+	char	 err[256] = "";
+
+	cr_assert_eq(rules_add_regex(rs, pattern, class_idx, action, err,
+	    sizeof(err)), 0, "%s: %s", pattern, err);
+}
+
+/* A peer as accept4 would give it: numeric host, any port. */
+static void
+test_rules_peer(const char *host, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(40000);
+		return;
+	}
+	cr_assert_eq(inet_pton(AF_INET6, host, &sin6->sin6_addr), 1,
+	    "test peer \"%s\" does not parse", host);
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(40000);
+}
+
+static struct rules_verdict
+test_rules_match(struct rules *rs, const char *host)
+{
+	struct sockaddr_storage	 ss;
+	struct rules_verdict	 v;
+
+	test_rules_peer(host, &ss);
+	memset(&v, 0xa5, sizeof(v));
+	rules_match(rs, (struct sockaddr *)&ss, &v);
+	return v;
+}
+
+/* Asserts the index of the rule that host matches, -1 for none. */
+static void
+test_rules_expect(struct rules *rs, const char *host, int rule)
+{
+	struct rules_verdict	 v = test_rules_match(rs, host);
+
+	cr_assert_eq(v.rule, rule, "%s matched rule %d, want %d", host, v.rule,
+	    rule);
+}
+
+/* Asserts host's whole verdict. */
+static void
+test_rules_verdict(struct rules *rs, const char *host, int rule, int class_idx,
+    enum rules_action action)
+{
+	struct rules_verdict	 v = test_rules_match(rs, host);
+
+	cr_assert_eq(v.rule, rule, "%s matched rule %d, want %d", host, v.rule,
+	    rule);
+	cr_assert_eq(v.class_idx, class_idx, "%s: class %d, want %d", host,
+	    v.class_idx, class_idx);
+	cr_assert_eq(v.action, action, "%s: action %d, want %d", host,
+	    (int)v.action, (int)action);
+}
+
+/* Asserts that adding text fails with exactly the message want. */
+static void
+test_rules_bad_address(const char *text, const char *want)
+{
+	struct rules	*rs = test_rules_new();
+	char		 err[256] = "";
+
+	cr_assert_eq(rules_add_address(rs, text, 1, RULES_ROUTE, err,
+	    sizeof(err)), -1, "\"%s\" accepted", text);
+	cr_assert_str_eq(err, want);
+	cr_assert_eq(rules_count(rs), 0);
+	rules_free(rs);
+}
+
+Test(rules, exact_ipv4)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address(rs, "192.0.2.7", 3, RULES_ROUTE);
+	test_rules_verdict(rs, "192.0.2.7", 0, 3, RULES_ROUTE);
+	test_rules_expect(rs, "192.0.2.6", -1);
+	test_rules_expect(rs, "192.0.2.8", -1);
+	test_rules_expect(rs, "::ffff:192.0.2.6", -1);
+	rules_free(rs);
+}
+
+Test(rules, exact_ipv6)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address(rs, "2001:db8::7", 4, RULES_ROUTE);
+	test_rules_verdict(rs, "2001:DB8:0:0:0:0:0:0007", 0, 4, RULES_ROUTE);
+	test_rules_expect(rs, "2001:db8::6", -1);
+	test_rules_expect(rs, "2001:db8::7:0", -1);
+	test_rules_expect(rs, "0.0.0.7", -1);
+	rules_free(rs);
+}
+
+Test(rules, ipv4_cidr)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address(rs, "10.0.0.0/8", 1, RULES_ROUTE);
+	test_rules_address(rs, "192.168.1.2/31", 2, RULES_ROUTE);
+	test_rules_expect(rs, "10.0.0.0", 0);
+	test_rules_expect(rs, "10.255.255.255", 0);
+	test_rules_expect(rs, "9.255.255.255", -1);
+	test_rules_expect(rs, "11.0.0.0", -1);
+	test_rules_expect(rs, "192.168.1.2", 1);
+	test_rules_expect(rs, "192.168.1.3", 1);
+	test_rules_expect(rs, "192.168.1.1", -1);
+	test_rules_expect(rs, "192.168.1.4", -1);
+	rules_free(rs);
+}
+
+Test(rules, ipv6_cidr)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address(rs, "2001:db8::/32", 1, RULES_ROUTE);
+	test_rules_address(rs, "fe80::/10", 2, RULES_ROUTE);
+	test_rules_expect(rs, "2001:db8::", 0);
+	test_rules_expect(rs, "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", 0);
+	test_rules_expect(rs, "2001:db9::", -1);
+	test_rules_expect(rs, "2001:db7:ffff::1", -1);
+	test_rules_expect(rs, "febf::1", 1);
+	test_rules_expect(rs, "fec0::1", -1);
+	rules_free(rs);
+}
+
+Test(rules, zero_prefix_matches_every_address_of_its_family)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address(rs, "0.0.0.0/0", 1, RULES_ROUTE);
+	test_rules_expect(rs, "0.0.0.0", 0);
+	test_rules_expect(rs, "127.0.0.1", 0);
+	test_rules_expect(rs, "255.255.255.255", 0);
+	test_rules_expect(rs, "::1", -1);
+	test_rules_address(rs, "::/0", 2, RULES_ROUTE);
+	test_rules_expect(rs, "::", 1);
+	test_rules_expect(rs, "::1", 1);
+	test_rules_expect(rs, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 1);
+	test_rules_expect(rs, "10.1.2.3", 0);
+	rules_free(rs);
+}
+
+Test(rules, ipv6_zero_prefix_does_not_match_ipv4_peers)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address(rs, "::/0", 1, RULES_ROUTE);
+	test_rules_expect(rs, "10.1.2.3", -1);
+	test_rules_expect(rs, "::ffff:10.1.2.3", -1);
+	rules_free(rs);
+}
+
+Test(rules, regex_on_ipv4_text)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_regex(rs, "^192\\.0\\.2\\.[0-9]$", 5, RULES_ROUTE);
+	test_rules_verdict(rs, "192.0.2.9", 0, 5, RULES_ROUTE);
+	test_rules_expect(rs, "192.0.2.10", -1);
+	test_rules_expect(rs, "192.0.20.1", -1);
+	rules_free(rs);
+}
+
+Test(rules, regex_on_ipv6_text_in_rfc5952_form)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_regex(rs, "^2001:db8::1:0:0:1$", 1, RULES_ROUTE);
+	test_rules_regex(rs, "^2001:db8::[0-9a-f]+$", 2, RULES_ROUTE);
+	test_rules_expect(rs, "2001:DB8:0:0:1:0:0:1", 0);
+	test_rules_expect(rs, "2001:0db8:0000:0000:0000:0000:0000:00ff", 1);
+	test_rules_expect(rs, "2001:db8:1::ff", -1);
+	rules_free(rs);
+}
+
+Test(rules, deny)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address(rs, "203.0.113.0/24", 2, RULES_DENY);
+	test_rules_regex(rs, "^2001:db8:", 2, RULES_DENY);
+	test_rules_verdict(rs, "203.0.113.9", 0, 2, RULES_DENY);
+	test_rules_verdict(rs, "2001:db8::9", 1, 2, RULES_DENY);
+	rules_free(rs);
+}
+
+Test(rules, default_class_when_nothing_matches)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_verdict(rs, "10.1.2.3", -1, TEST_DEFAULT, RULES_ROUTE);
+	test_rules_address(rs, "10.0.0.0/8", 1, RULES_DENY);
+	test_rules_regex(rs, "^192\\.", 2, RULES_DENY);
+	test_rules_verdict(rs, "11.1.2.3", -1, TEST_DEFAULT, RULES_ROUTE);
+	rules_free(rs);
+}
+
+Test(rules, unknown_family_gets_default)
+{
+	struct rules		*rs = test_rules_new();
+	struct rules_verdict	 v;
+	struct sockaddr_un	 sun;
+
+	test_rules_address(rs, "0.0.0.0/0", 1, RULES_DENY);
+	test_rules_address(rs, "::/0", 1, RULES_DENY);
+	test_rules_regex(rs, "", 1, RULES_DENY);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	rules_match(rs, (struct sockaddr *)&sun, &v);
+	cr_assert_eq(v.rule, -1);
+	cr_assert_eq(v.class_idx, TEST_DEFAULT);
+	cr_assert_eq(v.action, RULES_ROUTE);
+	rules_free(rs);
+}
+
+Test(rules, earlier_broader_cidr_beats_later_exact)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address(rs, "10.0.0.0/8", 1, RULES_ROUTE);
+	test_rules_address(rs, "10.1.2.3", 2, RULES_ROUTE);
+	test_rules_address(rs, "2001:db8::/32", 1, RULES_ROUTE);
+	test_rules_address(rs, "2001:db8::1", 2, RULES_ROUTE);
+	test_rules_expect(rs, "10.1.2.3", 0);
+	test_rules_expect(rs, "2001:db8::1", 2);
+	rules_free(rs);
+}
+
+Test(rules, earlier_exact_beats_later_broader_cidr)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address(rs, "10.1.2.3", 2, RULES_ROUTE);
+	test_rules_address(rs, "10.0.0.0/8", 1, RULES_ROUTE);
+	test_rules_expect(rs, "10.1.2.3", 0);
+	test_rules_expect(rs, "10.1.2.4", 1);
+	rules_free(rs);
+}
+
+Test(rules, earlier_regex_beats_later_exact)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_regex(rs, "^10\\.", 1, RULES_ROUTE);
+	test_rules_address(rs, "10.1.2.3", 2, RULES_ROUTE);
+	test_rules_expect(rs, "10.1.2.3", 0);
+	rules_free(rs);
+}
+
+Test(rules, earlier_exact_beats_later_regex)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address(rs, "10.1.2.3", 2, RULES_ROUTE);
+	test_rules_regex(rs, "^10\\.", 1, RULES_ROUTE);
+	test_rules_expect(rs, "10.1.2.3", 0);
+	test_rules_expect(rs, "10.1.2.4", 1);
+	rules_free(rs);
+}
+
+Test(rules, earlier_regex_beats_later_regex)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_regex(rs, "3$", 1, RULES_ROUTE);
+	test_rules_regex(rs, "^10\\.", 2, RULES_ROUTE);
+	test_rules_expect(rs, "10.1.2.3", 0);
+	test_rules_expect(rs, "10.1.2.4", 1);
+	test_rules_expect(rs, "11.1.2.3", 0);
+	rules_free(rs);
+}
+
+Test(rules, regex_between_prefixes_wins_only_where_earlier)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address(rs, "10.1.0.0/16", 1, RULES_ROUTE);
+	test_rules_regex(rs, "^10\\.", 2, RULES_ROUTE);
+	test_rules_address(rs, "10.0.0.0/8", 3, RULES_ROUTE);
+	test_rules_expect(rs, "10.1.9.9", 0);
+	test_rules_expect(rs, "10.2.9.9", 1);
+	rules_free(rs);
+}
+
+Test(rules, later_overlapping_prefix_never_wins)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address(rs, "10.0.0.0/8", 1, RULES_ROUTE);
+	test_rules_address(rs, "10.1.0.0/16", 2, RULES_ROUTE);
+	test_rules_address(rs, "10.1.2.0/24", 3, RULES_ROUTE);
+	test_rules_address(rs, "10.1.2.3", 4, RULES_ROUTE);
+	test_rules_address(rs, "2001:db8::/32", 1, RULES_ROUTE);
+	test_rules_address(rs, "2001:db8:1::/48", 2, RULES_ROUTE);
+	test_rules_address(rs, "2001:db8:1::1", 3, RULES_ROUTE);
+	test_rules_expect(rs, "10.1.2.3", 0);
+	test_rules_expect(rs, "10.1.2.4", 0);
+	test_rules_expect(rs, "10.1.3.4", 0);
+	test_rules_expect(rs, "2001:db8:1::1", 4);
+	test_rules_expect(rs, "2001:db8:2::1", 4);
+	rules_free(rs);
+}
+
+Test(rules, narrower_prefix_first_keeps_its_addresses)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address(rs, "10.1.2.0/24", 1, RULES_ROUTE);
+	test_rules_address(rs, "10.1.0.0/16", 2, RULES_ROUTE);
+	test_rules_address(rs, "10.0.0.0/8", 3, RULES_ROUTE);
+	test_rules_expect(rs, "10.1.2.200", 0);
+	test_rules_expect(rs, "10.1.3.1", 1);
+	test_rules_expect(rs, "10.200.0.1", 2);
+	rules_free(rs);
+}
+
+Test(rules, same_prefix_twice_first_wins)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address(rs, "10.0.0.0/8", 1, RULES_ROUTE);
+	test_rules_address(rs, "10.0.0.0/8", 2, RULES_DENY);
+	test_rules_verdict(rs, "10.9.9.9", 0, 1, RULES_ROUTE);
+	rules_free(rs);
+}
+
+Test(rules, mapped_peer_matches_ipv4_cidr)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address(rs, "10.0.0.0/8", 1, RULES_ROUTE);
+	test_rules_expect(rs, "::ffff:10.1.2.3", 0);
+	test_rules_expect(rs, "::ffff:11.1.2.3", -1);
+	rules_free(rs);
+}
+
+Test(rules, mapped_peer_matches_ipv4_regex)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_regex(rs, "^10\\.", 1, RULES_ROUTE);
+	test_rules_regex(rs, "ffff", 2, RULES_ROUTE);
+	test_rules_expect(rs, "::ffff:10.1.2.3", 0);
+	test_rules_expect(rs, "::ffff:11.1.2.3", -1);
+	rules_free(rs);
+}
+
+Test(rules, mapped_rule_matches_ipv4_peer)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address(rs, "::ffff:10.0.0.0/104", 1, RULES_ROUTE);
+	test_rules_address(rs, "::ffff:192.0.2.7", 2, RULES_ROUTE);
+	test_rules_address(rs, "::ffff:0:0/96", 3, RULES_ROUTE);
+	test_rules_expect(rs, "10.1.2.3", 0);
+	test_rules_expect(rs, "::ffff:10.1.2.3", 0);
+	test_rules_expect(rs, "192.0.2.7", 1);
+	test_rules_expect(rs, "11.0.0.1", 2);
+	test_rules_expect(rs, "::1", -1);
+	rules_free(rs);
+}
+
+Test(rules, mapped_rule_shorter_than_96_stays_ipv6)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address(rs, "::/64", 1, RULES_ROUTE);
+	test_rules_expect(rs, "10.1.2.3", -1);
+	test_rules_expect(rs, "::ffff:10.1.2.3", -1);
+	test_rules_expect(rs, "::fffe:10.1.2.3", 0);
+	test_rules_expect(rs, "::1", 0);
+	rules_free(rs);
+}
+
+Test(rules, host_bits_warn_and_are_masked)
+{
+	struct rules	*rs = test_rules_new();
+	char		 err[256];
+
+	cr_assert_eq(rules_add_address(rs, "10.0.0.1/8", 1, RULES_ROUTE, err,
+	    sizeof(err)), 1);
+	cr_assert_str_eq(err,
+	    "host bits set in \"10.0.0.1/8\": using 10.0.0.0/8");
+	cr_assert_eq(rules_add_address(rs, "2001:db8::1/32", 2, RULES_ROUTE,
+	    err, sizeof(err)), 1);
+	cr_assert_str_eq(err,
+	    "host bits set in \"2001:db8::1/32\": using 2001:db8::/32");
+	cr_assert_eq(rules_add_address(rs, "192.168.1.255/25", 3, RULES_ROUTE,
+	    err, sizeof(err)), 1);
+	cr_assert_str_eq(err,
+	    "host bits set in \"192.168.1.255/25\": using 192.168.1.128/25");
+	cr_assert_eq(rules_count(rs), 3);
+	test_rules_expect(rs, "10.200.3.4", 0);
+	test_rules_expect(rs, "10.0.0.1", 0);
+	test_rules_expect(rs, "2001:db8:ffff::", 1);
+	test_rules_expect(rs, "192.168.1.128", 2);
+	test_rules_expect(rs, "192.168.1.127", -1);
+	rules_free(rs);
+}
+
+Test(rules, no_warning_without_host_bits)
+{
+	struct rules	*rs = test_rules_new();
+	char		 err[256];
+
+	cr_assert_eq(rules_add_address(rs, "10.0.0.0/8", 1, RULES_ROUTE, err,
+	    sizeof(err)), 0);
+	cr_assert_eq(rules_add_address(rs, "10.1.2.3/32", 1, RULES_ROUTE, err,
+	    sizeof(err)), 0);
+	cr_assert_eq(rules_add_address(rs, "2001:db8::/32", 1, RULES_ROUTE, err,
+	    sizeof(err)), 0);
+	rules_free(rs);
+}
+
+Test(rules, error_bad_address)
+{
+	test_rules_bad_address("example.com", "bad address \"example.com\"");
+	test_rules_bad_address("10.1", "bad address \"10.1\"");
+	test_rules_bad_address("1.2.3.4.5", "bad address \"1.2.3.4.5\"");
+	test_rules_bad_address("2001:db8:::1", "bad address \"2001:db8:::1\"");
+	test_rules_bad_address("fe80::1%lo", "bad address \"fe80::1%lo\"");
+	test_rules_bad_address("/8", "bad address \"/8\"");
+}
+
+Test(rules, error_octet_out_of_range)
+{
+	test_rules_bad_address("300.1.2.3", "bad address \"300.1.2.3\"");
+}
+
+Test(rules, error_ipv4_prefix_too_long)
+{
+	test_rules_bad_address("10.0.0.0/33",
+	    "bad prefix length in \"10.0.0.0/33\": must be 0 to 32");
+}
+
+Test(rules, error_ipv6_prefix_too_long)
+{
+	test_rules_bad_address("::/129",
+	    "bad prefix length in \"::/129\": must be 0 to 128");
+}
+
+Test(rules, error_empty)
+{
+	test_rules_bad_address("", "bad address \"\"");
+}
+
+Test(rules, error_leading_plus_or_space)
+{
+	test_rules_bad_address("+10.0.0.0/8", "bad address \"+10.0.0.0/8\"");
+	test_rules_bad_address(" 10.0.0.0/8", "bad address \" 10.0.0.0/8\"");
+	test_rules_bad_address("10.0.0.0/+8",
+	    "bad prefix length in \"10.0.0.0/+8\": must be 0 to 32");
+}
+
+Test(rules, error_junk_after_address_or_prefix)
+{
+	test_rules_bad_address("10.0.0.0 ", "bad address \"10.0.0.0 \"");
+	test_rules_bad_address("10.0.0.0/8x",
+	    "bad prefix length in \"10.0.0.0/8x\": must be 0 to 32");
+	test_rules_bad_address("10.0.0.0/8 ",
+	    "bad prefix length in \"10.0.0.0/8 \": must be 0 to 32");
+	test_rules_bad_address("10.0.0.0/8/8",
+	    "bad prefix length in \"10.0.0.0/8/8\": must be 0 to 32");
+	test_rules_bad_address("10.0.0.0/",
+	    "bad prefix length in \"10.0.0.0/\": must be 0 to 32");
+	test_rules_bad_address("10.0.0.0/-1",
+	    "bad prefix length in \"10.0.0.0/-1\": must be 0 to 32");
+	test_rules_bad_address("::/64x",
+	    "bad prefix length in \"::/64x\": must be 0 to 128");
+	test_rules_bad_address("10.0.0.0/0x8",
+	    "bad prefix length in \"10.0.0.0/0x8\": must be 0 to 32");
+	test_rules_bad_address("10.0.0.0/08",
+	    "bad prefix length in \"10.0.0.0/08\": must be 0 to 32");
+}
+
+Test(rules, error_overlong_text)
+{
+	char	 text[4096], want[256];
+	size_t	 n;
+
+	memset(text, '1', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	test_rules_bad_address("0000:0000:0000:0000:0000:0000:0000:0000:0",
+	    "bad address \"0000:0000:0000:0000:0000:0000:0000:0000:0\"");
+	test_rules_bad_address("10.0.0.0/00000000000000000000000000000008",
+	    "bad prefix length in "
+	    "\"10.0.0.0/00000000000000000000000000000008\": must be 0 to 32");
+	test_rules_bad_address("10.0.0.0/99999999999999999999999999",
+	    "bad prefix length in \"10.0.0.0/99999999999999999999999999\": "
+	    "must be 0 to 32");
+	/* The message is cut to the buffer, still terminated. */
+	n = strlen("bad address \"");
+	memcpy(want, "bad address \"", n);
+	memset(want + n, '1', sizeof(want) - 1 - n);
+	want[sizeof(want) - 1] = '\0';
+	test_rules_bad_address(text, want);
+}
+
+Test(rules, error_regex_does_not_compile)
+{
+	struct rules	*rs = test_rules_new();
+	char		 err[256] = "";
+
+	cr_assert_eq(rules_add_regex(rs, "^10\\.(", 1, RULES_ROUTE, err,
+	    sizeof(err)), -1);
+	cr_assert_str_eq(err,
+	    "regex does not compile at offset 6: missing closing parenthesis");
+	cr_assert_eq(rules_add_regex(rs, "*x", 1, RULES_ROUTE, err,
+	    sizeof(err)), -1);
+	cr_assert_str_eq(err, "regex does not compile at offset 0: "
+	    "quantifier does not follow a repeatable item");
+	cr_assert_eq(rules_count(rs), 0);
+	test_rules_expect(rs, "10.1.2.3", -1);
+	rules_free(rs);
+}
+
+Test(rules, error_adds_nothing_and_keeps_indices)
+{
+	struct rules	*rs = test_rules_new();
+	char		 err[256];
+
+	test_rules_address(rs, "10.0.0.0/8", 1, RULES_ROUTE);
+	cr_assert_eq(rules_add_address(rs, "10.1.0.0/33", 2, RULES_ROUTE, err,
+	    sizeof(err)), -1);
+	cr_assert_eq(rules_add_regex(rs, "(", 2, RULES_ROUTE, err,
+	    sizeof(err)), -1);
+	test_rules_address(rs, "11.0.0.0/8", 3, RULES_ROUTE);
+	test_rules_expect(rs, "11.1.1.1", 1);
+	rules_free(rs);
+}
+
+Test(rules, rules_count)
+{
+	struct rules	*rs = test_rules_new();
+	char		 err[256];
+
+	cr_assert_eq(rules_count(rs), 0);
+	test_rules_address(rs, "10.0.0.0/8", 1, RULES_ROUTE);
+	test_rules_regex(rs, "^192\\.", 1, RULES_ROUTE);
+	test_rules_address(rs, "::1", 1, RULES_DENY);
+	cr_assert_eq(rules_add_address(rs, "10.0.0.1/8", 1, RULES_ROUTE, err,
+	    sizeof(err)), 1);
+	cr_assert_eq(rules_add_address(rs, "bogus", 1, RULES_ROUTE, err,
+	    sizeof(err)), -1);
+	cr_assert_eq(rules_count(rs), 4);
+	rules_free(rs);
+}
+
+Test(rules, free_null_is_harmless)
+{
+	rules_free(NULL);
+}
+
+/*
+ * Randomized equivalence with a linear first-match scan.  Rule addresses
+ * are drawn around a few bases per family so that prefixes nest and
+ * overlap, and lookups are drawn around rule addresses so that most hit.
+ */
+
+#define TEST_SEED		20240517u
+#define TEST_MIN_RULES		200000
+#define TEST_MIN_LOOKUPS	200000
+#define TEST_BASES		16
+
+struct test_ref {
+	int		 regex;		/* else a prefix */
+	int		 family;	/* after mapping ::ffff:0:0/96 */
+	uint8_t		 addr[16];
+	unsigned int	 len;
+	char		 lit[ADDR_STRLEN];	/* regex: literal text */
+	int		 suffix;	/* regex: "lit$", else "^lit" */
+	int		 class_idx;
+	enum rules_action action;
+};
+
+struct test_rng {
+	uint64_t	 s;
+};
+
+/* splitmix64: the same sequence everywhere, unlike rand(). */
+static uint32_t
+test_rng_next(struct test_rng *r)
+{
+	uint64_t	 z;
+
+	z = (r->s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return (uint32_t)((z ^ (z >> 31)) >> 32);
+}
+
+static uint32_t
+test_rng_below(struct test_rng *r, uint32_t n)
+{
+	return (uint32_t)(((uint64_t)test_rng_next(r) * n) >> 32);
+}
+
+static void
+test_rng_bytes(struct test_rng *r, uint8_t *b, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		b[i] = (uint8_t)test_rng_next(r);
+}
+
+/* Keeps the first from bits of a and randomizes the rest up to bits. */
+static void
+test_rng_perturb(struct test_rng *r, uint8_t *a, unsigned int from,
+    unsigned int bits)
+{
+	uint8_t		 rnd[16];
+	unsigned int	 i;
+
+	test_rng_bytes(r, rnd, sizeof(rnd));
+	for (i = from; i < bits; i++) {
+		if (rnd[i / 8] & (0x80 >> (i % 8)))
+			a[i / 8] ^= (uint8_t)(0x80 >> (i % 8));
+	}
+}
+
+static int
+test_ref_prefix_match(const uint8_t *a, const uint8_t *p, unsigned int len)
+{
+	unsigned int	 full = len / 8, rest = len % 8;
+	uint8_t		 m;
+
+	if (memcmp(a, p, full) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	m = (uint8_t)(0xff00 >> rest);
+	return (a[full] & m) == (p[full] & m);
+}
+
+/* Bit by bit on purpose: the reference should be plainly right, not fast. */
+static int
+test_ref_mask(uint8_t *a, unsigned int len, unsigned int bits)
+{
+	unsigned int	 i;
+	int		 set = 0;
+
+	for (i = len; i < bits; i++) {
+		if (a[i / 8] & (0x80 >> (i % 8)))
+			set = 1;
+		a[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+	}
+	return set;
+}
+
+/* The reference verdict: the first rule, in order, that matches. */
+static int
+test_ref_match(const struct test_ref *ref, size_t n, int family,
+    const uint8_t *a, const char *text)
+{
+	size_t	 i, tl, ll;
+
+	tl = strlen(text);
+	for (i = 0; i < n; i++) {
+		if (!ref[i].regex) {
+			if (ref[i].family == family &&
+			    test_ref_prefix_match(a, ref[i].addr, ref[i].len))
+				return (int)i;
+			continue;
+		}
+		ll = strlen(ref[i].lit);
+		if (ref[i].suffix ? ll <= tl &&
+		    memcmp(text + tl - ll, ref[i].lit, ll) == 0 :
+		    strncmp(text, ref[i].lit, ll) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+struct test_round {
+	struct test_rng	 rng;
+	unsigned int	 nbases;
+	uint8_t		 base[2][TEST_BASES][16];	/* [0] IPv4, [1] IPv6 */
+	unsigned int	 regex_permille;
+};
+
+static int
+test_family(int v6)
+{
+	return v6 ? AF_INET6 : AF_INET;
+}
+
+/* Near one of the round's bases: it leaves the base at a random bit. */
+static void
+test_round_near_base(struct test_round *t, int v6, uint8_t *a)
+{
+	unsigned int	 bits = v6 ? 128 : 32;
+
+	memset(a, 0, 16);
+	memcpy(a, t->base[v6][test_rng_below(&t->rng, t->nbases)], bits / 8);
+	test_rng_perturb(&t->rng, a, test_rng_below(&t->rng, bits + 1), bits);
+}
+
+/*
+ * Draws one rule: fills ref as the reference sees it and text with what
+ * is given to rules_add_*; returns the result rules_add_* must give.
+ */
+static int
+test_round_rule(struct test_round *t, struct test_ref *ref, char *text,
+    size_t textlen)
+{
+	struct test_rng	*r = &t->rng;
+	char		 a[ADDR_STRLEN];
+	size_t		 i, n, from;
+	unsigned int	 bits;
+	int		 v6, rc;
+
+	memset(ref, 0, sizeof(*ref));
+	ref->class_idx = (int)test_rng_below(r, 8);
+	ref->action = test_rng_below(r, 10) == 0 ? RULES_DENY : RULES_ROUTE;
+	v6 = test_rng_below(r, 100) < 45;
+	bits = v6 ? 128 : 32;
+	ref->family = test_family(v6);
+	test_round_near_base(t, v6, ref->addr);
+	inet_ntop(ref->family, ref->addr, a, sizeof(a));
+
+	if (test_rng_below(r, 1000) < t->regex_permille) {
+		/* A literal cut from an address's text, escaped, anchored. */
+		ref->regex = 1;
+		ref->suffix = test_rng_below(r, 4) == 0;
+		n = 1 + test_rng_below(r, (uint32_t)strlen(a));
+		from = ref->suffix ? strlen(a) - n : 0;
+		memcpy(ref->lit, a + from, n);
+		ref->lit[n] = '\0';
+		i = 0;
+		if (!ref->suffix)
+			text[i++] = '^';
+		for (from = 0; from < n; from++) {
+			if (ref->lit[from] == '.')
+				text[i++] = '\\';
+			text[i++] = ref->lit[from];
+		}
+		if (ref->suffix)
+			text[i++] = '$';
+		text[i] = '\0';
+		return 0;
+	}
+
+	/* Short prefixes are few, as in real rules: they hide what follows. */
+	if (test_rng_below(r, 2000) == 0)
+		ref->len = 0;
+	else if (test_rng_below(r, 10) == 0)
+		ref->len = 1 + test_rng_below(r, bits);
+	else
+		ref->len = bits / 4 + test_rng_below(r, bits - bits / 4 + 1);
+	if (test_rng_below(r, 2) == 0)
+		test_ref_mask(ref->addr, ref->len, bits);
+	inet_ntop(ref->family, ref->addr, a, sizeof(a));
+	rc = test_ref_mask(ref->addr, ref->len, bits);
+	if (!v6 && test_rng_below(r, 8) == 0)
+		snprintf(text, textlen, "::ffff:%s/%u", a, ref->len + 96);
+	else if (ref->len == bits && test_rng_below(r, 2) == 0)
+		snprintf(text, textlen, "%s", a);
+	else
+		snprintf(text, textlen, "%s/%u", a, ref->len);
+	return rc;
+}
+
+/* A peer near a rule's address, or near a base, or anywhere. */
+static void
+test_round_peer(struct test_round *t, const struct test_ref *ref, size_t n,
+    int *family, uint8_t *a)
+{
+	struct test_rng		*r = &t->rng;
+	const struct test_ref	*p = &ref[test_rng_below(r, (uint32_t)n)];
+	unsigned int		 bits, from, k;
+	int			 v6;
+
+	k = test_rng_below(r, 100);
+	if (k < 10 || p->regex) {
+		v6 = test_rng_below(r, 100) < 45;
+		*family = test_family(v6);
+		if (k < 10) {
+			memset(a, 0, 16);
+			test_rng_bytes(r, a, v6 ? 16 : 4);
+		} else
+			test_round_near_base(t, v6, a);
+		return;
+	}
+	*family = p->family;
+	bits = p->family == AF_INET6 ? 128 : 32;
+	memcpy(a, p->addr, 16);
+	/* Mostly inside the rule's prefix, sometimes just outside it. */
+	from = p->len;
+	if (p->len > 0 && test_rng_below(r, 4) == 0)
+		from = p->len - 1 - test_rng_below(r, p->len < 8 ? p->len : 8);
+	test_rng_perturb(r, a, from, bits);
+}
+
+static void
+test_round_sockaddr(struct test_round *t, int family, const uint8_t *a,
+    struct sockaddr_storage *ss)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET6 || test_rng_below(&t->rng, 4) == 0) {
+		/* A dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d. */
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(1);
+		if (family == AF_INET6)
+			memcpy(&sin6->sin6_addr, a, 16);
+		else {
+			sin6->sin6_addr.s6_addr[10] = 0xff;
+			sin6->sin6_addr.s6_addr[11] = 0xff;
+			memcpy(&sin6->sin6_addr.s6_addr[12], a, 4);
+		}
+		return;
+	}
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(1);
+	memcpy(&sin->sin_addr, a, 4);
+}
+
+Test(rules, random_rulesets_agree_with_linear_first_match)
+{
+	static const unsigned int	 permille[] = { 0, 5, 30 };
+	struct test_round		 t;
+	struct test_ref			*ref;
+	struct rules			*rs;
+	struct rules_verdict		 v;
+	struct sockaddr_storage		 ss;
+	uint8_t				 a[16];
+	char				 text[128], err[256], peer[ADDR_STRLEN];
+	const char			*env;
+	size_t				 i, n, maxn = 4000;
+	size_t				 rules = 0, lookups = 0;
+	unsigned int			 seed, round, b;
+	int				 family, rc, want, want_rc;
+
+	env = getenv("TEST_RULES_SEED");
+	seed = env != NULL ? (unsigned int)strtoul(env, NULL, 0) : TEST_SEED;
+	memset(&t, 0, sizeof(t));
+	t.rng.s = seed;
+	cr_assert_not_null(ref = calloc(maxn, sizeof(*ref)));
+	for (round = 0; rules < TEST_MIN_RULES || lookups < TEST_MIN_LOOKUPS;
+	    round++) {
+		n = 1 + test_rng_below(&t.rng, (uint32_t)maxn);
+		t.nbases = 1 + test_rng_below(&t.rng, TEST_BASES);
+		for (b = 0; b < t.nbases; b++) {
+			test_rng_bytes(&t.rng, t.base[0][b], 4);
+			test_rng_bytes(&t.rng, t.base[1][b], 16);
+		}
+		t.regex_permille = permille[round % 3];
+		rs = test_rules_new();
+		for (i = 0; i < n; i++) {
+			want_rc = test_round_rule(&t, &ref[i], text,
+			    sizeof(text));
+			rc = ref[i].regex ?
+			    rules_add_regex(rs, text, ref[i].class_idx,
+			    ref[i].action, err, sizeof(err)) :
+			    rules_add_address(rs, text, ref[i].class_idx,
+			    ref[i].action, err, sizeof(err));
+			cr_assert_eq(rc, want_rc,
+			    "seed %u round %u rule %zu \"%s\": %d, want %d "
+			    "(%s)",
+			    seed, round, i, text, rc, want_rc, rc ? err : "");
+		}
+		cr_assert_eq(rules_count(rs), n, "seed %u round %u", seed,
+		    round);
+		rules += n;
+		for (i = 0; i < n; i++, lookups++) {
+			test_round_peer(&t, ref, n, &family, a);
+			test_round_sockaddr(&t, family, a, &ss);
+			inet_ntop(family, a, peer, sizeof(peer));
+			want = test_ref_match(ref, n, family, a, peer);
+			rules_match(rs, (struct sockaddr *)&ss, &v);
+			cr_assert_eq(v.rule, want,
+			    "seed %u round %u lookup %zu peer %s (family %d): "
+			    "rule %d, want %d", seed, round, i, peer,
+			    ss.ss_family, v.rule, want);
+			cr_assert_eq(v.class_idx, want == -1 ? TEST_DEFAULT :
+			    ref[want].class_idx, "seed %u round %u lookup %zu",
+			    seed, round, i);
+			cr_assert_eq(v.action, want == -1 ? RULES_ROUTE :
+			    ref[want].action, "seed %u round %u lookup %zu",
+			    seed, round, i);
+		}
+		rules_free(rs);
+	}
+	free(ref);
+}
