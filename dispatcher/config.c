@@ -481,10 +481,10 @@ config_rule(struct config_ctx *ctx, config_setting_t *g)
 		return;		/* the wrong type, reported */
 
 	if (addr != NULL)
-		rc = rules_add_address(cf->rules, addr, cidx, act, err,
+		rc = rules_add_address(cf->rules, addr, cidx, act, NULL, err,
 		    sizeof(err));
 	else
-		rc = rules_add_regex(cf->rules, regex, cidx, act, err,
+		rc = rules_add_regex(cf->rules, regex, cidx, act, NULL, err,
 		    sizeof(err));
 	if (rc == -1) {
 		config_error(ctx, addr != NULL ? as : rs, "%s", err);
@@ -523,6 +523,17 @@ config_rules(struct config_ctx *ctx, config_setting_t *rs)
 		abort();
 	for (i = 0; i < n; i++)
 		config_rule(ctx, config_setting_get_elem(rs, i));
+}
+
+/* Once every rule is in, and only if they all are. */
+static void
+config_compile(struct config_ctx *ctx)
+{
+	char	err[256];
+
+	if (ctx->nerrors == 0 &&
+	    rules_compile(ctx->cf->rules, err, sizeof(err)) == -1)
+		config_error_at(ctx, ctx->path, 0, "%s", err);
 }
 
 /* First pass: every top-level key is known, and each is remembered. */
@@ -598,6 +609,7 @@ config_load(const char *path, config_report_fn *report, void *arg)
 		config_classes(&ctx, ctx.classes);
 		config_default(&ctx, ctx.deflt);
 		config_rules(&ctx, ctx.rules);
+		config_compile(&ctx);
 	}
 	config_destroy(&lc);
 

@@ -453,7 +453,8 @@ pool_route(struct pool *p, struct pool_conn *pc)
 {
 	struct rules_verdict	v;
 
-	rules_match(p->cf->rules, (struct sockaddr *)&pc->peer, &v);
+	rules_match(p->cf->rules, (struct sockaddr *)&pc->peer, (int)pc->listener,
+	    &v);
 	if (log_verbose())
 		pool_trace(p, pc, &v);
 	if (v.action == RULES_DENY) {

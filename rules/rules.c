@@ -20,9 +20,17 @@
 
 _Static_assert(RULES_TEXTLEN >= ADDR_STRLEN, "peer text buffer too small");
 
+struct rules_prefix {
+	int		 family;
+	uint8_t		 addr[16];
+	unsigned int	 len;
+};
+
 struct rules_rule {
 	int		  class_idx;
 	enum rules_action action;
+	int		  has_prefix;	/* an address rule, for rules_shadowed */
+	struct rules_prefix prefix;
 };
 
 /*
@@ -40,9 +48,17 @@ struct rules_trie {
 	size_t			 cap;
 };
 
-struct rules_regex {
-	pcre2_code	*code;
-	uint32_t	 rule;
+/*
+ * A rule the trie cannot answer alone: a regex, or a rule with conditions.
+ * These are tried in order, and only while they come before the trie's
+ * answer.
+ */
+struct rules_slow {
+	uint32_t		 rule;
+	pcre2_code		*code;		/* a regex, or NULL */
+	int			 any;		/* no address to match */
+	struct rules_prefix	 prefix;	/* when neither */
+	struct rules_cond	 cond;
 };
 
 struct rules {
@@ -51,17 +67,11 @@ struct rules {
 	size_t			 caprules;
 	struct rules_trie	 v4;
 	struct rules_trie	 v6;
-	struct rules_regex	*regex;		/* in rule order */
-	size_t			 nregex;
-	size_t			 capregex;
+	struct rules_slow	*slow;		/* in rule order */
+	size_t			 nslow;
+	size_t			 capslow;
 	pcre2_match_data	*md;
 	int			 default_class;
-};
-
-struct rules_prefix {
-	int		 family;
-	uint8_t		 addr[16];
-	unsigned int	 len;
 };
 
 /*
@@ -259,13 +269,43 @@ rules_reserve(struct rules *rs, char *err, size_t errlen)
 }
 
 static void
-rules_append(struct rules *rs, int class_idx,
-    enum rules_action action)
+rules_append(struct rules *rs, int class_idx, enum rules_action action,
+    const struct rules_prefix *p)
 {
 	struct rules_rule	*r = &rs->rules[rs->nrules++];
 
 	r->class_idx = class_idx;
 	r->action = action;
+	r->has_prefix = p != NULL;
+	if (p != NULL)
+		r->prefix = *p;
+}
+
+static int
+rules_cond_none(const struct rules_cond *c)
+{
+	return c == NULL || (c->listener == -1 && c->port_min == 0 &&
+	    c->port_max >= 65535);
+}
+
+/* Room for one more slow rule, filled in but for its matcher. */
+static struct rules_slow *
+rules_slow_add(struct rules *rs, const struct rules_cond *cond, char *err,
+    size_t errlen)
+{
+	struct rules_slow	*sl;
+
+	if ((sl = rules_grow(rs->slow, &rs->capslow, rs->nslow + 1,
+	    sizeof(*rs->slow), INT_MAX)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	rs->slow = sl;
+	sl = &rs->slow[rs->nslow];
+	memset(sl, 0, sizeof(*sl));
+	sl->rule = (uint32_t)rs->nrules;
+	sl->cond = cond != NULL ? *cond : RULES_COND_NONE;
+	return sl;
 }
 
 struct rules *
@@ -286,9 +326,9 @@ rules_free(struct rules *rs)
 
 	if (rs == NULL)
 		return;
-	for (i = 0; i < rs->nregex; i++)
-		pcre2_code_free(rs->regex[i].code);
-	free(rs->regex);
+	for (i = 0; i < rs->nslow; i++)
+		pcre2_code_free(rs->slow[i].code);
+	free(rs->slow);
 	pcre2_match_data_free(rs->md);
 	free(rs->v4.nodes);
 	free(rs->v6.nodes);
@@ -298,9 +338,11 @@ rules_free(struct rules *rs)
 
 int
 rules_add_address(struct rules *rs, const char *text, int class_idx,
-    enum rules_action action, char *err, size_t errlen)
+    enum rules_action action, const struct rules_cond *cond, char *err,
+    size_t errlen)
 {
 	struct rules_prefix	 p;
+	struct rules_slow	*sl;
 	struct rules_trie	*t;
 	int			 rc;
 
@@ -308,34 +350,67 @@ rules_add_address(struct rules *rs, const char *text, int class_idx,
 		return -1;
 	if (rules_reserve(rs, err, errlen) == -1)
 		return -1;
-	t = p.family == AF_INET ? &rs->v4 : &rs->v6;
-	if (rules_trie_insert(t, p.addr, p.len, (uint32_t)rs->nrules) == -1) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
+	if (!rules_cond_none(cond)) {
+		if ((sl = rules_slow_add(rs, cond, err, errlen)) == NULL)
+			return -1;
+		sl->prefix = p;
+		rs->nslow++;
+	} else {
+		t = p.family == AF_INET ? &rs->v4 : &rs->v6;
+		if (rules_trie_insert(t, p.addr, p.len,
+		    (uint32_t)rs->nrules) == -1) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
 	}
-	rules_append(rs, class_idx, action);
+	rules_append(rs, class_idx, action, &p);
 	return rc;
 }
 
 int
+rules_add_any(struct rules *rs, int class_idx, enum rules_action action,
+    const struct rules_cond *cond, char *err, size_t errlen)
+{
+	static const uint8_t	 zero[16];
+	struct rules_slow	*sl;
+
+	if (rules_reserve(rs, err, errlen) == -1)
+		return -1;
+	if (!rules_cond_none(cond)) {
+		if ((sl = rules_slow_add(rs, cond, err, errlen)) == NULL)
+			return -1;
+		sl->any = 1;
+		rs->nslow++;
+	} else if (rules_trie_insert(&rs->v4, zero, 0,
+	    (uint32_t)rs->nrules) == -1 ||
+	    rules_trie_insert(&rs->v6, zero, 0, (uint32_t)rs->nrules) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rules_append(rs, class_idx, action, NULL);
+	return 0;
+}
+
+int
 rules_add_regex(struct rules *rs, const char *pattern, int class_idx,
-    enum rules_action action, char *err, size_t errlen)
+    enum rules_action action, const struct rules_cond *cond, char *err,
+    size_t errlen)
 {
 	PCRE2_UCHAR		 msg[256];
 	PCRE2_SIZE		 off;
 	pcre2_code		*code;
-	struct rules_regex	*re;
+	struct rules_slow	*sl;
 	int			 ec;
 
 	if (rules_reserve(rs, err, errlen) == -1)
 		return -1;
-	if ((re = rules_grow(rs->regex, &rs->capregex, rs->nregex + 1,
-	    sizeof(*rs->regex), INT_MAX)) == NULL)
-		goto nomem;
-	rs->regex = re;
+	if ((sl = rules_slow_add(rs, cond, err, errlen)) == NULL)
+		return -1;
 	if (rs->md == NULL &&
-	    (rs->md = pcre2_match_data_create(1, NULL)) == NULL)
-		goto nomem;
+	    (rs->md = pcre2_match_data_create(1, NULL)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, 0, &ec,
 	    &off, NULL);
 	if (code == NULL) {
@@ -348,15 +423,19 @@ rules_add_regex(struct rules *rs, const char *pattern, int class_idx,
 	}
 	/* Without JIT support pcre2_match interprets the same code. */
 	(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
-	rs->regex[rs->nregex].code = code;
-	rs->regex[rs->nregex].rule = (uint32_t)rs->nrules;
-	rs->nregex++;
-	rules_append(rs, class_idx, action);
+	sl->code = code;
+	rs->nslow++;
+	rules_append(rs, class_idx, action, NULL);
 	return 0;
+}
 
- nomem:
-	snprintf(err, errlen, "out of memory");
-	return -1;
+int
+rules_compile(struct rules *rs, char *err, size_t errlen)
+{
+	(void)rs;
+	(void)err;
+	(void)errlen;
+	return 0;
 }
 
 size_t
@@ -365,17 +444,50 @@ rules_count(const struct rules *rs)
 	return rs->nrules;
 }
 
+int
+rules_shadowed(const struct rules *rs, size_t rule)
+{
+	const struct rules_rule	*r;
+	uint32_t		 best;
+
+	if (rule >= rs->nrules || !(r = &rs->rules[rule])->has_prefix)
+		return -1;
+	/* The lowest index on the path down to its prefix covers it. */
+	best = rules_trie_lookup(r->prefix.family == AF_INET ? &rs->v4 :
+	    &rs->v6, r->prefix.addr, r->prefix.len);
+	return best < rule ? (int)best : -1;
+}
+
+static int
+rules_prefix_has(const struct rules_prefix *p, int family, const uint8_t *a)
+{
+	unsigned int	 full = p->len / 8, rest = p->len % 8;
+
+	if (p->family != family || memcmp(p->addr, a, full) != 0)
+		return 0;
+	return rest == 0 ||
+	    ((p->addr[full] ^ a[full]) & (uint8_t)(0xff00 >> rest)) == 0;
+}
+
+static int
+rules_cond_holds(const struct rules_cond *c, int listener, unsigned port)
+{
+	return (c->listener == -1 || c->listener == listener) &&
+	    port >= c->port_min && port <= c->port_max;
+}
+
 void
-rules_match(struct rules *rs, const struct sockaddr *peer,
+rules_match(struct rules *rs, const struct sockaddr *peer, int listener,
     struct rules_verdict *v)
 {
 	struct sockaddr_storage	 ss;
 	const struct rules_trie	*t;
 	const uint8_t		*a;
 	const struct rules_rule	*r;
+	const struct rules_slow	*sl;
 	_Alignas(32) char	 text[RULES_TEXTLEN];
 	uint32_t		 best;
-	unsigned int		 bits;
+	unsigned int		 bits, port;
 	size_t			 i;
 	int			 rc;
 
@@ -399,16 +511,28 @@ rules_match(struct rules *rs, const struct sockaddr *peer,
 		t = &rs->v4;
 		a = (const uint8_t *)&((struct sockaddr_in *)&ss)->sin_addr;
 		bits = 32;
+		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	} else {
 		t = &rs->v6;
 		a = ((struct sockaddr_in6 *)&ss)->sin6_addr.s6_addr;
 		bits = 128;
+		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 	}
 	best = rules_trie_lookup(t, a, bits);
 
-	/* Regexes are the slow part: only those that can beat the trie run. */
+	/* The slow rules: only those that can beat the trie are tried. */
 	text[0] = '\0';
-	for (i = 0; i < rs->nregex && rs->regex[i].rule < best; i++) {
+	for (i = 0; i < rs->nslow && rs->slow[i].rule < best; i++) {
+		sl = &rs->slow[i];
+		if (!rules_cond_holds(&sl->cond, listener, port))
+			continue;
+		if (sl->any || (sl->code == NULL &&
+		    rules_prefix_has(&sl->prefix, ss.ss_family, a))) {
+			best = sl->rule;
+			break;
+		}
+		if (sl->code == NULL)
+			continue;
 		if (text[0] == '\0') {
 			/*
 			 * The JIT reads the subject in aligned vector words,
@@ -425,10 +549,10 @@ rules_match(struct rules *rs, const struct sockaddr *peer,
 		 * needs a pathological pattern; it counts as no match, as a
 		 * pure library has no way to report it per lookup.
 		 */
-		rc = pcre2_match(rs->regex[i].code, (PCRE2_SPTR)text,
+		rc = pcre2_match(sl->code, (PCRE2_SPTR)text,
 		    PCRE2_ZERO_TERMINATED, 0, 0, rs->md, NULL);
 		if (rc >= 0) {
-			best = rs->regex[i].rule;
+			best = sl->rule;
 			break;
 		}
 	}

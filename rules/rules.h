@@ -25,6 +25,17 @@ struct rules_verdict {
 	enum rules_action action;
 };
 
+/*
+ * Conditions besides the address that a rule may carry; all must hold.
+ * A NULL condition is the same as RULES_COND_NONE.
+ */
+struct rules_cond {
+	int		 listener;	/* the listener's index, -1 for any */
+	unsigned	 port_min;	/* the peer's port range, */
+	unsigned	 port_max;	/* 0 to 65535 for any */
+};
+#define RULES_COND_NONE	((struct rules_cond){ -1, 0, 65535 })
+
 struct rules;
 
 /* A ruleset whose default verdict is RULES_ROUTE to default_class. */
@@ -42,20 +53,39 @@ void		 rules_free(struct rules *);
  *
  * rules_add_regex takes a PCRE2 pattern that is matched against the peer
  * address in text form: dotted quad, or IPv6 in RFC 5952 form.
+ *
+ * rules_add_any matches every address: a rule of conditions alone.
  */
 int		 rules_add_address(struct rules *, const char *text, int class_idx,
-		    enum rules_action, char *err, size_t errlen);
+		    enum rules_action, const struct rules_cond *, char *err,
+		    size_t errlen);
 int		 rules_add_regex(struct rules *, const char *pattern, int class_idx,
-		    enum rules_action, char *err, size_t errlen);
+		    enum rules_action, const struct rules_cond *, char *err,
+		    size_t errlen);
+int		 rules_add_any(struct rules *, int class_idx, enum rules_action,
+		    const struct rules_cond *, char *err, size_t errlen);
+
+/*
+ * Builds the lookup structures once the last rule is added; rules_match
+ * may only be called after it.  Returns 0, or -1 with the reason in err.
+ */
+int		 rules_compile(struct rules *, char *err, size_t errlen);
 
 size_t		 rules_count(const struct rules *);
 
 /*
+ * The index of an earlier rule that leaves this one no address to match,
+ * whatever its conditions (an unconditional address rule whose prefix
+ * covers this address rule's), or -1.  Regex rules are never reported.
+ */
+int		 rules_shadowed(const struct rules *, size_t rule);
+
+/*
  * The verdict for a peer (AF_INET or AF_INET6; an IPv4-mapped IPv6 address
- * is matched as IPv4).  Not reentrant: regex match data are kept in the
- * ruleset so that nothing is allocated per lookup.
+ * is matched as IPv4) arriving on a listener.  Not reentrant: regex match
+ * data are kept in the ruleset so that nothing is allocated per lookup.
  */
 void		 rules_match(struct rules *, const struct sockaddr *peer,
-		    struct rules_verdict *);
+		    int listener, struct rules_verdict *);
 
 #endif

@@ -75,7 +75,7 @@ match_ip(struct config *cf, const char *ip, struct rules_verdict *v)
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	cr_assert_eq(inet_pton(AF_INET, ip, &sin.sin_addr), 1);
-	rules_match(cf->rules, (struct sockaddr *)&sin, v);
+	rules_match(cf->rules, (struct sockaddr *)&sin, 0, v);
 }
 
 Test(config, good_file_compiles_and_routes)

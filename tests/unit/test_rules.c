@@ -31,7 +31,7 @@ test_rules_address(struct rules *rs, const char *text, int class_idx,
 {
 	char	 err[256] = "";
 
-	cr_assert_eq(rules_add_address(rs, text, class_idx, action, err,
+	cr_assert_eq(rules_add_address(rs, text, class_idx, action, NULL, err,
 	    sizeof(err)), 0, "%s: %s", text, err);
 }
 
@@ -41,7 +41,7 @@ test_rules_regex(struct rules *rs, const char *pattern, int class_idx,
 {
 	char	 err[256] = "";
 
-	cr_assert_eq(rules_add_regex(rs, pattern, class_idx, action, err,
+	cr_assert_eq(rules_add_regex(rs, pattern, class_idx, action, NULL, err,
 	    sizeof(err)), 0, "%s: %s", pattern, err);
 }
 
@@ -72,7 +72,7 @@ test_rules_match(struct rules *rs, const char *host)
 
 	test_rules_peer(host, &ss);
 	memset(&v, 0xa5, sizeof(v));
-	rules_match(rs, (struct sockaddr *)&ss, &v);
+	rules_match(rs, (struct sockaddr *)&ss, -1, &v);
 	return v;
 }
 
@@ -108,7 +108,7 @@ test_rules_bad_address(const char *text, const char *want)
 	struct rules	*rs = test_rules_new();
 	char		 err[256] = "";
 
-	cr_assert_eq(rules_add_address(rs, text, 1, RULES_ROUTE, err,
+	cr_assert_eq(rules_add_address(rs, text, 1, RULES_ROUTE, NULL, err,
 	    sizeof(err)), -1, "\"%s\" accepted", text);
 	cr_assert_str_eq(err, want);
 	cr_assert_eq(rules_count(rs), 0);
@@ -254,7 +254,7 @@ Test(rules, unknown_family_gets_default)
 	test_rules_regex(rs, "", 1, RULES_DENY);
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	rules_match(rs, (struct sockaddr *)&sun, &v);
+	rules_match(rs, (struct sockaddr *)&sun, -1, &v);
 	cr_assert_eq(v.rule, -1);
 	cr_assert_eq(v.class_idx, TEST_DEFAULT);
 	cr_assert_eq(v.action, RULES_ROUTE);
@@ -425,16 +425,16 @@ Test(rules, host_bits_warn_and_are_masked)
 	struct rules	*rs = test_rules_new();
 	char		 err[256];
 
-	cr_assert_eq(rules_add_address(rs, "10.0.0.1/8", 1, RULES_ROUTE, err,
+	cr_assert_eq(rules_add_address(rs, "10.0.0.1/8", 1, RULES_ROUTE, NULL, err,
 	    sizeof(err)), 1);
 	cr_assert_str_eq(err,
 	    "host bits set in \"10.0.0.1/8\": using 10.0.0.0/8");
 	cr_assert_eq(rules_add_address(rs, "2001:db8::1/32", 2, RULES_ROUTE,
-	    err, sizeof(err)), 1);
+	    NULL, err, sizeof(err)), 1);
 	cr_assert_str_eq(err,
 	    "host bits set in \"2001:db8::1/32\": using 2001:db8::/32");
 	cr_assert_eq(rules_add_address(rs, "192.168.1.255/25", 3, RULES_ROUTE,
-	    err, sizeof(err)), 1);
+	    NULL, err, sizeof(err)), 1);
 	cr_assert_str_eq(err,
 	    "host bits set in \"192.168.1.255/25\": using 192.168.1.128/25");
 	cr_assert_eq(rules_count(rs), 3);
@@ -451,11 +451,11 @@ Test(rules, no_warning_without_host_bits)
 	struct rules	*rs = test_rules_new();
 	char		 err[256];
 
-	cr_assert_eq(rules_add_address(rs, "10.0.0.0/8", 1, RULES_ROUTE, err,
+	cr_assert_eq(rules_add_address(rs, "10.0.0.0/8", 1, RULES_ROUTE, NULL, err,
 	    sizeof(err)), 0);
-	cr_assert_eq(rules_add_address(rs, "10.1.2.3/32", 1, RULES_ROUTE, err,
+	cr_assert_eq(rules_add_address(rs, "10.1.2.3/32", 1, RULES_ROUTE, NULL, err,
 	    sizeof(err)), 0);
-	cr_assert_eq(rules_add_address(rs, "2001:db8::/32", 1, RULES_ROUTE, err,
+	cr_assert_eq(rules_add_address(rs, "2001:db8::/32", 1, RULES_ROUTE, NULL, err,
 	    sizeof(err)), 0);
 	rules_free(rs);
 }
@@ -549,11 +549,11 @@ Test(rules, error_regex_does_not_compile)
 	struct rules	*rs = test_rules_new();
 	char		 err[256] = "";
 
-	cr_assert_eq(rules_add_regex(rs, "^10\\.(", 1, RULES_ROUTE, err,
+	cr_assert_eq(rules_add_regex(rs, "^10\\.(", 1, RULES_ROUTE, NULL, err,
 	    sizeof(err)), -1);
 	cr_assert_str_eq(err,
 	    "regex does not compile at offset 6: missing closing parenthesis");
-	cr_assert_eq(rules_add_regex(rs, "*x", 1, RULES_ROUTE, err,
+	cr_assert_eq(rules_add_regex(rs, "*x", 1, RULES_ROUTE, NULL, err,
 	    sizeof(err)), -1);
 	cr_assert_str_eq(err, "regex does not compile at offset 0: "
 	    "quantifier does not follow a repeatable item");
@@ -568,9 +568,9 @@ Test(rules, error_adds_nothing_and_keeps_indices)
 	char		 err[256];
 
 	test_rules_address(rs, "10.0.0.0/8", 1, RULES_ROUTE);
-	cr_assert_eq(rules_add_address(rs, "10.1.0.0/33", 2, RULES_ROUTE, err,
+	cr_assert_eq(rules_add_address(rs, "10.1.0.0/33", 2, RULES_ROUTE, NULL, err,
 	    sizeof(err)), -1);
-	cr_assert_eq(rules_add_regex(rs, "(", 2, RULES_ROUTE, err,
+	cr_assert_eq(rules_add_regex(rs, "(", 2, RULES_ROUTE, NULL, err,
 	    sizeof(err)), -1);
 	test_rules_address(rs, "11.0.0.0/8", 3, RULES_ROUTE);
 	test_rules_expect(rs, "11.1.1.1", 1);
@@ -586,9 +586,9 @@ Test(rules, rules_count)
 	test_rules_address(rs, "10.0.0.0/8", 1, RULES_ROUTE);
 	test_rules_regex(rs, "^192\\.", 1, RULES_ROUTE);
 	test_rules_address(rs, "::1", 1, RULES_DENY);
-	cr_assert_eq(rules_add_address(rs, "10.0.0.1/8", 1, RULES_ROUTE, err,
+	cr_assert_eq(rules_add_address(rs, "10.0.0.1/8", 1, RULES_ROUTE, NULL, err,
 	    sizeof(err)), 1);
-	cr_assert_eq(rules_add_address(rs, "bogus", 1, RULES_ROUTE, err,
+	cr_assert_eq(rules_add_address(rs, "bogus", 1, RULES_ROUTE, NULL, err,
 	    sizeof(err)), -1);
 	cr_assert_eq(rules_count(rs), 4);
 	rules_free(rs);
@@ -902,9 +902,9 @@ Test(rules, random_rulesets_agree_with_linear_first_match)
 			    sizeof(text));
 			rc = ref[i].regex ?
 			    rules_add_regex(rs, text, ref[i].class_idx,
-			    ref[i].action, err, sizeof(err)) :
+			    ref[i].action, NULL, err, sizeof(err)) :
 			    rules_add_address(rs, text, ref[i].class_idx,
-			    ref[i].action, err, sizeof(err));
+			    ref[i].action, NULL, err, sizeof(err));
 			cr_assert_eq(rc, want_rc,
 			    "seed %u round %u rule %zu \"%s\": %d, want %d "
 			    "(%s)",
@@ -918,7 +918,7 @@ Test(rules, random_rulesets_agree_with_linear_first_match)
 			test_round_sockaddr(&t, family, a, &ss);
 			inet_ntop(family, a, peer, sizeof(peer));
 			want = test_ref_match(ref, n, family, a, peer);
-			rules_match(rs, (struct sockaddr *)&ss, &v);
+			rules_match(rs, (struct sockaddr *)&ss, -1, &v);
 			cr_assert_eq(v.rule, want,
 			    "seed %u round %u lookup %zu peer %s (family %d): "
 			    "rule %d, want %d", seed, round, i, peer,
