@@ -38,8 +38,11 @@ static const char *const config_top_keys[] = {
 static const char *const config_class_keys[] = {
 	"name", "workers", "reply", "delay_ms", NULL
 };
+static const char *const config_listen_keys[] = {
+	"address", "name", NULL
+};
 static const char *const config_rule_keys[] = {
-	"address", "regex", "class", "action", NULL
+	"address", "regex", "file", "listener", "port", "class", "action", NULL
 };
 
 static char *
@@ -74,41 +77,34 @@ config_vmsg(struct config_ctx *ctx, const char *file, int line, int error,
 		ctx->nerrors++;
 }
 
-static void __attribute__((format(printf, 3, 4)))
-config_error(struct config_ctx *ctx, const config_setting_t *s,
+static void __attribute__((format(printf, 4, 5)))
+config_msg(struct config_ctx *ctx, const config_setting_t *s, int error,
     const char *fmt, ...)
 {
 	va_list	ap;
 
 	va_start(ap, fmt);
 	config_vmsg(ctx, config_setting_source_file(s),
-	    config_setting_source_line(s), 1, fmt, ap);
+	    config_setting_source_line(s), error, fmt, ap);
 	va_end(ap);
 }
 
-static void __attribute__((format(printf, 3, 4)))
-config_warning(struct config_ctx *ctx, const config_setting_t *s,
-    const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	config_vmsg(ctx, config_setting_source_file(s),
-	    config_setting_source_line(s), 0, fmt, ap);
-	va_end(ap);
-}
+#define config_error(ctx, s, ...)	config_msg(ctx, s, 1, __VA_ARGS__)
+#define config_warning(ctx, s, ...)	config_msg(ctx, s, 0, __VA_ARGS__)
 
 /* A problem at a place that no setting stands for: syntax, a missing key. */
-static void __attribute__((format(printf, 4, 5)))
-config_error_at(struct config_ctx *ctx, const char *file, int line,
+static void __attribute__((format(printf, 5, 6)))
+config_msg_at(struct config_ctx *ctx, const char *file, int line, int error,
     const char *fmt, ...)
 {
 	va_list	ap;
 
 	va_start(ap, fmt);
-	config_vmsg(ctx, file, line, 1, fmt, ap);
+	config_vmsg(ctx, file, line, error, fmt, ap);
 	va_end(ap);
 }
+
+#define config_error_at(ctx, f, l, ...)	config_msg_at(ctx, f, l, 1, __VA_ARGS__)
 
 static int
 config_msg_cmp(const void *a, const void *b)
@@ -219,14 +215,77 @@ config_get_int(struct config_ctx *ctx, const config_setting_t *g,
 	*v = (int)n;
 }
 
+static int
+config_name_valid(const char *name)
+{
+	size_t	len = strlen(name);
+
+	return len > 0 && len <= CONFIG_MAX_NAME &&
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == len;
+}
+
+/* One entry of "listen": "HOST:PORT", or { address = "..."; name = "..."; }. */
+static void
+config_listener(struct config_ctx *ctx, config_setting_t *s)
+{
+	struct config		*cf = ctx->cf;
+	struct config_listener	*l = &cf->listeners[cf->nlisteners];
+	config_setting_t	*as;
+	const char		*addr, *name = NULL;
+	char			 err[256];
+	size_t			 j;
+
+	as = s;
+	if (config_setting_is_group(s)) {
+		config_check_keys(ctx, s, config_listen_keys);
+		name = config_get_string(ctx, s, "name");
+		if ((as = config_setting_get_member(s, "address")) == NULL) {
+			config_error(ctx, s, "listener needs \"address\"");
+			return;
+		}
+	}
+	if (config_setting_type(as) != CONFIG_TYPE_STRING) {
+		config_error(ctx, as, "\"listen\" entries must be "
+		    "\"HOST:PORT\" strings or { address = ...; name = ...; }");
+		return;
+	}
+	addr = config_setting_get_string(as);
+	if (addr_parse_hostport(addr, &l->ss, &l->sslen, err,
+	    sizeof(err)) == -1) {
+		config_error(ctx, as, "%s", err);
+		return;
+	}
+	if (name != NULL && !config_name_valid(name)) {
+		config_error(ctx, config_setting_get_member(s, "name"),
+		    "bad listener name \"%s\": use 1 to %d letters, digits, "
+		    "'_', '-' or '.'", name, CONFIG_MAX_NAME);
+		return;
+	}
+	for (j = 0; j < cf->nlisteners; j++) {
+		if (cf->listeners[j].sslen == l->sslen &&
+		    memcmp(&cf->listeners[j].ss, &l->ss, l->sslen) == 0) {
+			config_error(ctx, as, "duplicate listen address \"%s\"",
+			    addr);
+			return;
+		}
+		if (name != NULL && cf->listeners[j].name != NULL &&
+		    strcmp(cf->listeners[j].name, name) == 0) {
+			config_error(ctx, config_setting_get_member(s, "name"),
+			    "duplicate listener name \"%s\"", name);
+			return;
+		}
+	}
+	l->text = config_strdup(addr);
+	l->name = name != NULL ? config_strdup(name) : NULL;
+	cf->nlisteners++;
+}
+
 static void
 config_listen(struct config_ctx *ctx, config_setting_t *ls)
 {
-	struct config		*cf = ctx->cf;
-	struct config_listener	*l;
-	config_setting_t	*s;
-	char			 err[256];
-	size_t			 i, j, n;
+	struct config	*cf = ctx->cf;
+	size_t		 i, n;
 
 	if (ls == NULL) {
 		config_error_at(ctx, ctx->path, 1, "missing \"listen\"");
@@ -248,41 +307,8 @@ config_listen(struct config_ctx *ctx, config_setting_t *ls)
 	}
 	if ((cf->listeners = calloc(n, sizeof(*cf->listeners))) == NULL)
 		abort();
-	for (i = 0; i < n; i++) {
-		s = config_setting_get_elem(ls, i);
-		if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-			config_error(ctx, s, "\"listen\" entries must be "
-			    "\"HOST:PORT\" strings");
-			continue;
-		}
-		l = &cf->listeners[cf->nlisteners];
-		if (addr_parse_hostport(config_setting_get_string(s), &l->ss,
-		    &l->sslen, err, sizeof(err)) == -1) {
-			config_error(ctx, s, "%s", err);
-			continue;
-		}
-		for (j = 0; j < cf->nlisteners; j++)
-			if (cf->listeners[j].sslen == l->sslen &&
-			    memcmp(&cf->listeners[j].ss, &l->ss, l->sslen) == 0)
-				break;
-		if (j < cf->nlisteners) {
-			config_error(ctx, s, "duplicate listen address \"%s\"",
-			    config_setting_get_string(s));
-			continue;
-		}
-		l->text = config_strdup(config_setting_get_string(s));
-		cf->nlisteners++;
-	}
-}
-
-static int
-config_name_valid(const char *name)
-{
-	size_t	len = strlen(name);
-
-	return len > 0 && len <= CONFIG_MAX_NAME &&
-	    strspn(name, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == len;
+	for (i = 0; i < n; i++)
+		config_listener(ctx, config_setting_get_elem(ls, i));
 }
 
 /*
@@ -416,15 +442,172 @@ config_default(struct config_ctx *ctx, config_setting_t *ds)
 		    "there is no class \"%s\"", name);
 }
 
+/* "port": N, "N" or "LOW-HIGH", the client's source port. */
+static int
+config_port(struct config_ctx *ctx, const config_setting_t *s,
+    struct rules_cond *cond)
+{
+	const char	*text;
+	char		*end;
+	long		 lo, hi;
+
+	if (config_setting_type(s) == CONFIG_TYPE_INT) {
+		lo = hi = config_setting_get_int(s);
+	} else if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		text = config_setting_get_string(s);
+		lo = hi = -1;
+		if (*text >= '0' && *text <= '9') {
+			lo = hi = strtol(text, &end, 10);
+			if (*end == '-' && end[1] >= '0' && end[1] <= '9')
+				hi = strtol(end + 1, &end, 10);
+			if (*end != '\0')
+				lo = -1;
+		}
+	} else
+		lo = hi = -1;
+	if (lo < 0 || hi > 65535 || lo > hi) {
+		config_error(ctx, s, "bad \"port\": expected PORT or \"LOW-HIGH\","
+		    " 0 to 65535");
+		return -1;
+	}
+	cond->port_min = (unsigned)lo;
+	cond->port_max = (unsigned)hi;
+	return 0;
+}
+
+/* The conditions besides the address: "listener" and "port". */
+static int
+config_cond(struct config_ctx *ctx, const config_setting_t *g,
+    struct rules_cond *cond)
+{
+	config_setting_t	*ls, *ps;
+	const char		*name;
+
+	*cond = RULES_COND_NONE;
+	if ((ls = config_setting_get_member(g, "listener")) != NULL) {
+		if ((name = config_get_string(ctx, g, "listener")) == NULL)
+			return -1;
+		cond->listener = config_listener_find(ctx->cf, name);
+		if (cond->listener == -1) {
+			config_error(ctx, ls, "unknown listener \"%s\"", name);
+			return -1;
+		}
+	}
+	if ((ps = config_setting_get_member(g, "port")) != NULL &&
+	    config_port(ctx, ps, cond) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * A list file: one address or CIDR a line, '#' comments, blank lines.
+ * Every entry is a rule at the list's place in the order.  Relative paths
+ * start from the configuration file's folder.
+ */
+static void
+config_list(struct config_ctx *ctx, const config_setting_t *fs,
+    struct config_rule *cr, int cidx, enum rules_action act,
+    const struct rules_cond *cond)
+{
+	FILE		*fp;
+	const char	*name = config_setting_get_string(fs);
+	char		*line = NULL, *p, *end, *dir, err[512];
+	unsigned	*lines;
+	size_t		 cap = 0, nlines = 0, size = 0;
+	unsigned	 lineno = 0;
+	int		 rc, errors = 0;
+
+	if (name[0] == '/')
+		cr->list = config_strdup(name);
+	else {
+		dir = config_strdup(cr->file);
+		if (asprintf(&cr->list, "%s/%s", dirname(dir), name) == -1)
+			abort();
+		free(dir);
+	}
+	if ((fp = fopen(cr->list, "r")) == NULL) {
+		config_error(ctx, fs, "cannot open list \"%s\": %s", cr->list,
+		    strerror(errno));
+		return;
+	}
+	while (getline(&line, &size, fp) != -1) {
+		lineno++;
+		if ((p = strchr(line, '#')) != NULL)
+			*p = '\0';
+		for (p = line; *p == ' ' || *p == '\t'; p++)
+			;
+		for (end = p + strlen(p); end > p && (end[-1] == ' ' ||
+		    end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'); )
+			*--end = '\0';
+		if (*p == '\0')
+			continue;
+		rc = rules_add_address(ctx->cf->rules, p, cidx, act, cond, err,
+		    sizeof(err));
+		if (rc != 0)
+			config_msg_at(ctx, cr->list, (int)lineno, rc == -1, "%s",
+			    err);
+		if (rc == -1) {
+			if (++errors < CONFIG_MAX_LIST_ERRORS)
+				continue;
+			config_error_at(ctx, cr->list, (int)lineno,
+			    "too many errors; the rest of the list is "
+			    "not read");
+			break;
+		}
+		if (nlines == cap) {
+			cap = cap == 0 ? 1024 : cap * 2;
+			if ((lines = reallocarray(cr->list_lines, cap,
+			    sizeof(*lines))) == NULL)
+				abort();
+			cr->list_lines = lines;
+		}
+		cr->list_lines[nlines++] = lineno;
+	}
+	if (ferror(fp))
+		config_error(ctx, fs, "cannot read list \"%s\": %s", cr->list,
+		    strerror(errno));
+	free(line);
+	fclose(fp);
+	cr->count = nlines;
+}
+
+/* Of "address", "regex" and "file", the one given; -1 when several are. */
+static int
+config_rule_kind(struct config_ctx *ctx, const config_setting_t *g,
+    config_setting_t **ks)
+{
+	static const char *const kinds[] = { "address", "regex", "file" };
+	config_setting_t	*s;
+	int			 i, kind = -1;
+
+	*ks = NULL;
+	for (i = 0; i < 3; i++) {
+		if ((s = config_setting_get_member(g, kinds[i])) == NULL)
+			continue;
+		if (kind != -1) {
+			config_error(ctx, g, "rule has both \"%s\" and \"%s\"",
+			    kinds[kind], kinds[i]);
+			return -1;
+		}
+		if (config_get_string(ctx, g, kinds[i]) == NULL)
+			return -1;
+		kind = i;
+		*ks = s;
+	}
+	return kind;
+}
+
 static void
 config_rule(struct config_ctx *ctx, config_setting_t *g)
 {
 	struct config		*cf = ctx->cf;
-	config_setting_t	*as, *rs, *cs, *acs;
-	const char		*addr, *regex, *cname, *action;
+	struct config_rule	*cr = &cf->rule_src[cf->nrules];
+	struct rules_cond	 cond;
+	config_setting_t	*ks, *cs, *acs;
+	const char		*cname, *action;
 	enum rules_action	 act = RULES_ROUTE;
 	char			 err[512];
-	int			 cidx = -1, rc;
+	int			 kind, cidx = -1, rc = 0;
 
 	if (!config_setting_is_group(g)) {
 		config_error(ctx, g, "a rule must be a group: "
@@ -433,21 +616,19 @@ config_rule(struct config_ctx *ctx, config_setting_t *g)
 	}
 	if (config_check_keys(ctx, g, config_rule_keys) == -1)
 		return;
-	as = config_setting_get_member(g, "address");
-	rs = config_setting_get_member(g, "regex");
 	cs = config_setting_get_member(g, "class");
 	acs = config_setting_get_member(g, "action");
-	addr = config_get_string(ctx, g, "address");
-	regex = config_get_string(ctx, g, "regex");
 	cname = config_get_string(ctx, g, "class");
 	action = config_get_string(ctx, g, "action");
 
-	if (as != NULL && rs != NULL) {
-		config_error(ctx, g, "rule has both \"address\" and \"regex\"");
+	if ((kind = config_rule_kind(ctx, g, &ks)) == -1 && ks != NULL)
 		return;
-	}
-	if (as == NULL && rs == NULL) {
-		config_error(ctx, g, "rule needs \"address\" or \"regex\"");
+	if (config_cond(ctx, g, &cond) == -1)
+		return;
+	if (ks == NULL && config_setting_get_member(g, "listener") == NULL &&
+	    config_setting_get_member(g, "port") == NULL) {
+		config_error(ctx, g, "rule needs \"address\", \"regex\", "
+		    "\"file\", \"listener\" or \"port\"");
 		return;
 	}
 	if (action != NULL) {
@@ -477,26 +658,34 @@ config_rule(struct config_ctx *ctx, config_setting_t *g)
 			return;
 		}
 	}
-	if (addr == NULL && regex == NULL)
-		return;		/* the wrong type, reported */
 
-	if (addr != NULL)
-		rc = rules_add_address(cf->rules, addr, cidx, act, NULL, err,
-		    sizeof(err));
-	else
-		rc = rules_add_regex(cf->rules, regex, cidx, act, NULL, err,
-		    sizeof(err));
-	if (rc == -1) {
-		config_error(ctx, addr != NULL ? as : rs, "%s", err);
-		return;
-	}
-	if (rc == 1)
-		config_warning(ctx, addr != NULL ? as : rs, "%s", err);
-	cf->rule_src[cf->nrules].file =
-	    config_strdup(config_setting_source_file(g) != NULL ?
+	cr->file = config_strdup(config_setting_source_file(g) != NULL ?
 	    config_setting_source_file(g) : ctx->path);
-	cf->rule_src[cf->nrules].line = config_setting_source_line(g);
+	cr->line = config_setting_source_line(g);
+	cr->first = rules_count(cf->rules);
+	cr->count = 1;
 	cf->nrules++;
+	switch (kind) {
+	case 0:
+		rc = rules_add_address(cf->rules, config_setting_get_string(ks),
+		    cidx, act, &cond, err, sizeof(err));
+		break;
+	case 1:
+		rc = rules_add_regex(cf->rules, config_setting_get_string(ks),
+		    cidx, act, &cond, err, sizeof(err));
+		break;
+	case 2:
+		config_list(ctx, ks, cr, cidx, act, &cond);
+		return;
+	default:
+		rc = rules_add_any(cf->rules, cidx, act, &cond, err,
+		    sizeof(err));
+		break;
+	}
+	if (rc != 0)
+		config_msg(ctx, ks != NULL ? ks : g, rc == -1, "%s", err);
+	if (rc == -1)
+		cr->count = 0;
 }
 
 static void
@@ -525,15 +714,81 @@ config_rules(struct config_ctx *ctx, config_setting_t *rs)
 		config_rule(ctx, config_setting_get_elem(rs, i));
 }
 
+/* The configured rule that an entry of the ruleset comes from. */
+static const struct config_rule *
+config_rule_of(const struct config *cf, size_t entry)
+{
+	size_t	lo = 0, hi = cf->nrules, mid;
+
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (cf->rule_src[mid].first <= entry)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return &cf->rule_src[lo];
+}
+
+const char *
+config_rule_describe(const struct config *cf, int entry, char *buf,
+    size_t len)
+{
+	const struct config_rule	*cr;
+
+	cr = config_rule_of(cf, (size_t)entry);
+	if (cr->list != NULL)
+		snprintf(buf, len, "rule #%zu at %s:%d (file %s:%u)",
+		    (size_t)(cr - cf->rule_src) + 1, cr->file, cr->line,
+		    cr->list, cr->list_lines[entry - cr->first]);
+	else
+		snprintf(buf, len, "rule #%zu at %s:%d",
+		    (size_t)(cr - cf->rule_src) + 1, cr->file, cr->line);
+	return buf;
+}
+
+/*
+ * Warns of entries that can never match because an earlier address rule
+ * covers them: a sign of a list in the wrong order, or of a typo.
+ */
+static void
+config_shadows(struct config_ctx *ctx)
+{
+	const struct config		*cf = ctx->cf;
+	const struct config_rule	*cr;
+	char				 a[512], b[512];
+	size_t				 i, n = rules_count(cf->rules), count = 0;
+	int				 by;
+
+	for (i = 0; i < n; i++) {
+		if ((by = rules_shadowed(cf->rules, i)) == -1)
+			continue;
+		if (count++ >= CONFIG_MAX_SHADOWED)
+			continue;
+		cr = config_rule_of(cf, i);
+		config_msg_at(ctx, cr->list != NULL ? cr->list : cr->file,
+		    cr->list != NULL ? (int)cr->list_lines[i - cr->first] :
+		    cr->line, 0, "%s can never match: %s covers it",
+		    config_rule_describe(cf, (int)i, a, sizeof(a)),
+		    config_rule_describe(cf, by, b, sizeof(b)));
+	}
+	if (count > CONFIG_MAX_SHADOWED)
+		config_msg_at(ctx, ctx->path, 0, 0, "%zu more rules can never "
+		    "match", count - CONFIG_MAX_SHADOWED);
+}
+
 /* Once every rule is in, and only if they all are. */
 static void
 config_compile(struct config_ctx *ctx)
 {
 	char	err[256];
 
-	if (ctx->nerrors == 0 &&
-	    rules_compile(ctx->cf->rules, err, sizeof(err)) == -1)
+	if (ctx->nerrors > 0)
+		return;
+	if (rules_compile(ctx->cf->rules, err, sizeof(err)) == -1)
 		config_error_at(ctx, ctx->path, 0, "%s", err);
+	else
+		config_shadows(ctx);
 }
 
 /* First pass: every top-level key is known, and each is remembered. */
@@ -628,20 +883,38 @@ config_free(struct config *cf)
 
 	if (cf == NULL)
 		return;
-	for (i = 0; i < cf->nlisteners; i++)
+	for (i = 0; i < cf->nlisteners; i++) {
 		free(cf->listeners[i].text);
+		free(cf->listeners[i].name);
+	}
 	free(cf->listeners);
 	for (i = 0; i < cf->nclasses; i++) {
 		free(cf->classes[i].name);
 		free(cf->classes[i].reply);
 	}
 	free(cf->classes);
-	for (i = 0; i < cf->nrules; i++)
+	for (i = 0; i < cf->nrules; i++) {
 		free(cf->rule_src[i].file);
+		free(cf->rule_src[i].list);
+		free(cf->rule_src[i].list_lines);
+	}
 	free(cf->rule_src);
 	rules_free(cf->rules);
 	free(cf->path);
 	free(cf);
+}
+
+int
+config_listener_find(const struct config *cf, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < cf->nlisteners; i++)
+		if ((cf->listeners[i].name != NULL &&
+		    strcmp(cf->listeners[i].name, name) == 0) ||
+		    strcmp(cf->listeners[i].text, name) == 0)
+			return (int)i;
+	return -1;
 }
 
 int

@@ -21,6 +21,7 @@
 
 struct config_listener {
 	char			*text;		/* as written, for messages */
+	char			*name;		/* for rules, or NULL */
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
 };
@@ -33,10 +34,17 @@ struct config_class {
 	int	 line;		/* where it was defined */
 };
 
-/* Where each rule was written, for "rule #N at FILE:LINE". */
+/*
+ * A rule as written: where, and which entries of the ruleset it became.
+ * A rule with a list file becomes one entry per address in the list.
+ */
 struct config_rule {
-	char	*file;
-	int	 line;
+	char		*file;
+	int		 line;
+	char		*list;		/* the list file, or NULL */
+	unsigned	*list_lines;	/* the line of each entry in it */
+	size_t		 first;		/* its first entry in the ruleset */
+	size_t		 count;		/* how many */
 };
 
 struct config {
@@ -50,6 +58,9 @@ struct config {
 	struct config_rule	*rule_src;	/* one per rule, in order */
 	size_t			 nrules;
 };
+
+#define CONFIG_MAX_LIST_ERRORS	20	/* per list file, then it stops */
+#define CONFIG_MAX_SHADOWED	20	/* warnings, then a count */
 
 /*
  * Receives one problem: its place (line 0 is about the file as a whole),
@@ -65,6 +76,16 @@ struct config	*config_load(const char *path, config_report_fn *, void *arg);
 void		 config_report_print(void *arg, const char *file, int line,
 		    int warning, const char *text);
 void		 config_free(struct config *);
+
+/*
+ * Describes an entry of the ruleset as "rule #N at FILE:LINE", with
+ * " (file LIST:LINE)" for an entry of a list; returns buf.
+ */
+const char	*config_rule_describe(const struct config *, int entry,
+		    char *buf, size_t len);
+
+/* Index of the listener with that name or that address as written, or -1. */
+int		 config_listener_find(const struct config *, const char *);
 
 /* Index of the class of that name, or -1. */
 int		 config_class_find(const struct config *, const char *name);

@@ -430,22 +430,22 @@ pool_trace(const struct pool *p, const struct pool_conn *pc,
 {
 	const struct config	*cf = p->cf;
 	char			 peer[ADDR_PORTSTRLEN], local[ADDR_PORTSTRLEN];
-	char			 to[CONFIG_MAX_NAME + 16];
+	char			 rule[512];
 
 	addr_format((const struct sockaddr *)&pc->peer, peer, sizeof(peer));
 	addr_format((const struct sockaddr *)&pc->local, local, sizeof(local));
-	if (v->action == RULES_DENY)
-		snprintf(to, sizeof(to), "deny");
-	else
-		snprintf(to, sizeof(to), "class %s",
-		    cf->classes[v->class_idx].name);
 	if (v->rule == -1)
 		log_debug("connection %" PRIu64 " from %s on %s: no rule -> "
-		    "default %s", pc->id, peer, local, to);
+		    "default class %s", pc->id, peer, local,
+		    cf->classes[v->class_idx].name);
+	else if (v->action == RULES_DENY)
+		log_debug("connection %" PRIu64 " from %s on %s: %s -> deny",
+		    pc->id, peer, local, config_rule_describe(cf, v->rule,
+		    rule, sizeof(rule)));
 	else
-		log_debug("connection %" PRIu64 " from %s on %s: rule #%d at "
-		    "%s:%d -> %s", pc->id, peer, local, v->rule + 1,
-		    cf->rule_src[v->rule].file, cf->rule_src[v->rule].line, to);
+		log_debug("connection %" PRIu64 " from %s on %s: %s -> class %s",
+		    pc->id, peer, local, config_rule_describe(cf, v->rule,
+		    rule, sizeof(rule)), cf->classes[v->class_idx].name);
 }
 
 void

@@ -8,6 +8,7 @@
 # SRCDIR is the source root.
 #
 #   config FILE <<'EOF'     write a configuration; @PORT@ becomes $PORT
+#                           and @PORT2@ $PORT2
 #   start ARGS...           run "dispatcher ARGS..." and wait for "ready"
 #   ask SRC                 print the reply a client bound to SRC gets
 #   ask_bg SRC FILE         the same in the background; then wait_clients
@@ -139,13 +140,14 @@ free_port() {
 	fail "no free port found"
 }
 PORT=$(free_port)
+PORT2=$(free_port)	# for a second listener: @PORT2@
 
 template_of() {
 	echo "$TMP/templates/$(echo "$1" | tr / _)"
 }
 
 render() {
-	sed "s/@PORT@/$PORT/g" "$(template_of "$1")" >"$1"
+	sed "s/@PORT@/$PORT/g; s/@PORT2@/$PORT2/g" "$(template_of "$1")" >"$1"
 }
 
 # config FILE: writes stdin to FILE with @PORT@ replaced by $PORT.
@@ -184,6 +186,7 @@ start() {
 		fi
 		# Port taken meanwhile: try another.
 		PORT=$(free_port)
+		PORT2=$(free_port)
 		for f in ${CONFIGS[@]+"${CONFIGS[@]}"}; do
 			render "$f"
 		done

@@ -135,7 +135,7 @@ rules = (
   { class = "special"; }
 );
 EOF
-expect_errors "$TMP/neither.cfg" '4: rule needs "address" or "regex"'
+expect_errors "$TMP/neither.cfg" '4: rule needs "address", "regex", "file", "listener" or "port"'
 
 config "$TMP/duplicate.cfg" <<'EOF'
 listen = [ "127.0.0.1:@PORT@" ];

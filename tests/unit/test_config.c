@@ -58,6 +58,22 @@ expect_error(const char *text, int line, const char *message)
 	    "wanted \"%s\" in:\n%s", want, cfg_errors);
 }
 
+/* Writes a list file in /tmp; returns its path, to unlink. */
+static char *
+write_list(const char *text)
+{
+	static char	 path[64];
+	FILE		*fp;
+	int		 fd;
+
+	strcpy(path, "/tmp/test_config_list.XXXXXX");
+	cr_assert_neq(fd = mkstemp(path), -1);
+	cr_assert_not_null(fp = fdopen(fd, "w"));
+	fputs(text, fp);
+	fclose(fp);
+	return path;
+}
+
 static void
 teardown(void)
 {
@@ -68,14 +84,22 @@ teardown(void)
 TestSuite(config, .fini = teardown);
 
 static void
-match_ip(struct config *cf, const char *ip, struct rules_verdict *v)
+match_on(struct config *cf, const char *ip, unsigned port, int listener,
+    struct rules_verdict *v)
 {
 	struct sockaddr_in	sin;
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
 	cr_assert_eq(inet_pton(AF_INET, ip, &sin.sin_addr), 1);
-	rules_match(cf->rules, (struct sockaddr *)&sin, 0, v);
+	rules_match(cf->rules, (struct sockaddr *)&sin, listener, v);
+}
+
+static void
+match_ip(struct config *cf, const char *ip, struct rules_verdict *v)
+{
+	match_on(cf, ip, 40000, 0, v);
 }
 
 Test(config, good_file_compiles_and_routes)
@@ -263,7 +287,8 @@ Test(config, rule_with_address_and_regex)
 Test(config, rule_with_neither_address_nor_regex)
 {
 	expect_error(GOOD_HEAD "rules = (\n  { class = \"special\"; }\n);\n",
-	    6, "rule needs \"address\" or \"regex\"");
+	    6, "rule needs \"address\", \"regex\", \"file\", \"listener\" "
+	    "or \"port\"");
 }
 
 Test(config, rule_without_class_or_action)
@@ -352,4 +377,207 @@ Test(config, every_error_in_one_run_sorted_by_line)
 	cr_assert(a != NULL && b != NULL && c != NULL, "got:\n%s", cfg_errors);
 	cr_assert(a < b && b < c, "not sorted:\n%s", cfg_errors);
 	cr_assert_not_null(strstr(cfg_errors, ":10: unknown key \"oops\""));
+}
+
+Test(config, list_file_entries_are_rules_in_place)
+{
+	struct rules_verdict	 v;
+	struct config		*cf;
+	char			*list, text[1024], desc[256], want[256];
+
+	list = write_list("# partners\n\n10.1.0.0/16\n  10.2.3.4 # one host\n"
+	    "2001:db8::/32\n");
+	snprintf(text, sizeof(text), GOOD_HEAD "rules = (\n"
+	    "  { address = \"10.2.0.0/16\"; action = \"deny\"; },\n"
+	    "  { file = \"%s\"; class = \"special\"; },\n"
+	    "  { address = \"10.0.0.0/8\"; action = \"deny\"; }\n);\n", list);
+	cf = load(text);
+	unlink(list);
+	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
+	cr_assert_eq(cf->nrules, 3);
+	cr_assert_eq(rules_count(cf->rules), 5, "one entry per list line");
+
+	match_ip(cf, "10.1.9.9", &v);
+	cr_assert_eq(v.class_idx, 1);
+	cr_assert_eq(v.rule, 1);
+	snprintf(want, sizeof(want), "rule #2 at %s:7 (file %s:3)", cfg_path,
+	    list);
+	cr_assert_str_eq(config_rule_describe(cf, v.rule, desc, sizeof(desc)),
+	    want);
+	match_ip(cf, "10.2.3.4", &v);
+	cr_assert_eq(v.action, RULES_DENY, "the earlier deny rule wins");
+	match_ip(cf, "10.3.0.1", &v);
+	cr_assert_eq(v.rule, 4);
+	snprintf(want, sizeof(want), "rule #3 at %s:8", cfg_path);
+	cr_assert_str_eq(config_rule_describe(cf, v.rule, desc, sizeof(desc)),
+	    want);
+	config_free(cf);
+}
+
+Test(config, list_file_bad_line_names_the_list_and_its_line)
+{
+	char	*list, text[1024], want[256];
+
+	list = write_list("10.0.0.0/8\n# fine\n10.0.0.0/33\n300.1.2.3\n");
+	snprintf(text, sizeof(text), GOOD_HEAD "rules = (\n"
+	    "  { file = \"%s\"; class = \"special\"; }\n);\n", list);
+	cr_assert_null(load(text));
+	unlink(list);
+	snprintf(want, sizeof(want), "%s:3: bad prefix length in "
+	    "\"10.0.0.0/33\": must be 0 to 32\n%s:4: bad address \"300.1.2.3\"\n",
+	    list, list);
+	cr_assert_not_null(strstr(cfg_errors, want), "got:\n%s", cfg_errors);
+}
+
+Test(config, list_file_relative_to_the_configuration)
+{
+	struct config	*cf;
+	char		 text[1024];
+	char		*list;
+
+	list = write_list("10.0.0.0/8\n");
+	/* The configuration is in /tmp too: name the list without its folder. */
+	snprintf(text, sizeof(text), GOOD_HEAD "rules = (\n"
+	    "  { file = \"%s\"; class = \"special\"; }\n);\n",
+	    strrchr(list, '/') + 1);
+	cf = load(text);
+	unlink(list);
+	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
+	cr_assert_str_eq(cf->rule_src[0].list, list);
+	config_free(cf);
+}
+
+Test(config, list_file_missing)
+{
+	expect_error(GOOD_HEAD "rules = (\n"
+	    "  { file = \"/nonexistent.list\"; class = \"special\"; }\n);\n", 6,
+	    "cannot open list \"/nonexistent.list\": No such file or directory");
+}
+
+Test(config, list_file_with_too_many_errors_stops)
+{
+	char	*list, text[1024];
+	char	 bad[40 * 8 + 1] = "";
+	int	 i;
+
+	for (i = 0; i < 40; i++)
+		strcat(bad, "x.y.z.w\n");
+	list = write_list(bad);
+	snprintf(text, sizeof(text), GOOD_HEAD "rules = (\n"
+	    "  { file = \"%s\"; class = \"special\"; }\n);\n", list);
+	cr_assert_null(load(text));
+	unlink(list);
+	cr_assert_not_null(strstr(cfg_errors, ":20: too many errors; the rest "
+	    "of the list is not read"), "got:\n%s", cfg_errors);
+	cr_assert_null(strstr(cfg_errors, ":21: "), "got:\n%s", cfg_errors);
+}
+
+Test(config, rule_with_address_and_file)
+{
+	expect_error(GOOD_HEAD "rules = (\n"
+	    "  { address = \"10.0.0.1\"; file = \"x.list\"; class = \"special\"; }"
+	    "\n);\n", 6, "rule has both \"address\" and \"file\"");
+}
+
+#define NAMED_HEAD \
+	"listen = ( \"127.0.0.1:1\",\n" \
+	"  { address = \"127.0.0.1:2\"; name = \"admin\"; } );\n" \
+	"classes = ( { name = \"normal\"; }, { name = \"special\"; } );\n"
+
+Test(config, named_listener_and_listener_rule)
+{
+	struct rules_verdict	 v;
+	struct config		*cf;
+
+	cf = load(NAMED_HEAD "rules = (\n"
+	    "  { listener = \"admin\"; class = \"special\"; },\n"
+	    "  { address = \"10.0.0.0/8\"; listener = \"admin\";"
+	    " action = \"deny\"; }\n);\n");
+	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
+	cr_assert_eq(cf->nlisteners, 2);
+	cr_assert_null(cf->listeners[0].name);
+	cr_assert_str_eq(cf->listeners[1].name, "admin");
+	cr_assert_eq(config_listener_find(cf, "admin"), 1);
+	cr_assert_eq(config_listener_find(cf, "127.0.0.1:1"), 0);
+
+	match_on(cf, "10.1.1.1", 4000, 1, &v);
+	cr_assert_eq(v.rule, 0);
+	cr_assert_eq(v.class_idx, 1);
+	match_on(cf, "10.1.1.1", 4000, 0, &v);
+	cr_assert_eq(v.rule, -1, "other listener: no rule");
+	config_free(cf);
+}
+
+Test(config, unknown_listener_in_rule)
+{
+	expect_error(NAMED_HEAD "rules = (\n"
+	    "  { address = \"10.0.0.1\"; listener = \"admn\";"
+	    " class = \"special\"; }\n);\n", 5, "unknown listener \"admn\"");
+}
+
+Test(config, duplicate_listener_name)
+{
+	expect_error("listen = ( { address = \"127.0.0.1:1\"; name = \"a\"; },\n"
+	    "  { address = \"127.0.0.1:2\"; name = \"a\"; } );\n"
+	    "classes = ( { name = \"normal\"; } );\n", 2,
+	    "duplicate listener name \"a\"");
+}
+
+Test(config, listener_group_needs_address)
+{
+	expect_error("listen = ( { name = \"a\"; } );\n"
+	    "classes = ( { name = \"normal\"; } );\n", 1,
+	    "listener needs \"address\"");
+}
+
+Test(config, port_rules)
+{
+	struct rules_verdict	 v;
+	struct config		*cf;
+
+	cf = load(GOOD_HEAD "rules = (\n"
+	    "  { port = \"1000-2000\"; class = \"special\"; },\n"
+	    "  { address = \"10.0.0.0/8\"; port = 22; action = \"deny\"; }\n"
+	    ");\n");
+	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
+	match_on(cf, "192.0.2.1", 1500, 0, &v);
+	cr_assert_eq(v.rule, 0);
+	match_on(cf, "192.0.2.1", 2001, 0, &v);
+	cr_assert_eq(v.rule, -1);
+	match_on(cf, "10.0.0.1", 22, 0, &v);
+	cr_assert_eq(v.action, RULES_DENY);
+	match_on(cf, "10.0.0.1", 23, 0, &v);
+	cr_assert_eq(v.rule, -1);
+	config_free(cf);
+}
+
+Test(config, bad_port)
+{
+	expect_error(GOOD_HEAD "rules = (\n"
+	    "  { port = \"2000-1000\"; class = \"special\"; }\n);\n", 6,
+	    "bad \"port\": expected PORT or \"LOW-HIGH\", 0 to 65535");
+	expect_error(GOOD_HEAD "rules = (\n"
+	    "  { port = \"80x\"; class = \"special\"; }\n);\n", 6,
+	    "bad \"port\"");
+	expect_error(GOOD_HEAD "rules = (\n"
+	    "  { port = 70000; class = \"special\"; }\n);\n", 6,
+	    "bad \"port\"");
+}
+
+Test(config, shadowed_rules_are_warned_about)
+{
+	struct config	*cf;
+	char		 want[512];
+
+	cf = load(GOOD_HEAD "rules = (\n"
+	    "  { address = \"10.0.0.0/8\"; class = \"special\"; },\n"
+	    "  { regex = \"^10\\\\.1\\\\.\"; class = \"normal\"; },\n"
+	    "  { address = \"10.1.2.3\"; class = \"normal\"; },\n"
+	    "  { address = \"192.168.0.0/16\"; class = \"normal\"; }\n);\n");
+	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
+	snprintf(want, sizeof(want), "%s:8: warning: rule #3 at %s:8 can "
+	    "never match: rule #1 at %s:6 covers it\n", cfg_path, cfg_path,
+	    cfg_path);
+	cr_assert_str_eq(cfg_errors, want);
+	config_free(cf);
 }
