@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <sys/resource.h>
+
 #include <libconfig.h>
 #include <libgen.h>
 #include <stdarg.h>
@@ -36,7 +38,8 @@ static const char *const config_top_keys[] = {
 	"listen", "default", "classes", "rules", NULL
 };
 static const char *const config_class_keys[] = {
-	"name", "workers", "reply", "delay_ms", NULL
+	"name", "workers", "reply", "delay_ms", "max_connections", "queue",
+	"queue_timeout_ms", "overflow", "busy_reply", "priority", NULL
 };
 static const char *const config_listen_keys[] = {
 	"address", "name", NULL
@@ -351,13 +354,78 @@ config_reply(struct config_ctx *ctx, const config_setting_t *s,
 	}
 }
 
+/*
+ * Second pass over the classes, once all are known: where each spills,
+ * and no spill may lead back to where it started.
+ */
+static void
+config_overflow(struct config_ctx *ctx, config_setting_t *cs)
+{
+	struct config		*cf = ctx->cf;
+	config_setting_t	*g, *os;
+	const char		*name, *to;
+	size_t			 i, hops;
+	int			 from, k;
+
+	for (i = 0; (g = config_setting_get_elem(cs, i)) != NULL; i++) {
+		if (!config_setting_is_group(g) ||
+		    (os = config_setting_get_member(g, "overflow")) == NULL ||
+		    (to = config_get_string(ctx, g, "overflow")) == NULL ||
+		    (name = config_get_string(ctx, g, "name")) == NULL ||
+		    (from = config_class_find(cf, name)) == -1)
+			continue;
+		if (strcmp(to, "reject") == 0)
+			continue;
+		if ((k = config_class_find(cf, to)) == -1) {
+			config_error(ctx, os, "unknown class \"%s\" (expected "
+			    "\"reject\" or a class)", to);
+			continue;
+		}
+		cf->classes[from].overflow = k;
+	}
+	for (i = 0; i < cf->nclasses; i++) {
+		k = (int)i;
+		for (hops = 0; hops <= cf->nclasses && k != -1; hops++)
+			if ((k = cf->classes[k].overflow) == (int)i)
+				break;
+		if (k == (int)i) {
+			config_error_at(ctx, ctx->path, cf->classes[i].line,
+			    "class \"%s\" overflows back into itself",
+			    cf->classes[i].name);
+			cf->classes[i].overflow = -1;	/* report a cycle once */
+		}
+	}
+}
+
+/*
+ * Every queued connection is a descriptor in the dispatcher: the queues
+ * must fit under the limit it runs with (raised to the hard limit).
+ */
+static void
+config_fits(struct config_ctx *ctx, const config_setting_t *cs)
+{
+	struct config	*cf = ctx->cf;
+	struct rlimit	 rl;
+	unsigned long	 need = CONFIG_FD_RESERVE + cf->nlisteners;
+	size_t		 i;
+
+	for (i = 0; i < cf->nclasses; i++)
+		need += (unsigned long)cf->classes[i].queue +
+		    (unsigned long)cf->classes[i].workers;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY &&
+	    need > rl.rlim_max)
+		config_error(ctx, cs, "the queues need %lu descriptors, more "
+		    "than the limit of %lu (RLIMIT_NOFILE): lower \"queue\" or "
+		    "raise the limit", need, (unsigned long)rl.rlim_max);
+}
+
 static void
 config_classes(struct config_ctx *ctx, config_setting_t *cs)
 {
 	struct config		*cf = ctx->cf;
 	struct config_class	*c;
 	config_setting_t	*g;
-	const char		*name, *reply;
+	const char		*name, *reply, *busy;
 	size_t			 i, n;
 	int			 dup;
 
@@ -386,10 +454,25 @@ config_classes(struct config_ctx *ctx, config_setting_t *cs)
 		config_check_keys(ctx, g, config_class_keys);
 		c = &cf->classes[cf->nclasses];
 		c->workers = 1;
+		c->queue = CONFIG_DEFAULT_QUEUE;
+		c->queue_timeout_ms = CONFIG_DEFAULT_QUEUE_TIMEOUT_MS;
+		c->overflow = -1;
 		config_get_int(ctx, g, "workers", 1, CONFIG_MAX_WORKERS,
 		    &c->workers);
 		config_get_int(ctx, g, "delay_ms", 0, CONFIG_MAX_DELAY_MS,
 		    &c->delay_ms);
+		config_get_int(ctx, g, "max_connections", 0,
+		    CONFIG_MAX_CONNECTIONS, &c->max_connections);
+		config_get_int(ctx, g, "queue", 0, CONFIG_MAX_QUEUE, &c->queue);
+		config_get_int(ctx, g, "queue_timeout_ms", 0,
+		    CONFIG_MAX_DELAY_MS, &c->queue_timeout_ms);
+		config_get_int(ctx, g, "priority", -CONFIG_MAX_PRIORITY,
+		    CONFIG_MAX_PRIORITY, &c->priority);
+		if ((busy = config_get_string(ctx, g, "busy_reply")) != NULL &&
+		    strlen(busy) > CONFIG_MAX_REPLY)
+			config_error(ctx, config_setting_get_member(g,
+			    "busy_reply"), "\"busy_reply\" is longer than %d "
+			    "bytes", CONFIG_MAX_REPLY);
 		if ((reply = config_get_string(ctx, g, "reply")) != NULL)
 			config_reply(ctx, config_setting_get_member(g, "reply"),
 			    reply);
@@ -414,8 +497,12 @@ config_classes(struct config_ctx *ctx, config_setting_t *cs)
 		c->line = config_setting_source_line(g);
 		c->reply = config_strdup(reply != NULL ? reply :
 		    CONFIG_DEFAULT_REPLY);
+		if (busy != NULL)
+			c->busy_reply = config_strdup(busy);
 		cf->nclasses++;
 	}
+	config_overflow(ctx, cs);
+	config_fits(ctx, cs);
 }
 
 static void
@@ -891,6 +978,7 @@ config_free(struct config *cf)
 	for (i = 0; i < cf->nclasses; i++) {
 		free(cf->classes[i].name);
 		free(cf->classes[i].reply);
+		free(cf->classes[i].busy_reply);
 	}
 	free(cf->classes);
 	for (i = 0; i < cf->nrules; i++) {

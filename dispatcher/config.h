@@ -15,6 +15,13 @@
 #define CONFIG_MAX_DELAY_MS	3600000		/* an hour */
 #define CONFIG_MAX_REPLY	4096
 #define CONFIG_MAX_NAME		64
+#define CONFIG_MAX_CONNECTIONS	1000000
+#define CONFIG_MAX_QUEUE	1000000
+#define CONFIG_DEFAULT_QUEUE	1024
+#define CONFIG_DEFAULT_QUEUE_TIMEOUT_MS	10000
+#define CONFIG_MAX_PRIORITY	1000
+/* Descriptors the dispatcher needs besides queued connections. */
+#define CONFIG_FD_RESERVE	64
 #define CONFIG_DEFAULT_CLASS	"normal"
 #define CONFIG_DEFAULT_REPLY \
 	"Request handled with {class} priority by worker {pid}\n"
@@ -31,7 +38,13 @@ struct config_class {
 	int	 workers;
 	char	*reply;
 	int	 delay_ms;
-	int	 line;		/* where it was defined */
+	int	 max_connections;	/* in hand across its workers; 0: no limit */
+	int	 queue;			/* may wait for a slot */
+	int	 queue_timeout_ms;	/* 0: no limit */
+	int	 overflow;		/* class to spill into, -1: reject */
+	char	*busy_reply;		/* written to a rejected client, or NULL */
+	int	 priority;		/* higher first */
+	int	 line;			/* where it was defined */
 };
 
 /*

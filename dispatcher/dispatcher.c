@@ -408,6 +408,9 @@ dispatcher_run(struct config *cf)
 				    && d.state == RUNNING)
 					dispatcher_pause(&d, 0);
 				break;
+			case EVENT_QUEUED:
+				pool_queued_event(d.pool, evs[i].data.ptr);
+				break;
 			case EVENT_SIGNAL:
 				signalled = 1;
 				break;
@@ -415,6 +418,7 @@ dispatcher_run(struct config *cf)
 		}
 		if (signalled)
 			dispatcher_signal(&d);
+		pool_gc(d.pool);
 		if (d.state != RUNNING && dispatcher_stopped(&d))
 			break;
 	}

@@ -11,6 +11,7 @@ enum event_type {
 	EVENT_RESPAWN,		/* the pool's respawn timer */
 	EVENT_SIGNAL,		/* the dispatcher's signalfd */
 	EVENT_RESUME,		/* the timer that resumes accepting */
+	EVENT_QUEUED,		/* struct pool_entry: a client waiting */
 };
 
 #endif

@@ -53,6 +53,7 @@ pool_new(int epfd, const char *worker_path)
 	p = pool_xcalloc(1, sizeof(*p));
 	p->epfd = epfd;
 	p->worker_path = pool_xstrdup(worker_path);
+	TAILQ_INIT(&p->dead);
 	p->timer.type = EVENT_RESPAWN;
 	p->timer.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (p->timer.fd == -1)
@@ -76,52 +77,112 @@ pool_class_at(const struct pool *p, size_t i)
 	return NULL;
 }
 
+/* Takes a class's settings, keeping its workers. */
+static void
+pool_class_set(struct pool_class *c, const struct config_class *conf)
+{
+	free(c->conf.name);
+	free(c->conf.reply);
+	free(c->conf.busy_reply);
+	c->conf = *conf;
+	c->conf.name = pool_xstrdup(conf->name);
+	c->conf.reply = pool_xstrdup(conf->reply);
+	c->conf.busy_reply = conf->busy_reply != NULL ?
+	    pool_xstrdup(conf->busy_reply) : NULL;
+}
+
 static struct pool_class *
 pool_class_new(const struct config_class *conf)
 {
 	struct pool_class	*c;
 
 	c = pool_xcalloc(1, sizeof(*c));
-	c->conf = *conf;
-	c->conf.name = pool_xstrdup(conf->name);
-	c->conf.reply = pool_xstrdup(conf->reply);
-	c->queue = pool_xcalloc(POOL_QUEUE_MAX, sizeof(*c->queue));
+	TAILQ_INIT(&c->byprio);
+	TAILQ_INIT(&c->byage);
+	pool_class_set(c, conf);
 	return c;
 }
 
+/*
+ * An entry taken out of its queue is freed only after the current batch
+ * of events, some of which may still point at it: until then its type
+ * says it is gone.
+ */
 static void
-pool_class_free(struct pool_class *c)
+pool_entry_free(struct pool *p, struct pool_entry *e)
 {
-	size_t	i;
+	e->type = 0;
+	TAILQ_INSERT_TAIL(&p->dead, e, byage);
+}
 
-	for (i = 0; i < c->qlen; i++)
-		close(c->queue[(c->qhead + i) % POOL_QUEUE_MAX].fd);
+void
+pool_gc(struct pool *p)
+{
+	struct pool_entry	*e;
+
+	while ((e = TAILQ_FIRST(&p->dead)) != NULL) {
+		TAILQ_REMOVE(&p->dead, e, byage);
+		free(e);
+	}
+}
+
+/* Takes a connection out of its class's queue. */
+static void
+pool_entry_remove(struct pool *p, struct pool_entry *e)
+{
+	struct pool_class	*c = e->cls;
+
+	/* The descriptor may live on in a worker: epoll must forget it now. */
+	if (epoll_ctl(p->epfd, EPOLL_CTL_DEL, e->conn.fd, NULL) == -1)
+		fatal("epoll_ctl");
+	TAILQ_REMOVE(&c->byprio, e, byprio);
+	TAILQ_REMOVE(&c->byage, e, byage);
+	c->qlen--;
+}
+
+static void
+pool_class_free(struct pool *p, struct pool_class *c)
+{
+	struct pool_entry	*e;
+	size_t			 i;
+
+	while ((e = TAILQ_FIRST(&c->byage)) != NULL) {
+		pool_entry_remove(p, e);
+		close(e->conn.fd);
+		pool_entry_free(p, e);
+	}
 	for (i = 0; i < c->nworkers; i++)
 		free(c->workers[i]);
 	free(c->workers);
-	free(c->queue);
 	free(c->conf.name);
 	free(c->conf.reply);
+	free(c->conf.busy_reply);
 	free(c);
 }
 
-/* The earliest respawn decides when the timer fires next. */
+/* The earliest respawn or queue deadline decides when the timer fires. */
 static void
 pool_timer_arm(struct pool *p)
 {
 	struct itimerspec	 its;
 	struct pool_class	*c;
 	struct pool_worker	*w;
+	struct pool_entry	*e;
 	uint64_t		 next = 0;
 	size_t			 i, j;
 
-	for (i = 0; (c = pool_class_at(p, i)) != NULL; i++)
+	for (i = 0; (c = pool_class_at(p, i)) != NULL; i++) {
 		for (j = 0; j < c->nworkers; j++) {
 			w = c->workers[j];
 			if (w->pid == 0 && !w->draining &&
 			    (next == 0 || w->respawn_ms < next))
 				next = w->respawn_ms;
 		}
+		/* Oldest first, and one timeout per class: the head is next. */
+		if ((e = TAILQ_FIRST(&c->byage)) != NULL && e->deadline_ms != 0 &&
+		    (next == 0 || e->deadline_ms < next))
+			next = e->deadline_ms;
+	}
 	memset(&its, 0, sizeof(its));
 	if (next != 0) {
 		/* A zero it_value disarms; a past deadline must still fire. */
@@ -140,6 +201,8 @@ pool_channel_close(struct pool_worker *w)
 		w->chan = -1;
 	}
 	w->blocked = 0;
+	/* What it held is no longer the class's to count. */
+	w->cls->inhand -= w->inhand;
 	w->inhand = 0;
 }
 
@@ -349,7 +412,11 @@ pool_pick(struct pool_class *c)
 	return best;
 }
 
-/* Hands a connection to a worker of the class: 0, or -1 if none can take it. */
+/*
+ * Hands a connection to a worker of the class: 0, or -1 if the class is
+ * full or none of its workers can take it now.  The caller closes the
+ * dispatcher's copy of the descriptor.
+ */
 static int
 pool_class_send(struct pool *p, struct pool_class *c, struct pool_conn *pc)
 {
@@ -357,6 +424,9 @@ pool_class_send(struct pool *p, struct pool_class *c, struct pool_conn *pc)
 	struct epoll_event	 ev;
 	struct pool_worker	*w;
 
+	if (c->conf.max_connections > 0 &&
+	    c->inhand >= (unsigned)c->conf.max_connections)
+		return -1;
 	channel_msg_init(&m, CHANNEL_CONN);
 	m.u.conn.id = pc->id;
 	m.u.conn.class_idx = c->index;
@@ -368,7 +438,7 @@ pool_class_send(struct pool *p, struct pool_class *c, struct pool_conn *pc)
 	while (!p->toomanyrefs && (w = pool_pick(c)) != NULL) {
 		if (channel_send(w->chan, &m, pc->fd) == 0) {
 			w->inhand++;
-			close(pc->fd);
+			c->inhand++;
 			return 0;
 		}
 		if (errno == ETOOMANYREFS) {
@@ -396,32 +466,107 @@ pool_class_send(struct pool *p, struct pool_class *c, struct pool_conn *pc)
 	return -1;
 }
 
+static const char *
+pool_peer(const struct pool_conn *pc, char *buf, size_t len)
+{
+	return addr_format((const struct sockaddr *)&pc->peer, buf, len);
+}
+
+/*
+ * Refused on purpose: the class and its queue are full, or it waited too
+ * long.  The busy reply is one non-blocking send: a client that cannot
+ * take it at once does not get it, and the dispatcher never waits.
+ */
 static void
-pool_class_push(struct pool *p, struct pool_class *c, struct pool_conn *pc)
+pool_reject(const struct pool_class *c, struct pool_conn *pc, const char *why)
 {
 	char	peer[ADDR_PORTSTRLEN];
 
-	if (c->qlen == 0 && pool_class_send(p, c, pc) == 0)
-		return;
-	if (c->qlen == POOL_QUEUE_MAX) {
-		log_warnx("class %s: queue full; closing connection %" PRIu64
-		    " from %s", c->conf.name, pc->id,
-		    addr_format((struct sockaddr *)&pc->peer, peer,
-		    sizeof(peer)));
-		close(pc->fd);
-		return;
-	}
-	c->queue[(c->qhead + c->qlen++) % POOL_QUEUE_MAX] = *pc;
+	if (c->conf.busy_reply != NULL)
+		(void)send(pc->fd, c->conf.busy_reply,
+		    strlen(c->conf.busy_reply), MSG_DONTWAIT | MSG_NOSIGNAL);
+	close(pc->fd);
+	log_debug("connection %" PRIu64 " from %s: class %s %s; rejected",
+	    pc->id, pool_peer(pc, peer, sizeof(peer)), c->conf.name, why);
 }
 
-/* Oldest first, as long as some worker takes them. */
+/* Oldest first within the highest priority, as long as a worker takes them. */
 static void
 pool_class_flush(struct pool *p, struct pool_class *c)
 {
-	while (c->qlen > 0 && pool_class_send(p, c, &c->queue[c->qhead]) == 0) {
-		c->qhead = (c->qhead + 1) % POOL_QUEUE_MAX;
-		c->qlen--;
+	struct pool_entry	*e;
+
+	while ((e = TAILQ_FIRST(&c->byprio)) != NULL &&
+	    pool_class_send(p, c, &e->conn) == 0) {
+		pool_entry_remove(p, e);
+		close(e->conn.fd);
+		pool_entry_free(p, e);
 	}
+}
+
+/* Queues a connection, behind those of its priority and above: 0, or -1. */
+static int
+pool_enqueue(struct pool *p, struct pool_class *c, struct pool_conn *pc,
+    int priority)
+{
+	struct pool_entry	*e, *after;
+	struct epoll_event	 ev;
+
+	if (c->qlen >= (size_t)c->conf.queue)
+		return -1;
+	e = pool_xcalloc(1, sizeof(*e));
+	e->type = EVENT_QUEUED;
+	e->cls = c;
+	e->conn = *pc;
+	e->priority = priority;
+	if (c->conf.queue_timeout_ms > 0)
+		e->deadline_ms = clock_ms() + (uint64_t)c->conf.queue_timeout_ms;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLRDHUP;
+	ev.data.ptr = e;
+	if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, pc->fd, &ev) == -1) {
+		log_warn("connection %" PRIu64 ": epoll_ctl", pc->id);
+		free(e);
+		return -1;
+	}
+	/*
+	 * From the tail: most entries share the class's own priority, and
+	 * only a spill from a higher class walks further.
+	 */
+	TAILQ_FOREACH_REVERSE(after, &c->byprio, pool_entries, byprio)
+		if (after->priority >= priority)
+			break;
+	if (after != NULL)
+		TAILQ_INSERT_AFTER(&c->byprio, after, e, byprio);
+	else
+		TAILQ_INSERT_HEAD(&c->byprio, e, byprio);
+	TAILQ_INSERT_TAIL(&c->byage, e, byage);
+	c->qlen++;
+	if (e->deadline_ms != 0 && c->qlen == 1)
+		pool_timer_arm(p);
+	return 0;
+}
+
+/*
+ * A connection for class c: to a worker if the class has room and nobody
+ * waits, else into its queue, else into its overflow class (whose own
+ * slots, queue and overflow apply: configuration forbids cycles), else
+ * rejected.
+ */
+static void
+pool_class_admit(struct pool *p, struct pool_class *c, struct pool_conn *pc,
+    int priority)
+{
+	if (c->qlen == 0 && pool_class_send(p, c, pc) == 0) {
+		close(pc->fd);
+		return;
+	}
+	if (pool_enqueue(p, c, pc, priority) == 0)
+		return;
+	if (c->conf.overflow != -1)
+		pool_class_admit(p, p->classes[c->conf.overflow], pc, priority);
+	else
+		pool_reject(c, pc, "and its queue are full");
 }
 
 static void
@@ -462,7 +607,8 @@ pool_route(struct pool *p, struct pool_conn *pc)
 		return;
 	}
 	pc->rule = v.rule;
-	pool_class_push(p, p->classes[v.class_idx], pc);
+	pool_class_admit(p, p->classes[v.class_idx],
+	    pc, p->classes[v.class_idx]->conf.priority);
 }
 
 /* A class that left the configuration: its workers finish and exit. */
@@ -490,16 +636,34 @@ pool_retired_sweep(struct pool *p)
 
 	for (i = p->nretired; i-- > 0; )
 		if (p->retired[i]->nworkers == 0) {
-			pool_class_free(p->retired[i]);
+			pool_class_free(p, p->retired[i]);
 			p->retired[i] = p->retired[--p->nretired];
 		}
+}
+
+/* Class indexes, higher priority first: the order in which to hand out. */
+static void
+pool_order(struct pool *p)
+{
+	size_t	i, j, k;
+
+	free(p->order);
+	p->order = pool_xcalloc(p->nclasses, sizeof(*p->order));
+	for (i = 0; i < p->nclasses; i++) {
+		for (j = i; j > 0 && p->classes[p->order[j - 1]]->conf.priority <
+		    p->classes[i]->conf.priority; j--)
+			p->order[j] = p->order[j - 1];
+		p->order[j] = i;
+	}
+	for (k = 0; k < p->nclasses; k++)
+		pool_class_flush(p, p->classes[p->order[k]]);
 }
 
 void
 pool_configure(struct pool *p, const struct config *cf)
 {
 	struct pool_class	**next, *c, *old;
-	struct pool_conn	  pc;
+	struct pool_entry	 *e;
 	size_t			  i, j, n;
 
 	next = pool_xcalloc(cf->nclasses, sizeof(*next));
@@ -508,7 +672,7 @@ pool_configure(struct pool *p, const struct config *cf)
 			old = p->classes[j];
 			if (old != NULL && config_class_same_workers(&old->conf,
 			    &cf->classes[i])) {
-				old->conf.workers = cf->classes[i].workers;
+				pool_class_set(old, &cf->classes[i]);
 				next[i] = old;
 				p->classes[j] = NULL;
 				break;
@@ -527,20 +691,29 @@ pool_configure(struct pool *p, const struct config *cf)
 	p->nclasses = cf->nclasses;
 	p->cf = cf;
 
-	for (i = 0; i < p->nclasses; i++)
-		pool_class_resize(p, p->classes[i]);
+	for (i = 0; i < p->nclasses; i++) {
+		c = p->classes[i];
+		pool_class_resize(p, c);
+		/* A shorter queue: the last in hand-out order go. */
+		while (c->qlen > (size_t)c->conf.queue) {
+			e = TAILQ_LAST(&c->byprio, pool_entries);
+			pool_entry_remove(p, e);
+			pool_reject(c, &e->conn, "queue shortened by a reload");
+			pool_entry_free(p, e);
+		}
+	}
 
 	/* Connections still queued for a removed class follow the new rules. */
 	for (j = n; j < p->nretired; j++) {
 		c = p->retired[j];
-		while (c->qlen > 0) {
-			pc = c->queue[c->qhead];
-			c->qhead = (c->qhead + 1) % POOL_QUEUE_MAX;
-			c->qlen--;
-			pool_route(p, &pc);
+		while ((e = TAILQ_FIRST(&c->byage)) != NULL) {
+			pool_entry_remove(p, e);
+			pool_route(p, &e->conn);
+			pool_entry_free(p, e);
 		}
 	}
 	pool_retired_sweep(p);
+	pool_order(p);
 	pool_timer_arm(p);
 }
 
@@ -554,7 +727,7 @@ pool_resume(struct pool *p)
 		return;
 	p->toomanyrefs = 0;
 	for (i = 0; i < p->nclasses; i++)
-		pool_class_flush(p, p->classes[i]);
+		pool_class_flush(p, p->classes[p->order[i]]);
 }
 
 static int
@@ -570,6 +743,7 @@ pool_channel_message(struct pool_worker *w, const struct channel_msg *m)
 		if (w->inhand == 0)
 			return -1;
 		w->inhand--;
+		w->cls->inhand--;
 		return 0;
 	default:
 		return -1;
@@ -597,8 +771,10 @@ pool_channel_event(struct pool *p, struct pool_worker *w, uint32_t events)
 		if (n == -1 && errno == EAGAIN)
 			break;
 		if (n == 1 && pool_channel_message(w, &m) == 0) {
-			if (m.type == CHANNEL_DONE)
+			if (m.type == CHANNEL_DONE) {
 				pool_resume(p);
+				pool_class_flush(p, w->cls);
+			}
 			continue;
 		}
 		if (n == 0)
@@ -615,24 +791,45 @@ pool_channel_event(struct pool *p, struct pool_worker *w, uint32_t events)
 	}
 }
 
+/* A waiting client closed (or shut down its side): it leaves the queue. */
+void
+pool_queued_event(struct pool *p, struct pool_entry *e)
+{
+	char	peer[ADDR_PORTSTRLEN];
+
+	pool_entry_remove(p, e);
+	log_debug("connection %" PRIu64 " from %s left the queue of class %s",
+	    e->conn.id, pool_peer(&e->conn, peer, sizeof(peer)),
+	    e->cls->conf.name);
+	close(e->conn.fd);
+	pool_entry_free(p, e);
+}
+
 void
 pool_timer_event(struct pool *p)
 {
 	struct pool_class	*c;
 	struct pool_worker	*w;
+	struct pool_entry	*e;
 	uint64_t		 ticks, now = clock_ms();
 	size_t			 i, j;
 
 	if (read(p->timer.fd, &ticks, sizeof(ticks)) == -1 && errno != EAGAIN)
-		log_warn("respawn timer");
+		log_warn("pool timer");
 	for (i = 0; i < p->nclasses; i++) {
-		c = p->classes[i];
+		c = p->classes[p->order[i]];
 		for (j = 0; j < c->nworkers; j++) {
 			w = c->workers[j];
 			if (w->pid == 0 && !w->draining && w->respawn_ms <= now)
 				pool_worker_spawn(p, w);
 		}
 		pool_class_flush(p, c);
+		while ((e = TAILQ_FIRST(&c->byage)) != NULL &&
+		    e->deadline_ms != 0 && e->deadline_ms <= now) {
+			pool_entry_remove(p, e);
+			pool_reject(c, &e->conn, "queue timeout");
+			pool_entry_free(p, e);
+		}
 	}
 	pool_timer_arm(p);
 }
@@ -718,13 +915,16 @@ void
 pool_stop(struct pool *p)
 {
 	struct pool_class	*c;
+	struct pool_entry	*e;
 	size_t			 i, j, dropped = 0;
 
 	p->stopping = 1;
 	for (i = 0; (c = pool_class_at(p, i)) != NULL; i++) {
-		for (; c->qlen > 0; c->qlen--, dropped++) {
-			close(c->queue[c->qhead].fd);
-			c->qhead = (c->qhead + 1) % POOL_QUEUE_MAX;
+		while ((e = TAILQ_FIRST(&c->byage)) != NULL) {
+			pool_entry_remove(p, e);
+			close(e->conn.fd);
+			pool_entry_free(p, e);
+			dropped++;
 		}
 		for (j = c->nworkers; j-- > 0; )
 			pool_worker_drain(c, j);
@@ -767,10 +967,12 @@ pool_free(struct pool *p)
 	if (p == NULL)
 		return;
 	for (i = 0; i < p->nclasses; i++)
-		pool_class_free(p->classes[i]);
+		pool_class_free(p, p->classes[i]);
 	for (i = 0; i < p->nretired; i++)
-		pool_class_free(p->retired[i]);
+		pool_class_free(p, p->retired[i]);
+	pool_gc(p);
 	free(p->classes);
+	free(p->order);
 	free(p->retired);
 	close(p->timer.fd);
 	free(p->worker_path);

@@ -5,13 +5,14 @@
 #ifndef POOL_H
 #define POOL_H
 
-#include <stdint.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <stdint.h>
+
 #include "config.h"
 
-#define POOL_QUEUE_MAX		1024	/* connections waiting per class */
 #define POOL_RESPAWN_MIN_MS	100	/* first delay for a worker that keeps dying */
 #define POOL_RESPAWN_MAX_MS	10000
 #define POOL_STABLE_MS		1000	/* a worker that lived this long is fine */
@@ -27,6 +28,22 @@ struct pool_conn {
 };
 
 struct pool_class;
+
+/*
+ * A connection waiting in a class's queue.  It is watched for the client
+ * leaving (EPOLLRDHUP, never EPOLLIN: nothing is read) and kept in two
+ * orders: priority then arrival, for hand-out; arrival, for timeouts.
+ */
+struct pool_entry {
+	int			 type;		/* EVENT_QUEUED */
+	struct pool_class	*cls;
+	struct pool_conn	 conn;
+	int			 priority;	/* of the class it was meant for */
+	uint64_t		 deadline_ms;	/* 0: none */
+	TAILQ_ENTRY(pool_entry)	 byprio;
+	TAILQ_ENTRY(pool_entry)	 byage;
+};
+TAILQ_HEAD(pool_entries, pool_entry);
 
 struct pool_worker {
 	int			 type;		/* EVENT_CHANNEL */
@@ -48,8 +65,10 @@ struct pool_class {
 	struct pool_worker	**workers;
 	size_t			  nworkers;
 	size_t			  cursor;	/* last worker picked, for ties */
-	struct pool_conn	 *queue;	/* ring of POOL_QUEUE_MAX */
-	size_t			  qhead, qlen;
+	unsigned		  inhand;	/* across its workers */
+	struct pool_entries	  byprio;	/* the queue, in hand-out order */
+	struct pool_entries	  byage;	/* the same, oldest first */
+	size_t			  qlen;
 };
 
 struct pool {
@@ -62,6 +81,8 @@ struct pool {
 	const struct config	 *cf;
 	struct pool_class	**classes;	/* by configuration index */
 	size_t			  nclasses;
+	size_t			 *order;	/* class indexes, by priority */
+	struct pool_entries	  dead;		/* to free after this batch */
 	struct pool_class	**retired;	/* removed, workers finishing */
 	size_t			  nretired;
 	int			  stopping;
@@ -83,11 +104,18 @@ void		 pool_free(struct pool *);
  */
 void		 pool_configure(struct pool *, const struct config *);
 
-/* Matches a connection against the rules and hands it over, or queues it. */
+/*
+ * Matches a connection against the rules and hands it to a worker of its
+ * class, or queues it, or spills it to the overflow class, or rejects it.
+ */
 void		 pool_route(struct pool *, struct pool_conn *);
 
 void		 pool_channel_event(struct pool *, struct pool_worker *,
 		    uint32_t events);
+void		 pool_queued_event(struct pool *, struct pool_entry *);
+
+/* Frees what the last batch of events left behind; call between batches. */
+void		 pool_gc(struct pool *);
 void		 pool_timer_event(struct pool *);
 void		 pool_reap(struct pool *);
 

@@ -241,6 +241,19 @@ ask_bg() {
 	CLIENTS+=($!)
 }
 
+# ask_held SRC FILE: like ask_bg, but the client keeps its side open (it
+# only reads: no shutdown after an empty input), as a client waiting in a
+# queue does.  The arrival time of the end of the reply, in ms since the
+# epoch, goes to FILE.time.
+ask_held() {
+	{
+		timeout 20 socat -T 15 -u "$(client_addr "$1")" - \
+		    >"$2" 2>>"$TMP/clients.err"
+		date +%s%3N >"$2.time"
+	} &
+	CLIENTS+=($!)
+}
+
 wait_clients() {
 	local pid
 	for pid in ${CLIENTS[@]+"${CLIENTS[@]}"}; do

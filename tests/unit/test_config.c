@@ -581,3 +581,78 @@ Test(config, shadowed_rules_are_warned_about)
 	cr_assert_str_eq(cfg_errors, want);
 	config_free(cf);
 }
+
+Test(config, class_limits)
+{
+	struct config	*cf;
+
+	cf = load("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; max_connections = 10; queue = 0;\n"
+	    "  queue_timeout_ms = 250; busy_reply = \"busy\\n\"; },\n"
+	    "  { name = \"special\"; overflow = \"normal\"; priority = 5; } );\n");
+	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
+	cr_assert_eq(cf->classes[0].max_connections, 10);
+	cr_assert_eq(cf->classes[0].queue, 0);
+	cr_assert_eq(cf->classes[0].queue_timeout_ms, 250);
+	cr_assert_str_eq(cf->classes[0].busy_reply, "busy\n");
+	cr_assert_eq(cf->classes[0].overflow, -1);
+	cr_assert_eq(cf->classes[0].priority, 0);
+	cr_assert_eq(cf->classes[1].max_connections, 0, "no limit by default");
+	cr_assert_eq(cf->classes[1].queue, CONFIG_DEFAULT_QUEUE);
+	cr_assert_eq(cf->classes[1].queue_timeout_ms,
+	    CONFIG_DEFAULT_QUEUE_TIMEOUT_MS);
+	cr_assert_null(cf->classes[1].busy_reply);
+	cr_assert_eq(cf->classes[1].overflow, 0);
+	cr_assert_eq(cf->classes[1].priority, 5);
+	config_free(cf);
+}
+
+Test(config, overflow_reject_is_the_default_spelled_out)
+{
+	struct config	*cf;
+
+	cf = load("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; overflow = \"reject\"; } );\n");
+	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
+	cr_assert_eq(cf->classes[0].overflow, -1);
+	config_free(cf);
+}
+
+Test(config, overflow_to_unknown_class)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\";\n overflow = \"gold\"; } );\n", 3,
+	    "unknown class \"gold\" (expected \"reject\" or a class)");
+}
+
+Test(config, overflow_cycle)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; overflow = \"special\"; },\n"
+	    "  { name = \"special\"; overflow = \"normal\"; } );\n", 2,
+	    "class \"normal\" overflows back into itself");
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; overflow = \"normal\"; } );\n", 2,
+	    "class \"normal\" overflows back into itself");
+}
+
+Test(config, queues_must_fit_the_descriptor_limit)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; queue = 1000000; },\n"
+	    "  { name = \"special\"; queue = 1000000; } );\n", 2,
+	    "the queues need 2000067 descriptors, more than the limit of ");
+}
+
+Test(config, bad_limits)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; max_connections = -1; } );\n", 2,
+	    "\"max_connections\" must be 0 to 1000000");
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; priority = 1001; } );\n", 2,
+	    "\"priority\" must be -1000 to 1000");
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; queue = \"10\"; } );\n", 2,
+	    "\"queue\" must be an integer");
+}
