@@ -3,10 +3,12 @@
  *
  * A pure library: no sockets, no globals, no logging.  Rules are appended
  * in file order; a lookup returns the first rule, in that order, that
- * matches the peer.  Addresses and CIDR prefixes live in one binary trie
- * per family that keeps the lowest rule index at each prefix, so a lookup
- * walks at most 32 or 128 bits; regexes (PCRE2, JIT-compiled once when
- * added) are tried only where their index is lower than the trie's answer.
+ * matches the peer.  rules_compile flattens the unconditional address
+ * rules of each family into sorted address ranges, each holding the lowest
+ * index among the rules that cover it, so that a lookup is a short search
+ * whatever the number of rules; regexes (PCRE2, JIT-compiled once when
+ * added) and rules with conditions are tried in order, and only where
+ * their index is lower than the ranges' answer.
  */
 #ifndef RULES_H
 #define RULES_H
@@ -66,8 +68,11 @@ int		 rules_add_any(struct rules *, int class_idx, enum rules_action,
 		    const struct rules_cond *, char *err, size_t errlen);
 
 /*
- * Builds the lookup structures once the last rule is added; rules_match
- * may only be called after it.  Returns 0, or -1 with the reason in err.
+ * Builds the lookup structures once the last rule is added, an empty
+ * ruleset included.  rules_match may only be called after it, and adding
+ * a rule undoes it until it is called again (rules_match aborts on a
+ * ruleset not compiled since its last rule).  Returns 0, or -1 with the
+ * reason in err.
  */
 int		 rules_compile(struct rules *, char *err, size_t errlen);
 
@@ -75,8 +80,10 @@ size_t		 rules_count(const struct rules *);
 
 /*
  * The index of an earlier rule that leaves this one no address to match,
- * whatever its conditions (an unconditional address rule whose prefix
- * covers this address rule's), or -1.  Regex rules are never reported.
+ * whatever its conditions (the lowest-numbered unconditional address or
+ * any rule whose prefix covers this address rule's), or -1.  Regex and any
+ * rules are never reported.  Known for the rules added before the last
+ * rules_compile (-1 for the others); a constant-time look-up.
  */
 int		 rules_shadowed(const struct rules *, size_t rule);
 

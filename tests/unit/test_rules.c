@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,9 +46,18 @@ test_rules_regex(struct rules *rs, const char *pattern, int class_idx,
 	    sizeof(err)), 0, "%s: %s", pattern, err);
 }
 
-/* A peer as accept4 would give it: numeric host, any port. */
 static void
-test_rules_peer(const char *host, struct sockaddr_storage *ss)
+test_rules_compile(struct rules *rs)
+{
+	char	 err[256] = "";
+
+	cr_assert_eq(rules_compile(rs, err, sizeof(err)), 0, "%s", err);
+}
+
+/* A peer as accept4 would give it: numeric host and port. */
+static void
+test_rules_peer(const char *host, unsigned int port,
+    struct sockaddr_storage *ss)
 {
 	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
 	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
@@ -55,13 +65,13 @@ test_rules_peer(const char *host, struct sockaddr_storage *ss)
 	memset(ss, 0, sizeof(*ss));
 	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
 		sin->sin_family = AF_INET;
-		sin->sin_port = htons(40000);
+		sin->sin_port = htons((in_port_t)port);
 		return;
 	}
 	cr_assert_eq(inet_pton(AF_INET6, host, &sin6->sin6_addr), 1,
 	    "test peer \"%s\" does not parse", host);
 	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(40000);
+	sin6->sin6_port = htons((in_port_t)port);
 }
 
 static struct rules_verdict
@@ -70,7 +80,7 @@ test_rules_match(struct rules *rs, const char *host)
 	struct sockaddr_storage	 ss;
 	struct rules_verdict	 v;
 
-	test_rules_peer(host, &ss);
+	test_rules_peer(host, 40000, &ss);
 	memset(&v, 0xa5, sizeof(v));
 	rules_match(rs, (struct sockaddr *)&ss, -1, &v);
 	return v;
@@ -120,6 +130,7 @@ Test(rules, exact_ipv4)
 	struct rules	*rs = test_rules_new();
 
 	test_rules_address(rs, "192.0.2.7", 3, RULES_ROUTE);
+	test_rules_compile(rs);
 	test_rules_verdict(rs, "192.0.2.7", 0, 3, RULES_ROUTE);
 	test_rules_expect(rs, "192.0.2.6", -1);
 	test_rules_expect(rs, "192.0.2.8", -1);
@@ -132,6 +143,7 @@ Test(rules, exact_ipv6)
 	struct rules	*rs = test_rules_new();
 
 	test_rules_address(rs, "2001:db8::7", 4, RULES_ROUTE);
+	test_rules_compile(rs);
 	test_rules_verdict(rs, "2001:DB8:0:0:0:0:0:0007", 0, 4, RULES_ROUTE);
 	test_rules_expect(rs, "2001:db8::6", -1);
 	test_rules_expect(rs, "2001:db8::7:0", -1);
@@ -145,6 +157,7 @@ Test(rules, ipv4_cidr)
 
 	test_rules_address(rs, "10.0.0.0/8", 1, RULES_ROUTE);
 	test_rules_address(rs, "192.168.1.2/31", 2, RULES_ROUTE);
+	test_rules_compile(rs);
 	test_rules_expect(rs, "10.0.0.0", 0);
 	test_rules_expect(rs, "10.255.255.255", 0);
 	test_rules_expect(rs, "9.255.255.255", -1);
@@ -162,6 +175,7 @@ Test(rules, ipv6_cidr)
 
 	test_rules_address(rs, "2001:db8::/32", 1, RULES_ROUTE);
 	test_rules_address(rs, "fe80::/10", 2, RULES_ROUTE);
+	test_rules_compile(rs);
 	test_rules_expect(rs, "2001:db8::", 0);
 	test_rules_expect(rs, "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", 0);
 	test_rules_expect(rs, "2001:db9::", -1);
@@ -176,11 +190,13 @@ Test(rules, zero_prefix_matches_every_address_of_its_family)
 	struct rules	*rs = test_rules_new();
 
 	test_rules_address(rs, "0.0.0.0/0", 1, RULES_ROUTE);
+	test_rules_compile(rs);
 	test_rules_expect(rs, "0.0.0.0", 0);
 	test_rules_expect(rs, "127.0.0.1", 0);
 	test_rules_expect(rs, "255.255.255.255", 0);
 	test_rules_expect(rs, "::1", -1);
 	test_rules_address(rs, "::/0", 2, RULES_ROUTE);
+	test_rules_compile(rs);
 	test_rules_expect(rs, "::", 1);
 	test_rules_expect(rs, "::1", 1);
 	test_rules_expect(rs, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 1);
@@ -193,6 +209,7 @@ Test(rules, ipv6_zero_prefix_does_not_match_ipv4_peers)
 	struct rules	*rs = test_rules_new();
 
 	test_rules_address(rs, "::/0", 1, RULES_ROUTE);
+	test_rules_compile(rs);
 	test_rules_expect(rs, "10.1.2.3", -1);
 	test_rules_expect(rs, "::ffff:10.1.2.3", -1);
 	rules_free(rs);
@@ -203,6 +220,7 @@ Test(rules, regex_on_ipv4_text)
 	struct rules	*rs = test_rules_new();
 
 	test_rules_regex(rs, "^192\\.0\\.2\\.[0-9]$", 5, RULES_ROUTE);
+	test_rules_compile(rs);
 	test_rules_verdict(rs, "192.0.2.9", 0, 5, RULES_ROUTE);
 	test_rules_expect(rs, "192.0.2.10", -1);
 	test_rules_expect(rs, "192.0.20.1", -1);
@@ -215,6 +233,7 @@ Test(rules, regex_on_ipv6_text_in_rfc5952_form)
 
 	test_rules_regex(rs, "^2001:db8::1:0:0:1$", 1, RULES_ROUTE);
 	test_rules_regex(rs, "^2001:db8::[0-9a-f]+$", 2, RULES_ROUTE);
+	test_rules_compile(rs);
 	test_rules_expect(rs, "2001:DB8:0:0:1:0:0:1", 0);
 	test_rules_expect(rs, "2001:0db8:0000:0000:0000:0000:0000:00ff", 1);
 	test_rules_expect(rs, "2001:db8:1::ff", -1);
@@ -227,6 +246,7 @@ Test(rules, deny)
 
 	test_rules_address(rs, "203.0.113.0/24", 2, RULES_DENY);
 	test_rules_regex(rs, "^2001:db8:", 2, RULES_DENY);
+	test_rules_compile(rs);
 	test_rules_verdict(rs, "203.0.113.9", 0, 2, RULES_DENY);
 	test_rules_verdict(rs, "2001:db8::9", 1, 2, RULES_DENY);
 	rules_free(rs);
@@ -236,9 +256,11 @@ Test(rules, default_class_when_nothing_matches)
 {
 	struct rules	*rs = test_rules_new();
 
+	test_rules_compile(rs);
 	test_rules_verdict(rs, "10.1.2.3", -1, TEST_DEFAULT, RULES_ROUTE);
 	test_rules_address(rs, "10.0.0.0/8", 1, RULES_DENY);
 	test_rules_regex(rs, "^192\\.", 2, RULES_DENY);
+	test_rules_compile(rs);
 	test_rules_verdict(rs, "11.1.2.3", -1, TEST_DEFAULT, RULES_ROUTE);
 	rules_free(rs);
 }
@@ -254,6 +276,7 @@ Test(rules, unknown_family_gets_default)
 	test_rules_regex(rs, "", 1, RULES_DENY);
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
+	test_rules_compile(rs);
 	rules_match(rs, (struct sockaddr *)&sun, -1, &v);
 	cr_assert_eq(v.rule, -1);
 	cr_assert_eq(v.class_idx, TEST_DEFAULT);
@@ -269,6 +292,7 @@ Test(rules, earlier_broader_cidr_beats_later_exact)
 	test_rules_address(rs, "10.1.2.3", 2, RULES_ROUTE);
 	test_rules_address(rs, "2001:db8::/32", 1, RULES_ROUTE);
 	test_rules_address(rs, "2001:db8::1", 2, RULES_ROUTE);
+	test_rules_compile(rs);
 	test_rules_expect(rs, "10.1.2.3", 0);
 	test_rules_expect(rs, "2001:db8::1", 2);
 	rules_free(rs);
@@ -280,6 +304,7 @@ Test(rules, earlier_exact_beats_later_broader_cidr)
 
 	test_rules_address(rs, "10.1.2.3", 2, RULES_ROUTE);
 	test_rules_address(rs, "10.0.0.0/8", 1, RULES_ROUTE);
+	test_rules_compile(rs);
 	test_rules_expect(rs, "10.1.2.3", 0);
 	test_rules_expect(rs, "10.1.2.4", 1);
 	rules_free(rs);
@@ -291,6 +316,7 @@ Test(rules, earlier_regex_beats_later_exact)
 
 	test_rules_regex(rs, "^10\\.", 1, RULES_ROUTE);
 	test_rules_address(rs, "10.1.2.3", 2, RULES_ROUTE);
+	test_rules_compile(rs);
 	test_rules_expect(rs, "10.1.2.3", 0);
 	rules_free(rs);
 }
@@ -301,6 +327,7 @@ Test(rules, earlier_exact_beats_later_regex)
 
 	test_rules_address(rs, "10.1.2.3", 2, RULES_ROUTE);
 	test_rules_regex(rs, "^10\\.", 1, RULES_ROUTE);
+	test_rules_compile(rs);
 	test_rules_expect(rs, "10.1.2.3", 0);
 	test_rules_expect(rs, "10.1.2.4", 1);
 	rules_free(rs);
@@ -312,6 +339,7 @@ Test(rules, earlier_regex_beats_later_regex)
 
 	test_rules_regex(rs, "3$", 1, RULES_ROUTE);
 	test_rules_regex(rs, "^10\\.", 2, RULES_ROUTE);
+	test_rules_compile(rs);
 	test_rules_expect(rs, "10.1.2.3", 0);
 	test_rules_expect(rs, "10.1.2.4", 1);
 	test_rules_expect(rs, "11.1.2.3", 0);
@@ -325,6 +353,7 @@ Test(rules, regex_between_prefixes_wins_only_where_earlier)
 	test_rules_address(rs, "10.1.0.0/16", 1, RULES_ROUTE);
 	test_rules_regex(rs, "^10\\.", 2, RULES_ROUTE);
 	test_rules_address(rs, "10.0.0.0/8", 3, RULES_ROUTE);
+	test_rules_compile(rs);
 	test_rules_expect(rs, "10.1.9.9", 0);
 	test_rules_expect(rs, "10.2.9.9", 1);
 	rules_free(rs);
@@ -341,6 +370,7 @@ Test(rules, later_overlapping_prefix_never_wins)
 	test_rules_address(rs, "2001:db8::/32", 1, RULES_ROUTE);
 	test_rules_address(rs, "2001:db8:1::/48", 2, RULES_ROUTE);
 	test_rules_address(rs, "2001:db8:1::1", 3, RULES_ROUTE);
+	test_rules_compile(rs);
 	test_rules_expect(rs, "10.1.2.3", 0);
 	test_rules_expect(rs, "10.1.2.4", 0);
 	test_rules_expect(rs, "10.1.3.4", 0);
@@ -356,6 +386,7 @@ Test(rules, narrower_prefix_first_keeps_its_addresses)
 	test_rules_address(rs, "10.1.2.0/24", 1, RULES_ROUTE);
 	test_rules_address(rs, "10.1.0.0/16", 2, RULES_ROUTE);
 	test_rules_address(rs, "10.0.0.0/8", 3, RULES_ROUTE);
+	test_rules_compile(rs);
 	test_rules_expect(rs, "10.1.2.200", 0);
 	test_rules_expect(rs, "10.1.3.1", 1);
 	test_rules_expect(rs, "10.200.0.1", 2);
@@ -368,6 +399,7 @@ Test(rules, same_prefix_twice_first_wins)
 
 	test_rules_address(rs, "10.0.0.0/8", 1, RULES_ROUTE);
 	test_rules_address(rs, "10.0.0.0/8", 2, RULES_DENY);
+	test_rules_compile(rs);
 	test_rules_verdict(rs, "10.9.9.9", 0, 1, RULES_ROUTE);
 	rules_free(rs);
 }
@@ -377,6 +409,7 @@ Test(rules, mapped_peer_matches_ipv4_cidr)
 	struct rules	*rs = test_rules_new();
 
 	test_rules_address(rs, "10.0.0.0/8", 1, RULES_ROUTE);
+	test_rules_compile(rs);
 	test_rules_expect(rs, "::ffff:10.1.2.3", 0);
 	test_rules_expect(rs, "::ffff:11.1.2.3", -1);
 	rules_free(rs);
@@ -388,6 +421,7 @@ Test(rules, mapped_peer_matches_ipv4_regex)
 
 	test_rules_regex(rs, "^10\\.", 1, RULES_ROUTE);
 	test_rules_regex(rs, "ffff", 2, RULES_ROUTE);
+	test_rules_compile(rs);
 	test_rules_expect(rs, "::ffff:10.1.2.3", 0);
 	test_rules_expect(rs, "::ffff:11.1.2.3", -1);
 	rules_free(rs);
@@ -400,6 +434,7 @@ Test(rules, mapped_rule_matches_ipv4_peer)
 	test_rules_address(rs, "::ffff:10.0.0.0/104", 1, RULES_ROUTE);
 	test_rules_address(rs, "::ffff:192.0.2.7", 2, RULES_ROUTE);
 	test_rules_address(rs, "::ffff:0:0/96", 3, RULES_ROUTE);
+	test_rules_compile(rs);
 	test_rules_expect(rs, "10.1.2.3", 0);
 	test_rules_expect(rs, "::ffff:10.1.2.3", 0);
 	test_rules_expect(rs, "192.0.2.7", 1);
@@ -413,6 +448,7 @@ Test(rules, mapped_rule_shorter_than_96_stays_ipv6)
 	struct rules	*rs = test_rules_new();
 
 	test_rules_address(rs, "::/64", 1, RULES_ROUTE);
+	test_rules_compile(rs);
 	test_rules_expect(rs, "10.1.2.3", -1);
 	test_rules_expect(rs, "::ffff:10.1.2.3", -1);
 	test_rules_expect(rs, "::fffe:10.1.2.3", 0);
@@ -425,8 +461,8 @@ Test(rules, host_bits_warn_and_are_masked)
 	struct rules	*rs = test_rules_new();
 	char		 err[256];
 
-	cr_assert_eq(rules_add_address(rs, "10.0.0.1/8", 1, RULES_ROUTE, NULL, err,
-	    sizeof(err)), 1);
+	cr_assert_eq(rules_add_address(rs, "10.0.0.1/8", 1, RULES_ROUTE,
+	    NULL, err, sizeof(err)), 1);
 	cr_assert_str_eq(err,
 	    "host bits set in \"10.0.0.1/8\": using 10.0.0.0/8");
 	cr_assert_eq(rules_add_address(rs, "2001:db8::1/32", 2, RULES_ROUTE,
@@ -438,6 +474,7 @@ Test(rules, host_bits_warn_and_are_masked)
 	cr_assert_str_eq(err,
 	    "host bits set in \"192.168.1.255/25\": using 192.168.1.128/25");
 	cr_assert_eq(rules_count(rs), 3);
+	test_rules_compile(rs);
 	test_rules_expect(rs, "10.200.3.4", 0);
 	test_rules_expect(rs, "10.0.0.1", 0);
 	test_rules_expect(rs, "2001:db8:ffff::", 1);
@@ -451,12 +488,12 @@ Test(rules, no_warning_without_host_bits)
 	struct rules	*rs = test_rules_new();
 	char		 err[256];
 
-	cr_assert_eq(rules_add_address(rs, "10.0.0.0/8", 1, RULES_ROUTE, NULL, err,
-	    sizeof(err)), 0);
-	cr_assert_eq(rules_add_address(rs, "10.1.2.3/32", 1, RULES_ROUTE, NULL, err,
-	    sizeof(err)), 0);
-	cr_assert_eq(rules_add_address(rs, "2001:db8::/32", 1, RULES_ROUTE, NULL, err,
-	    sizeof(err)), 0);
+	cr_assert_eq(rules_add_address(rs, "10.0.0.0/8", 1, RULES_ROUTE,
+	    NULL, err, sizeof(err)), 0);
+	cr_assert_eq(rules_add_address(rs, "10.1.2.3/32", 1, RULES_ROUTE,
+	    NULL, err, sizeof(err)), 0);
+	cr_assert_eq(rules_add_address(rs, "2001:db8::/32", 1, RULES_ROUTE,
+	    NULL, err, sizeof(err)), 0);
 	rules_free(rs);
 }
 
@@ -558,6 +595,7 @@ Test(rules, error_regex_does_not_compile)
 	cr_assert_str_eq(err, "regex does not compile at offset 0: "
 	    "quantifier does not follow a repeatable item");
 	cr_assert_eq(rules_count(rs), 0);
+	test_rules_compile(rs);
 	test_rules_expect(rs, "10.1.2.3", -1);
 	rules_free(rs);
 }
@@ -568,11 +606,12 @@ Test(rules, error_adds_nothing_and_keeps_indices)
 	char		 err[256];
 
 	test_rules_address(rs, "10.0.0.0/8", 1, RULES_ROUTE);
-	cr_assert_eq(rules_add_address(rs, "10.1.0.0/33", 2, RULES_ROUTE, NULL, err,
-	    sizeof(err)), -1);
+	cr_assert_eq(rules_add_address(rs, "10.1.0.0/33", 2, RULES_ROUTE,
+	    NULL, err, sizeof(err)), -1);
 	cr_assert_eq(rules_add_regex(rs, "(", 2, RULES_ROUTE, NULL, err,
 	    sizeof(err)), -1);
 	test_rules_address(rs, "11.0.0.0/8", 3, RULES_ROUTE);
+	test_rules_compile(rs);
 	test_rules_expect(rs, "11.1.1.1", 1);
 	rules_free(rs);
 }
@@ -586,10 +625,10 @@ Test(rules, rules_count)
 	test_rules_address(rs, "10.0.0.0/8", 1, RULES_ROUTE);
 	test_rules_regex(rs, "^192\\.", 1, RULES_ROUTE);
 	test_rules_address(rs, "::1", 1, RULES_DENY);
-	cr_assert_eq(rules_add_address(rs, "10.0.0.1/8", 1, RULES_ROUTE, NULL, err,
-	    sizeof(err)), 1);
-	cr_assert_eq(rules_add_address(rs, "bogus", 1, RULES_ROUTE, NULL, err,
-	    sizeof(err)), -1);
+	cr_assert_eq(rules_add_address(rs, "10.0.0.1/8", 1, RULES_ROUTE,
+	    NULL, err, sizeof(err)), 1);
+	cr_assert_eq(rules_add_address(rs, "bogus", 1, RULES_ROUTE,
+	    NULL, err, sizeof(err)), -1);
 	cr_assert_eq(rules_count(rs), 4);
 	rules_free(rs);
 }
@@ -600,18 +639,424 @@ Test(rules, free_null_is_harmless)
 }
 
 /*
+ * Conditions, rules_add_any, rules_compile and rules_shadowed.
+ */
+
+static struct rules_cond
+test_rules_cond(int listener, unsigned int port_min, unsigned int port_max)
+{
+	struct rules_cond	 c = { listener, port_min, port_max };
+
+	return c;
+}
+
+static void
+test_rules_address_if(struct rules *rs, const char *text, int class_idx,
+    struct rules_cond c)
+{
+	char	 err[256] = "";
+
+	cr_assert_eq(rules_add_address(rs, text, class_idx, RULES_ROUTE, &c,
+	    err, sizeof(err)), 0, "%s: %s", text, err);
+}
+
+static void
+test_rules_regex_if(struct rules *rs, const char *pattern, int class_idx,
+    struct rules_cond c)
+{
+	char	 err[256] = "";
+
+	cr_assert_eq(rules_add_regex(rs, pattern, class_idx, RULES_ROUTE, &c,
+	    err, sizeof(err)), 0, "%s: %s", pattern, err);
+}
+
+/* c NULL: unconditional. */
+static void
+test_rules_any(struct rules *rs, int class_idx, enum rules_action action,
+    const struct rules_cond *c)
+{
+	char	 err[256] = "";
+
+	cr_assert_eq(rules_add_any(rs, class_idx, action, c, err,
+	    sizeof(err)), 0, "%s", err);
+}
+
+/* Asserts the rule that host:port, arriving on listener, matches. */
+static void
+test_rules_expect_at(struct rules *rs, const char *host, unsigned int port,
+    int listener, int rule)
+{
+	struct sockaddr_storage	 ss;
+	struct rules_verdict	 v;
+
+	test_rules_peer(host, port, &ss);
+	rules_match(rs, (struct sockaddr *)&ss, listener, &v);
+	cr_assert_eq(v.rule, rule, "%s port %u listener %d: rule %d, want %d",
+	    host, port, listener, v.rule, rule);
+}
+
+static void
+test_rules_shadow(const struct rules *rs, size_t rule, int by)
+{
+	int	 got = rules_shadowed(rs, rule);
+
+	cr_assert_eq(got, by, "rule %zu shadowed by %d, want %d", rule, got,
+	    by);
+}
+
+Test(rules, cond_listener)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address_if(rs, "10.0.0.0/8", 1, test_rules_cond(1, 0,
+	    65535));
+	test_rules_address(rs, "10.0.0.0/8", 2, RULES_ROUTE);
+	test_rules_compile(rs);
+	test_rules_expect_at(rs, "10.1.2.3", 80, 1, 0);
+	test_rules_expect_at(rs, "::ffff:10.1.2.3", 80, 1, 0);
+	test_rules_expect_at(rs, "10.1.2.3", 80, 0, 1);
+	test_rules_expect_at(rs, "10.1.2.3", 80, -1, 1);
+	test_rules_expect_at(rs, "11.1.2.3", 80, 1, -1);
+	rules_free(rs);
+}
+
+Test(rules, cond_port_range_is_inclusive)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address_if(rs, "10.0.0.0/8", 1, test_rules_cond(-1, 1000,
+	    1999));
+	test_rules_address_if(rs, "2001:db8::/32", 1, test_rules_cond(-1, 0,
+	    0));
+	test_rules_compile(rs);
+	test_rules_expect_at(rs, "10.1.2.3", 1000, 0, 0);
+	test_rules_expect_at(rs, "10.1.2.3", 1999, 0, 0);
+	test_rules_expect_at(rs, "10.1.2.3", 999, 0, -1);
+	test_rules_expect_at(rs, "10.1.2.3", 2000, 0, -1);
+	test_rules_expect_at(rs, "2001:db8::1", 0, 0, 1);
+	test_rules_expect_at(rs, "2001:db8::1", 1, 0, -1);
+	rules_free(rs);
+}
+
+Test(rules, cond_listener_and_port_must_both_hold)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address_if(rs, "10.0.0.0/8", 1, test_rules_cond(2, 5000,
+	    5010));
+	test_rules_any(rs, 3, RULES_DENY, NULL);
+	test_rules_compile(rs);
+	test_rules_expect_at(rs, "10.0.0.1", 5005, 2, 0);
+	test_rules_expect_at(rs, "10.0.0.1", 5005, 1, 1);
+	test_rules_expect_at(rs, "10.0.0.1", 6000, 2, 1);
+	test_rules_expect_at(rs, "12.0.0.1", 5005, 2, 1);
+	rules_free(rs);
+}
+
+Test(rules, cond_failing_lets_a_later_rule_win)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address_if(rs, "10.1.2.3", 1, test_rules_cond(2, 0,
+	    65535));
+	test_rules_regex_if(rs, "^10\\.1\\.", 2, test_rules_cond(-1, 0,
+	    1023));
+	test_rules_address(rs, "10.1.0.0/16", 3, RULES_ROUTE);
+	test_rules_any(rs, 4, RULES_ROUTE, NULL);
+	test_rules_compile(rs);
+	test_rules_expect_at(rs, "10.1.2.3", 80, 2, 0);
+	test_rules_expect_at(rs, "10.1.2.3", 80, 1, 1);
+	test_rules_expect_at(rs, "10.1.2.3", 8080, 1, 2);
+	test_rules_expect_at(rs, "10.2.0.1", 80, 2, 3);
+	test_rules_expect_at(rs, "2001:db8::1", 80, 2, 3);
+	rules_free(rs);
+}
+
+Test(rules, cond_on_regex_is_checked_before_the_regex)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_regex_if(rs, "^192\\.0\\.2\\.", 1, test_rules_cond(0, 0,
+	    65535));
+	test_rules_address(rs, "192.0.2.0/24", 2, RULES_ROUTE);
+	test_rules_compile(rs);
+	test_rules_expect_at(rs, "192.0.2.1", 1, 0, 0);
+	test_rules_expect_at(rs, "192.0.2.1", 1, 1, 1);
+	rules_free(rs);
+}
+
+Test(rules, cond_none_is_unconditional)
+{
+	struct rules		*rs = test_rules_new();
+	struct rules_cond	 none = RULES_COND_NONE;
+
+	test_rules_address_if(rs, "10.0.0.0/8", 1, none);
+	test_rules_address(rs, "10.1.0.0/16", 2, RULES_ROUTE);
+	test_rules_compile(rs);
+	test_rules_expect_at(rs, "10.1.0.1", 9, 3, 0);
+	test_rules_shadow(rs, 1, 0);
+	rules_free(rs);
+}
+
+Test(rules, any_matches_every_peer_of_both_families)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address(rs, "10.0.0.0/8", 1, RULES_ROUTE);
+	test_rules_any(rs, 2, RULES_DENY, NULL);
+	test_rules_address(rs, "11.0.0.0/8", 3, RULES_ROUTE);
+	test_rules_regex(rs, "", 4, RULES_ROUTE);
+	test_rules_compile(rs);
+	test_rules_verdict(rs, "10.0.0.1", 0, 1, RULES_ROUTE);
+	test_rules_verdict(rs, "11.0.0.1", 1, 2, RULES_DENY);
+	test_rules_verdict(rs, "::ffff:11.0.0.1", 1, 2, RULES_DENY);
+	test_rules_verdict(rs, "::", 1, 2, RULES_DENY);
+	test_rules_verdict(rs, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 1,
+	    2, RULES_DENY);
+	rules_free(rs);
+}
+
+Test(rules, any_after_regex_leaves_it_its_peers)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_regex(rs, "^2001:db8::", 1, RULES_ROUTE);
+	test_rules_any(rs, 2, RULES_ROUTE, NULL);
+	test_rules_compile(rs);
+	test_rules_expect(rs, "2001:db8::5", 0);
+	test_rules_expect(rs, "2001:db9::5", 1);
+	test_rules_expect(rs, "10.0.0.1", 1);
+	rules_free(rs);
+}
+
+Test(rules, any_with_conditions)
+{
+	struct rules		*rs = test_rules_new();
+	struct rules_cond	 c = test_rules_cond(1, 0, 65535);
+
+	test_rules_any(rs, 2, RULES_DENY, &c);
+	test_rules_address(rs, "0.0.0.0/0", 3, RULES_ROUTE);
+	test_rules_compile(rs);
+	test_rules_expect_at(rs, "10.0.0.1", 7, 1, 0);
+	test_rules_expect_at(rs, "2001:db8::1", 7, 1, 0);
+	test_rules_expect_at(rs, "10.0.0.1", 7, 0, 1);
+	test_rules_expect_at(rs, "2001:db8::1", 7, 0, -1);
+	rules_free(rs);
+}
+
+Test(rules, edges_of_the_address_space)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address(rs, "255.255.255.255", 1, RULES_ROUTE);
+	test_rules_address(rs, "255.0.0.0/8", 2, RULES_ROUTE);
+	test_rules_address(rs, "0.0.0.0/32", 3, RULES_ROUTE);
+	test_rules_address(rs, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 4,
+	    RULES_ROUTE);
+	test_rules_address(rs, "ff00::/8", 5, RULES_ROUTE);
+	test_rules_address(rs, "::/128", 6, RULES_ROUTE);
+	test_rules_address(rs, "8000::/1", 7, RULES_ROUTE);
+	test_rules_compile(rs);
+	test_rules_expect(rs, "255.255.255.255", 0);
+	test_rules_expect(rs, "255.255.255.254", 1);
+	test_rules_expect(rs, "255.0.0.0", 1);
+	test_rules_expect(rs, "254.255.255.255", -1);
+	test_rules_expect(rs, "0.0.0.0", 2);
+	test_rules_expect(rs, "0.0.0.1", -1);
+	test_rules_expect(rs, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 3);
+	test_rules_expect(rs, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", 4);
+	test_rules_expect(rs, "feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 6);
+	test_rules_expect(rs, "::", 5);
+	test_rules_expect(rs, "::1", -1);
+	test_rules_expect(rs, "7fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", -1);
+	test_rules_expect(rs, "8000::", 6);
+	rules_free(rs);
+}
+
+Test(rules, ipv6_prefixes_longer_than_64)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address(rs, "2001:db8::8000:0:0:0/65", 1, RULES_ROUTE);
+	test_rules_address(rs, "2001:db8::/64", 2, RULES_ROUTE);
+	test_rules_address(rs, "2001:db8::1:0/112", 3, RULES_ROUTE);
+	test_rules_compile(rs);
+	test_rules_expect(rs, "2001:db8::8000:0:0:1", 0);
+	test_rules_expect(rs, "2001:db8::ffff:ffff:ffff:ffff", 0);
+	test_rules_expect(rs, "2001:db8::7fff:ffff:ffff:ffff", 1);
+	test_rules_expect(rs, "2001:db8::1:5", 1);
+	test_rules_expect(rs, "2001:db8:0:1::", -1);
+	rules_free(rs);
+}
+
+Test(rules, compile_empty_ruleset)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_compile(rs);
+	test_rules_verdict(rs, "10.0.0.1", -1, TEST_DEFAULT, RULES_ROUTE);
+	test_rules_verdict(rs, "2001:db8::1", -1, TEST_DEFAULT, RULES_ROUTE);
+	test_rules_shadow(rs, 0, -1);
+	rules_free(rs);
+}
+
+Test(rules, compile_again_after_more_rules)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address(rs, "10.1.0.0/16", 1, RULES_ROUTE);
+	test_rules_compile(rs);
+	test_rules_expect(rs, "10.1.0.1", 0);
+	test_rules_expect(rs, "10.2.0.1", -1);
+	test_rules_address(rs, "10.0.0.0/8", 2, RULES_ROUTE);
+	test_rules_address(rs, "10.1.2.0/24", 3, RULES_ROUTE);
+	test_rules_compile(rs);
+	test_rules_expect(rs, "10.1.2.1", 0);
+	test_rules_expect(rs, "10.2.0.1", 1);
+	test_rules_shadow(rs, 2, 0);
+	test_rules_compile(rs);
+	test_rules_expect(rs, "10.2.0.1", 1);
+	rules_free(rs);
+}
+
+Test(rules, match_before_compile_aborts, .signal = SIGABRT)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address(rs, "10.0.0.0/8", 1, RULES_ROUTE);
+	test_rules_match(rs, "10.0.0.1");
+}
+
+Test(rules, match_after_an_add_without_compile_aborts, .signal = SIGABRT)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_compile(rs);
+	test_rules_address(rs, "10.0.0.0/8", 1, RULES_ROUTE);
+	test_rules_match(rs, "10.0.0.1");
+}
+
+Test(rules, shadowed_exact_duplicate)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address(rs, "10.0.0.0/8", 1, RULES_ROUTE);
+	test_rules_address(rs, "10.0.0.0/8", 2, RULES_DENY);
+	test_rules_address(rs, "2001:db8::1", 1, RULES_ROUTE);
+	test_rules_address(rs, "2001:db8::1/128", 1, RULES_ROUTE);
+	test_rules_compile(rs);
+	test_rules_shadow(rs, 0, -1);
+	test_rules_shadow(rs, 1, 0);
+	test_rules_shadow(rs, 2, -1);
+	test_rules_shadow(rs, 3, 2);
+	rules_free(rs);
+}
+
+Test(rules, shadowed_by_broader_earlier_prefix)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address(rs, "10.1.0.0/16", 1, RULES_ROUTE);
+	test_rules_address(rs, "10.0.0.0/8", 1, RULES_ROUTE);
+	test_rules_address(rs, "10.1.2.0/24", 1, RULES_ROUTE);
+	test_rules_address(rs, "10.2.0.0/16", 1, RULES_ROUTE);
+	test_rules_address(rs, "10.2.0.7", 1, RULES_ROUTE);
+	test_rules_address(rs, "11.0.0.0/8", 1, RULES_ROUTE);
+	test_rules_compile(rs);
+	test_rules_shadow(rs, 0, -1);
+	test_rules_shadow(rs, 1, -1);
+	test_rules_shadow(rs, 2, 0);
+	test_rules_shadow(rs, 3, 1);
+	test_rules_shadow(rs, 4, 1);
+	test_rules_shadow(rs, 5, -1);
+	test_rules_shadow(rs, 6, -1);
+	rules_free(rs);
+}
+
+Test(rules, shadowed_ipv4_mapped)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address(rs, "::ffff:10.0.0.0/104", 1, RULES_ROUTE);
+	test_rules_address(rs, "10.1.2.0/24", 1, RULES_ROUTE);
+	test_rules_address(rs, "::ffff:10.9.9.9", 1, RULES_ROUTE);
+	test_rules_address(rs, "::/0", 1, RULES_ROUTE);
+	test_rules_address(rs, "11.0.0.0/8", 1, RULES_ROUTE);
+	test_rules_address(rs, "::ffff:0:0/96", 1, RULES_ROUTE);
+	test_rules_address(rs, "::ffff:11.1.0.0/112", 1, RULES_ROUTE);
+	test_rules_compile(rs);
+	test_rules_shadow(rs, 1, 0);
+	test_rules_shadow(rs, 2, 0);
+	test_rules_shadow(rs, 4, -1);
+	test_rules_shadow(rs, 5, -1);
+	test_rules_shadow(rs, 6, 4);
+	rules_free(rs);
+}
+
+Test(rules, shadowed_not_by_a_conditional_rule)
+{
+	struct rules	*rs = test_rules_new();
+
+	test_rules_address_if(rs, "10.0.0.0/8", 1, test_rules_cond(1, 0,
+	    65535));
+	test_rules_address(rs, "10.1.0.0/16", 1, RULES_ROUTE);
+	test_rules_address_if(rs, "10.1.2.0/24", 1, test_rules_cond(-1, 80,
+	    80));
+	test_rules_address_if(rs, "10.0.0.0/8", 1, test_rules_cond(1, 0,
+	    65535));
+	test_rules_compile(rs);
+	test_rules_shadow(rs, 0, -1);
+	test_rules_shadow(rs, 1, -1);
+	test_rules_shadow(rs, 2, 1);
+	test_rules_shadow(rs, 3, -1);
+	rules_free(rs);
+}
+
+Test(rules, shadowed_never_reports_regex_or_any)
+{
+	struct rules		*rs = test_rules_new();
+	struct rules_cond	 c = test_rules_cond(0, 0, 65535);
+
+	test_rules_address(rs, "0.0.0.0/0", 1, RULES_ROUTE);
+	test_rules_regex(rs, "^10\\.", 1, RULES_ROUTE);
+	test_rules_any(rs, 1, RULES_ROUTE, &c);
+	test_rules_address(rs, "2001:db8::1", 1, RULES_ROUTE);
+	test_rules_any(rs, 1, RULES_ROUTE, NULL);
+	test_rules_any(rs, 1, RULES_ROUTE, NULL);
+	test_rules_address(rs, "2001:db8::2", 1, RULES_ROUTE);
+	test_rules_address(rs, "10.0.0.0/8", 1, RULES_ROUTE);
+	test_rules_compile(rs);
+	test_rules_shadow(rs, 1, -1);
+	test_rules_shadow(rs, 2, -1);
+	test_rules_shadow(rs, 3, -1);
+	test_rules_shadow(rs, 4, -1);
+	test_rules_shadow(rs, 5, -1);
+	test_rules_shadow(rs, 6, 4);
+	test_rules_shadow(rs, 7, 0);
+	test_rules_shadow(rs, 8, -1);
+	rules_free(rs);
+}
+
+/*
  * Randomized equivalence with a linear first-match scan.  Rule addresses
  * are drawn around a few bases per family so that prefixes nest and
  * overlap, and lookups are drawn around rule addresses so that most hit.
+ * Conditions draw from two listeners and a few ports, so that they hold
+ * about as often as not.
  */
 
 #define TEST_SEED		20240517u
 #define TEST_MIN_RULES		200000
 #define TEST_MIN_LOOKUPS	200000
 #define TEST_BASES		16
+#define TEST_BIG_RULES		60000	/* the last round: a large index */
+#define TEST_BIG_LOOKUPS	3000
+#define TEST_SHADOW_CHECKS	64	/* rules_shadowed checks a round */
 
 struct test_ref {
-	int		 regex;		/* else a prefix */
+	int		 regex;		/* else a prefix, or any */
+	int		 any;
+	struct rules_cond cond;
 	int		 family;	/* after mapping ::ffff:0:0/96 */
 	uint8_t		 addr[16];
 	unsigned int	 len;
@@ -699,12 +1144,19 @@ test_ref_mask(uint8_t *a, unsigned int len, unsigned int bits)
 /* The reference verdict: the first rule, in order, that matches. */
 static int
 test_ref_match(const struct test_ref *ref, size_t n, int family,
-    const uint8_t *a, const char *text)
+    const uint8_t *a, const char *text, int listener, unsigned int port)
 {
-	size_t	 i, tl, ll;
+	const struct rules_cond	*c;
+	size_t			 i, tl, ll;
 
 	tl = strlen(text);
 	for (i = 0; i < n; i++) {
+		c = &ref[i].cond;
+		if ((c->listener != -1 && c->listener != listener) ||
+		    port < c->port_min || port > c->port_max)
+			continue;
+		if (ref[i].any)
+			return (int)i;
 		if (!ref[i].regex) {
 			if (ref[i].family == family &&
 			    test_ref_prefix_match(a, ref[i].addr, ref[i].len))
@@ -725,7 +1177,37 @@ struct test_round {
 	unsigned int	 nbases;
 	uint8_t		 base[2][TEST_BASES][16];	/* [0] IPv4, [1] IPv6 */
 	unsigned int	 regex_permille;
+	unsigned int	 cond_permille;
 };
+
+/* Mostly a handful of ports, so that port ranges often hold. */
+static unsigned int
+test_round_port(struct test_round *t)
+{
+	if (test_rng_below(&t->rng, 8) == 0)
+		return test_rng_below(&t->rng, 65536);
+	return test_rng_below(&t->rng, 8);
+}
+
+/* Unconditional, or a listener, a port range, or both. */
+static void
+test_round_cond(struct test_round *t, struct rules_cond *c)
+{
+	unsigned int	 k;
+
+	*c = RULES_COND_NONE;
+	if (test_rng_below(&t->rng, 1000) >= t->cond_permille)
+		return;
+	k = test_rng_below(&t->rng, 3);
+	if (k != 1)
+		c->listener = (int)test_rng_below(&t->rng, 2);
+	if (k != 0) {
+		c->port_min = test_round_port(t);
+		c->port_max = c->port_min + test_rng_below(&t->rng, 4);
+		if (test_rng_below(&t->rng, 8) == 0)
+			c->port_max = 65535;
+	}
+}
 
 static int
 test_family(int v6)
@@ -761,6 +1243,12 @@ test_round_rule(struct test_round *t, struct test_ref *ref, char *text,
 	memset(ref, 0, sizeof(*ref));
 	ref->class_idx = (int)test_rng_below(r, 8);
 	ref->action = test_rng_below(r, 10) == 0 ? RULES_DENY : RULES_ROUTE;
+	test_round_cond(t, &ref->cond);
+	/* Rare: an unconditional one hides every rule after it. */
+	if (test_rng_below(r, 2000) == 0) {
+		ref->any = 1;
+		return 0;
+	}
 	v6 = test_rng_below(r, 100) < 45;
 	bits = v6 ? 128 : 32;
 	ref->family = test_family(v6);
@@ -820,7 +1308,7 @@ test_round_peer(struct test_round *t, const struct test_ref *ref, size_t n,
 	int			 v6;
 
 	k = test_rng_below(r, 100);
-	if (k < 10 || p->regex) {
+	if (k < 10 || p->regex || p->any) {
 		v6 = test_rng_below(r, 100) < 45;
 		*family = test_family(v6);
 		if (k < 10) {
@@ -842,7 +1330,7 @@ test_round_peer(struct test_round *t, const struct test_ref *ref, size_t n,
 
 static void
 test_round_sockaddr(struct test_round *t, int family, const uint8_t *a,
-    struct sockaddr_storage *ss)
+    unsigned int port, struct sockaddr_storage *ss)
 {
 	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
 	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
@@ -851,7 +1339,7 @@ test_round_sockaddr(struct test_round *t, int family, const uint8_t *a,
 	if (family == AF_INET6 || test_rng_below(&t->rng, 4) == 0) {
 		/* A dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d. */
 		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(1);
+		sin6->sin6_port = htons((in_port_t)port);
 		if (family == AF_INET6)
 			memcpy(&sin6->sin6_addr, a, 16);
 		else {
@@ -862,74 +1350,150 @@ test_round_sockaddr(struct test_round *t, int family, const uint8_t *a,
 		return;
 	}
 	sin->sin_family = AF_INET;
-	sin->sin_port = htons(1);
+	sin->sin_port = htons((in_port_t)port);
 	memcpy(&sin->sin_addr, a, 4);
+}
+
+/* The reference for rules_shadowed: a plain search of the earlier rules. */
+static int
+test_ref_shadowed(const struct test_ref *ref, size_t i)
+{
+	const struct test_ref	*q;
+	struct rules_cond	 none = RULES_COND_NONE;
+	size_t			 j;
+
+	if (ref[i].regex || ref[i].any)
+		return -1;
+	for (j = 0; j < i; j++) {
+		q = &ref[j];
+		if (q->regex || memcmp(&q->cond, &none, sizeof(none)) != 0)
+			continue;
+		if (q->any || (q->family == ref[i].family &&
+		    q->len <= ref[i].len &&
+		    test_ref_prefix_match(ref[i].addr, q->addr, q->len)))
+			return (int)j;
+	}
+	return -1;
+}
+
+/* Adds n random rules to rs, as the reference ref sees them too. */
+static void
+test_round_fill(struct test_round *t, struct rules *rs, struct test_ref *ref,
+    size_t n, unsigned int seed, unsigned int round)
+{
+	char	 text[128], err[256];
+	size_t	 i;
+	int	 rc, want_rc;
+
+	for (i = 0; i < n; i++) {
+		want_rc = test_round_rule(t, &ref[i], text, sizeof(text));
+		if (ref[i].any) {
+			snprintf(text, sizeof(text), "(any)");
+			rc = rules_add_any(rs, ref[i].class_idx, ref[i].action,
+			    &ref[i].cond, err, sizeof(err));
+		} else if (ref[i].regex)
+			rc = rules_add_regex(rs, text, ref[i].class_idx,
+			    ref[i].action, &ref[i].cond, err, sizeof(err));
+		else
+			rc = rules_add_address(rs, text, ref[i].class_idx,
+			    ref[i].action, &ref[i].cond, err, sizeof(err));
+		cr_assert_eq(rc, want_rc,
+		    "seed %u round %u rule %zu \"%s\": %d, want %d (%s)",
+		    seed, round, i, text, rc, want_rc, rc ? err : "");
+	}
+	cr_assert_eq(rules_count(rs), n, "seed %u round %u", seed, round);
+	test_rules_compile(rs);
+}
+
+/* count random lookups, each against the reference. */
+static void
+test_round_lookups(struct test_round *t, struct rules *rs,
+    const struct test_ref *ref, size_t n, size_t count, unsigned int seed,
+    unsigned int round)
+{
+	struct rules_verdict	 v;
+	struct sockaddr_storage	 ss;
+	uint8_t			 a[16];
+	char			 peer[ADDR_STRLEN];
+	size_t			 i;
+	unsigned int		 port;
+	int			 family, listener, want;
+
+	for (i = 0; i < count; i++) {
+		test_round_peer(t, ref, n, &family, a);
+		port = test_round_port(t);
+		listener = (int)test_rng_below(&t->rng, 3) - 1;
+		test_round_sockaddr(t, family, a, port, &ss);
+		inet_ntop(family, a, peer, sizeof(peer));
+		want = test_ref_match(ref, n, family, a, peer, listener, port);
+		rules_match(rs, (struct sockaddr *)&ss, listener, &v);
+		cr_assert_eq(v.rule, want,
+		    "seed %u round %u lookup %zu peer %s port %u listener %d "
+		    "(family %d): rule %d, want %d", seed, round, i, peer,
+		    port, listener, ss.ss_family, v.rule, want);
+		cr_assert_eq(v.class_idx, want == -1 ? TEST_DEFAULT :
+		    ref[want].class_idx, "seed %u round %u lookup %zu",
+		    seed, round, i);
+		cr_assert_eq(v.action, want == -1 ? RULES_ROUTE :
+		    ref[want].action, "seed %u round %u lookup %zu",
+		    seed, round, i);
+	}
+}
+
+static void
+test_round_shadows(struct test_round *t, struct rules *rs,
+    const struct test_ref *ref, size_t n, unsigned int seed,
+    unsigned int round)
+{
+	size_t	 i, k;
+	int	 want;
+
+	for (k = 0; k < TEST_SHADOW_CHECKS; k++) {
+		i = test_rng_below(&t->rng, (uint32_t)n);
+		want = test_ref_shadowed(ref, i);
+		cr_assert_eq(rules_shadowed(rs, i), want,
+		    "seed %u round %u: rule %zu shadowed by %d, want %d",
+		    seed, round, i, rules_shadowed(rs, i), want);
+	}
 }
 
 Test(rules, random_rulesets_agree_with_linear_first_match)
 {
 	static const unsigned int	 permille[] = { 0, 5, 30 };
+	static const unsigned int	 cond_permille[] = { 0, 100, 500 };
 	struct test_round		 t;
 	struct test_ref			*ref;
 	struct rules			*rs;
-	struct rules_verdict		 v;
-	struct sockaddr_storage		 ss;
-	uint8_t				 a[16];
-	char				 text[128], err[256], peer[ADDR_STRLEN];
 	const char			*env;
-	size_t				 i, n, maxn = 4000;
+	size_t				 n, maxn = 4000;
 	size_t				 rules = 0, lookups = 0;
 	unsigned int			 seed, round, b;
-	int				 family, rc, want, want_rc;
+	int				 big;
 
 	env = getenv("TEST_RULES_SEED");
 	seed = env != NULL ? (unsigned int)strtoul(env, NULL, 0) : TEST_SEED;
 	memset(&t, 0, sizeof(t));
 	t.rng.s = seed;
-	cr_assert_not_null(ref = calloc(maxn, sizeof(*ref)));
-	for (round = 0; rules < TEST_MIN_RULES || lookups < TEST_MIN_LOOKUPS;
-	    round++) {
-		n = 1 + test_rng_below(&t.rng, (uint32_t)maxn);
+	cr_assert_not_null(ref = calloc(TEST_BIG_RULES, sizeof(*ref)));
+	/* Many small rounds, then a large one for the index. */
+	for (round = 0, big = 0; !big; round++) {
+		big = rules >= TEST_MIN_RULES && lookups >= TEST_MIN_LOOKUPS;
+		n = big ? TEST_BIG_RULES :
+		    1 + test_rng_below(&t.rng, (uint32_t)maxn);
 		t.nbases = 1 + test_rng_below(&t.rng, TEST_BASES);
 		for (b = 0; b < t.nbases; b++) {
 			test_rng_bytes(&t.rng, t.base[0][b], 4);
 			test_rng_bytes(&t.rng, t.base[1][b], 16);
 		}
 		t.regex_permille = permille[round % 3];
+		t.cond_permille = cond_permille[round / 3 % 3];
 		rs = test_rules_new();
-		for (i = 0; i < n; i++) {
-			want_rc = test_round_rule(&t, &ref[i], text,
-			    sizeof(text));
-			rc = ref[i].regex ?
-			    rules_add_regex(rs, text, ref[i].class_idx,
-			    ref[i].action, NULL, err, sizeof(err)) :
-			    rules_add_address(rs, text, ref[i].class_idx,
-			    ref[i].action, NULL, err, sizeof(err));
-			cr_assert_eq(rc, want_rc,
-			    "seed %u round %u rule %zu \"%s\": %d, want %d "
-			    "(%s)",
-			    seed, round, i, text, rc, want_rc, rc ? err : "");
-		}
-		cr_assert_eq(rules_count(rs), n, "seed %u round %u", seed,
-		    round);
+		test_round_fill(&t, rs, ref, n, seed, round);
+		test_round_lookups(&t, rs, ref, n, big ? TEST_BIG_LOOKUPS : n,
+		    seed, round);
+		test_round_shadows(&t, rs, ref, n, seed, round);
 		rules += n;
-		for (i = 0; i < n; i++, lookups++) {
-			test_round_peer(&t, ref, n, &family, a);
-			test_round_sockaddr(&t, family, a, &ss);
-			inet_ntop(family, a, peer, sizeof(peer));
-			want = test_ref_match(ref, n, family, a, peer);
-			rules_match(rs, (struct sockaddr *)&ss, -1, &v);
-			cr_assert_eq(v.rule, want,
-			    "seed %u round %u lookup %zu peer %s (family %d): "
-			    "rule %d, want %d", seed, round, i, peer,
-			    ss.ss_family, v.rule, want);
-			cr_assert_eq(v.class_idx, want == -1 ? TEST_DEFAULT :
-			    ref[want].class_idx, "seed %u round %u lookup %zu",
-			    seed, round, i);
-			cr_assert_eq(v.action, want == -1 ? RULES_ROUTE :
-			    ref[want].action, "seed %u round %u lookup %zu",
-			    seed, round, i);
-		}
+		lookups += n;
 		rules_free(rs);
 	}
 	free(ref);

@@ -1,0 +1,809 @@
+/*
+ * loadgen: a TCP load generator for the dispatcher and its baselines.
+ *
+ * Each connection connects, reads until EOF, sorts the reply by the word
+ * in "with CLASS priority" and closes with a reset.  Normal clients run
+ * either a closed loop (a fixed number in flight) or an open loop (a fixed
+ * rate, whether or not the server keeps up); "special" clients, if asked
+ * for, arrive as an open-loop trickle from their own source addresses, and
+ * are counted apart so that their latency under a flood can be read alone.
+ *
+ * One thread, one epoll set, every socket non-blocking.  Connections are
+ * kept in start order, so with one timeout for all the oldest one is the
+ * next to expire and a timeout check is a look at the list's head.
+ */
+#include <sys/types.h>
+#include <sys/epoll.h>
+#include <sys/queue.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define LOADGEN_CONN_MAX	20000	/* connections in flight, at most */
+#define LOADGEN_DURATION_MAX	600	/* seconds */
+#define LOADGEN_RATE_MAX	1000000	/* connections per second */
+#define LOADGEN_TIMEOUT_MAX	60000	/* ms */
+#define LOADGEN_REPLY_MAX	256	/* bytes of a reply kept to classify */
+#define LOADGEN_CLASS_MAX	16	/* class words counted apart */
+#define LOADGEN_CLASS_LEN	32
+#define LOADGEN_EVENTS		256
+#define LOADGEN_FD_RESERVE	32	/* descriptors not for connections */
+/* Histogram: 16 linear sub-buckets per power of two, so under 7% error. */
+#define LOADGEN_SUB_BITS	4
+#define LOADGEN_SUB		(1 << LOADGEN_SUB_BITS)
+#define LOADGEN_BUCKETS		(61 * LOADGEN_SUB)
+
+enum loadgen_kind {
+	LOADGEN_NORMAL,
+	LOADGEN_SPECIAL,
+	LOADGEN_NKINDS
+};
+
+static const char *const loadgen_kind_names[LOADGEN_NKINDS] = {
+	"normal", "special"
+};
+
+struct loadgen_stats {
+	uint64_t	started;
+	uint64_t	replies;	/* a non-empty reply, then EOF */
+	uint64_t	classes[LOADGEN_CLASS_MAX];
+	uint64_t	other;		/* a reply without "with X priority" */
+	uint64_t	empty;		/* EOF before any byte: denied, rejected */
+	uint64_t	connect_errors;
+	uint64_t	resets;
+	uint64_t	timeouts;
+	uint64_t	unfinished;	/* still in flight at the end */
+	uint64_t	skipped;	/* open loop: due, but no slot free */
+	uint64_t	max_us;
+	uint64_t	hist[LOADGEN_BUCKETS];
+	char		error[128];	/* the last connect error */
+};
+
+struct loadgen_conn {
+	TAILQ_ENTRY(loadgen_conn) entry;	/* in flight, or free */
+	int			 fd;
+	enum loadgen_kind	 kind;
+	int			 connected;
+	uint64_t		 start_us;
+	size_t			 len;
+	char			 buf[LOADGEN_REPLY_MAX + 1];
+};
+
+TAILQ_HEAD(loadgen_list, loadgen_conn);
+
+/* Where one kind of client binds: a range of addresses, taken in turn. */
+struct loadgen_source {
+	const char		*spec;
+	int			 bind;
+	struct sockaddr_storage	 base;
+	socklen_t		 len;
+	uint32_t		 first;		/* host order, IPv4 */
+	uint32_t		 count;
+	uint32_t		 next;
+};
+
+struct loadgen {
+	struct sockaddr_storage	 target;
+	socklen_t		 target_len;
+	const char		*target_spec;
+	long			 concurrency;
+	long			 rate;		/* 0: closed loop */
+	long			 special_rate;
+	long			 duration_s;
+	long			 timeout_ms;
+	int			 quiet;
+	struct loadgen_source	 src[LOADGEN_NKINDS];
+
+	int			 epfd;
+	size_t			 cap;		/* connections in flight */
+	size_t			 limit[LOADGEN_NKINDS];	/* each kind's share */
+	struct loadgen_conn	*conns;
+	struct loadgen_list	 busy;		/* in start order */
+	struct loadgen_list	 idle;
+	size_t			 nbusy[LOADGEN_NKINDS];
+	uint64_t		 scheduled[LOADGEN_NKINDS];
+	uint64_t		 t0_us;
+	uint64_t		 elapsed_us;
+	int			 failed_now;	/* a start failed at once */
+	char			 classes[LOADGEN_CLASS_MAX][LOADGEN_CLASS_LEN];
+	size_t			 nclasses;
+	struct loadgen_stats	 st[LOADGEN_NKINDS];
+};
+
+static volatile sig_atomic_t	loadgen_stop;
+
+static void
+loadgen_usage(void)
+{
+	fprintf(stderr,
+	    "usage: loadgen [-q] [-c conns] [-r rate] [-d seconds] "
+	    "[-t timeout_ms]\n"
+	    "               [--src addr[/prefix]] [--special-src addr[/prefix]]"
+	    "\n"
+	    "               [--special-rate rate] host:port\n");
+	exit(BENCH_EXIT_USAGE);
+}
+
+static void
+loadgen_signal(int sig)
+{
+	(void)sig;
+	loadgen_stop = 1;
+}
+
+/*
+ * "127.0.1.0/24" gives the prefix's hosts without its first and last
+ * address; a bare address, or ::1, gives itself.
+ */
+static void
+loadgen_parse_source(struct loadgen_source *s, const char *spec)
+{
+	char		 addr[64], *slash;
+	long		 prefix = 32;
+	uint32_t	 a, size;
+
+	if (strlen(spec) >= sizeof(addr))
+		errx(BENCH_EXIT_USAGE, "%s: bad source", spec);
+	strcpy(addr, spec);
+	if ((slash = strchr(addr, '/')) != NULL) {
+		*slash = '\0';
+		prefix = bench_parse_long(slash + 1, 8, 32, "source prefix");
+	}
+	if (bench_parse_ip(addr, 0, &s->base, &s->len) == -1)
+		errx(BENCH_EXIT_USAGE, "%s: bad source address", spec);
+	if (!bench_is_loopback(&s->base))
+		errx(BENCH_EXIT_USAGE, "%s: not a loopback address", spec);
+	s->spec = spec;
+	s->bind = 1;
+	s->count = 1;
+	if (s->base.ss_family == AF_INET6) {
+		if (slash != NULL)
+			errx(BENCH_EXIT_USAGE, "%s: IPv6 sources are ::1 only",
+			    spec);
+		return;
+	}
+	a = ntohl(((struct sockaddr_in *)&s->base)->sin_addr.s_addr);
+	size = prefix == 32 ? 1 : (uint32_t)1 << (32 - prefix);
+	s->first = a & ~(size - 1);
+	s->count = size;
+	if (size >= 4) {
+		s->first++;
+		s->count -= 2;
+	}
+	if (size > 1 && (s->first >> 24) != 127)
+		errx(BENCH_EXIT_USAGE, "%s: not inside 127.0.0.0/8", spec);
+}
+
+static void
+loadgen_error(struct loadgen *lg, enum loadgen_kind kind, const char *what)
+{
+	lg->st[kind].connect_errors++;
+	snprintf(lg->st[kind].error, sizeof(lg->st[kind].error), "%s: %s",
+	    what, strerror(errno));
+}
+
+/* Resets rather than closes, so that no TIME_WAIT fills the port range. */
+static void
+loadgen_close(struct loadgen *lg, struct loadgen_conn *c)
+{
+	struct linger	lin = { 1, 0 };
+
+	if (c->fd != -1) {
+		(void)setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lin,
+		    sizeof(lin));
+		close(c->fd);
+		c->fd = -1;
+	}
+	TAILQ_REMOVE(&lg->busy, c, entry);
+	TAILQ_INSERT_TAIL(&lg->idle, c, entry);
+	lg->nbusy[c->kind]--;
+}
+
+static int
+loadgen_bind(struct loadgen *lg, int fd, enum loadgen_kind kind)
+{
+	struct loadgen_source	*s = &lg->src[kind];
+	struct sockaddr_storage	 ss;
+	int			 one = 1;
+
+	if (!s->bind)
+		return 0;
+	memcpy(&ss, &s->base, sizeof(ss));
+	if (ss.ss_family == AF_INET) {
+		((struct sockaddr_in *)&ss)->sin_addr.s_addr =
+		    htonl(s->first + s->next);
+		s->next = (s->next + 1) % s->count;
+	}
+	/* The port is chosen at connect, per 4-tuple: many more per source. */
+	if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+	    sizeof(one)) == -1) {
+		loadgen_error(lg, kind, "IP_BIND_ADDRESS_NO_PORT");
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&ss, s->len) == -1) {
+		loadgen_error(lg, kind, "bind");
+		return -1;
+	}
+	return 0;
+}
+
+/* Starts one connection; -1 if it failed at once (counted). */
+static int
+loadgen_start(struct loadgen *lg, enum loadgen_kind kind, uint64_t now)
+{
+	struct loadgen_conn	*c;
+	struct epoll_event	 ev;
+
+	if (lg->nbusy[kind] >= lg->limit[kind] ||
+	    (c = TAILQ_FIRST(&lg->idle)) == NULL) {
+		lg->st[kind].skipped++;
+		return 0;
+	}
+	TAILQ_REMOVE(&lg->idle, c, entry);
+	TAILQ_INSERT_TAIL(&lg->busy, c, entry);
+	lg->nbusy[kind]++;
+	c->kind = kind;
+	c->connected = 0;
+	c->len = 0;
+	c->start_us = now;
+	lg->st[kind].started++;
+
+	c->fd = socket(lg->target.ss_family,
+	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd == -1) {
+		loadgen_error(lg, kind, "socket");
+		goto fail;
+	}
+	if (loadgen_bind(lg, c->fd, kind) == -1)
+		goto fail;
+	if (connect(c->fd, (struct sockaddr *)&lg->target, lg->target_len)
+	    == -1 && errno != EINPROGRESS) {
+		loadgen_error(lg, kind, "connect");
+		goto fail;
+	}
+	/* Edge-triggered: one event when connected, one when data comes. */
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+	ev.data.ptr = c;
+	if (epoll_ctl(lg->epfd, EPOLL_CTL_ADD, c->fd, &ev) == -1)
+		err(BENCH_EXIT_OSERR, "epoll_ctl");
+	return 0;
+
+fail:
+	loadgen_close(lg, c);
+	lg->failed_now = 1;
+	return -1;
+}
+
+static size_t
+loadgen_bucket(uint64_t us)
+{
+	int	shift;
+
+	if (us < LOADGEN_SUB)
+		return (size_t)us;
+	shift = 63 - __builtin_clzll(us) - LOADGEN_SUB_BITS;
+	return ((size_t)(shift + 1) << LOADGEN_SUB_BITS) +
+	    (size_t)((us >> shift) - LOADGEN_SUB);
+}
+
+/* The largest value a bucket holds. */
+static uint64_t
+loadgen_bucket_high(size_t i)
+{
+	int		shift;
+	uint64_t	sub;
+
+	if (i < LOADGEN_SUB)
+		return i;
+	shift = (int)(i >> LOADGEN_SUB_BITS) - 1;
+	sub = (i & (LOADGEN_SUB - 1)) + LOADGEN_SUB;
+	return ((sub + 1) << shift) - 1;
+}
+
+/* The class word of "... with WORD priority ...", or -1. */
+static int
+loadgen_classify(struct loadgen *lg, struct loadgen_conn *c)
+{
+	const char	*p, *w;
+	size_t		 n, i;
+
+	c->buf[c->len] = '\0';
+	for (p = c->buf; (p = strstr(p, "with ")) != NULL; p++) {
+		w = p + 5;
+		n = strspn(w, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-");
+		if (n == 0 || n >= LOADGEN_CLASS_LEN ||
+		    strncmp(w + n, " priority", 9) != 0)
+			continue;
+		for (i = 0; i < lg->nclasses; i++)
+			if (strlen(lg->classes[i]) == n &&
+			    memcmp(lg->classes[i], w, n) == 0)
+				return (int)i;
+		if (lg->nclasses == LOADGEN_CLASS_MAX)
+			return -1;
+		memcpy(lg->classes[lg->nclasses], w, n);
+		lg->classes[lg->nclasses][n] = '\0';
+		return (int)lg->nclasses++;
+	}
+	return -1;
+}
+
+static void
+loadgen_done(struct loadgen *lg, struct loadgen_conn *c, uint64_t now)
+{
+	struct loadgen_stats	*st = &lg->st[c->kind];
+	uint64_t		 us = now - c->start_us;
+	int			 k;
+
+	if (c->len == 0)
+		st->empty++;
+	else {
+		st->replies++;
+		st->hist[loadgen_bucket(us)]++;
+		if (us > st->max_us)
+			st->max_us = us;
+		if ((k = loadgen_classify(lg, c)) == -1)
+			st->other++;
+		else
+			st->classes[k]++;
+	}
+	loadgen_close(lg, c);
+}
+
+static void
+loadgen_event(struct loadgen *lg, struct loadgen_conn *c, uint32_t events)
+{
+	char		 discard[512];
+	socklen_t	 len;
+	ssize_t		 n;
+	int		 e;
+
+	if (!c->connected) {
+		e = 0;
+		len = sizeof(e);
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &len) == -1)
+			e = errno;
+		if (e != 0) {
+			errno = e;
+			if (e == ECONNRESET)
+				lg->st[c->kind].resets++;
+			else
+				loadgen_error(lg, c->kind, "connect");
+			loadgen_close(lg, c);
+			return;
+		}
+		if ((events & (EPOLLIN | EPOLLOUT | EPOLLHUP)) == 0)
+			return;
+		c->connected = 1;
+	}
+	for (;;) {
+		/* Bytes past what is kept are read and dropped. */
+		if (c->len < LOADGEN_REPLY_MAX)
+			n = read(c->fd, c->buf + c->len,
+			    LOADGEN_REPLY_MAX - c->len);
+		else
+			n = read(c->fd, discard, sizeof(discard));
+		if (n > 0) {
+			if (c->len < LOADGEN_REPLY_MAX)
+				c->len += (size_t)n;
+			continue;
+		}
+		if (n == 0) {
+			loadgen_done(lg, c, bench_now_us());
+			return;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN)
+			return;
+		lg->st[c->kind].resets++;
+		loadgen_close(lg, c);
+		return;
+	}
+}
+
+static void
+loadgen_expire(struct loadgen *lg, uint64_t now)
+{
+	struct loadgen_conn	*c;
+	uint64_t		 limit = (uint64_t)lg->timeout_ms * 1000;
+
+	while ((c = TAILQ_FIRST(&lg->busy)) != NULL &&
+	    now - c->start_us >= limit) {
+		lg->st[c->kind].timeouts++;
+		loadgen_close(lg, c);
+	}
+}
+
+/* Open loop: starts every connection due by now; returns the next due. */
+static uint64_t
+loadgen_schedule(struct loadgen *lg, enum loadgen_kind kind, long rate,
+    uint64_t now)
+{
+	uint64_t	due;
+
+	due = (now - lg->t0_us) * (uint64_t)rate / 1000000 + 1;
+	while (lg->scheduled[kind] < due) {
+		lg->scheduled[kind]++;
+		(void)loadgen_start(lg, kind, now);
+	}
+	return lg->t0_us + lg->scheduled[kind] * 1000000 / (uint64_t)rate;
+}
+
+static void
+loadgen_run(struct loadgen *lg)
+{
+	struct epoll_event	 evs[LOADGEN_EVENTS];
+	struct loadgen_conn	*c;
+	uint64_t		 now, end, wake, next;
+	size_t			 i, room;
+	int			 n, ms;
+
+	lg->t0_us = bench_now_us();
+	end = lg->t0_us + (uint64_t)lg->duration_s * 1000000;
+	while (!loadgen_stop) {
+		now = bench_now_us();
+		if (now >= end)
+			break;
+		loadgen_expire(lg, now);
+		wake = end;
+		lg->failed_now = 0;
+		if (lg->rate > 0) {
+			next = loadgen_schedule(lg, LOADGEN_NORMAL, lg->rate,
+			    now);
+			wake = next < wake ? next : wake;
+		} else {
+			/*
+			 * Closed loop: refill the free slots, at most once
+			 * each per turn so that a refused connect cannot spin.
+			 */
+			room = (size_t)lg->concurrency -
+			    lg->nbusy[LOADGEN_NORMAL];
+			for (i = 0; i < room; i++)
+				(void)loadgen_start(lg, LOADGEN_NORMAL, now);
+		}
+		if (lg->special_rate > 0) {
+			next = loadgen_schedule(lg, LOADGEN_SPECIAL,
+			    lg->special_rate, now);
+			wake = next < wake ? next : wake;
+		}
+		if ((c = TAILQ_FIRST(&lg->busy)) != NULL &&
+		    c->start_us + (uint64_t)lg->timeout_ms * 1000 < wake)
+			wake = c->start_us + (uint64_t)lg->timeout_ms * 1000;
+		now = bench_now_us();
+		ms = wake > now ? (int)((wake - now + 999) / 1000) : 0;
+		if (lg->failed_now && ms == 0)
+			ms = 1;
+		n = epoll_wait(lg->epfd, evs, LOADGEN_EVENTS, ms);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			err(BENCH_EXIT_OSERR, "epoll_wait");
+		}
+		for (i = 0; i < (size_t)n; i++)
+			loadgen_event(lg, evs[i].data.ptr, evs[i].events);
+	}
+	lg->elapsed_us = bench_now_us() - lg->t0_us;
+	while ((c = TAILQ_FIRST(&lg->busy)) != NULL) {
+		lg->st[c->kind].unfinished++;
+		loadgen_close(lg, c);
+	}
+}
+
+/* The value at quantile q (0..1), as its bucket's upper bound. */
+static uint64_t
+loadgen_quantile(const struct loadgen_stats *st, double q)
+{
+	uint64_t	rank, seen = 0, high;
+	size_t		i;
+
+	rank = (uint64_t)(q * (double)st->replies);
+	if (rank >= st->replies)
+		rank = st->replies - 1;
+	for (i = 0; i < LOADGEN_BUCKETS; i++) {
+		seen += st->hist[i];
+		if (seen > rank) {
+			high = loadgen_bucket_high(i);
+			return high < st->max_us ? high : st->max_us;
+		}
+	}
+	return st->max_us;
+}
+
+/* One row per power of two, from the first non-empty one to the last. */
+static void
+loadgen_print_hist(const struct loadgen_stats *st)
+{
+	uint64_t	rows[64], top = 0;
+	size_t		i;
+	int		r, first = -1, last = -1, bar;
+
+	memset(rows, 0, sizeof(rows));
+	for (i = 0; i < LOADGEN_BUCKETS; i++) {
+		if (st->hist[i] == 0)
+			continue;
+		r = 63 - __builtin_clzll(loadgen_bucket_high(i) | 1);
+		rows[r] += st->hist[i];
+	}
+	for (r = 0; r < 64; r++) {
+		if (rows[r] == 0)
+			continue;
+		if (first == -1)
+			first = r;
+		last = r;
+		if (rows[r] > top)
+			top = rows[r];
+	}
+	for (r = first; r != -1 && r <= last; r++) {
+		bar = (int)(rows[r] * 40 / top);
+		printf("    %9" PRIu64 " - %-9" PRIu64 " us %9" PRIu64 " %.*s\n",
+		    r == 0 ? 0 : (uint64_t)1 << r, ((uint64_t)2 << r) - 1,
+		    rows[r], bar, "########################################");
+	}
+}
+
+static void
+loadgen_print_kind(const struct loadgen *lg, enum loadgen_kind kind)
+{
+	const struct loadgen_stats	*st = &lg->st[kind];
+	double				 secs = lg->elapsed_us / 1e6;
+	size_t				 i;
+
+	printf("%s clients%s%s: %" PRIu64 " started, %" PRIu64
+	    " replies (%.1f/s)\n", loadgen_kind_names[kind],
+	    lg->src[kind].bind ? " from " : "",
+	    lg->src[kind].bind ? lg->src[kind].spec : "", st->started,
+	    st->replies, st->replies / secs);
+	printf("  by class:");
+	for (i = 0; i < lg->nclasses; i++)
+		printf(" %s %" PRIu64, lg->classes[i], st->classes[i]);
+	printf(" other %" PRIu64 "\n", st->other);
+	printf("  empty closes %" PRIu64 ", connect errors %" PRIu64
+	    ", resets %" PRIu64 ", timeouts %" PRIu64 ", unfinished %"
+	    PRIu64 ", skipped %" PRIu64 "\n", st->empty, st->connect_errors,
+	    st->resets, st->timeouts, st->unfinished, st->skipped);
+	if (st->error[0] != '\0')
+		printf("  last connect error: %s\n", st->error);
+	if (st->replies == 0)
+		return;
+	printf("  latency: p50 %" PRIu64 " us, p90 %" PRIu64 " us, p99 %"
+	    PRIu64 " us, max %" PRIu64 " us\n", loadgen_quantile(st, 0.5),
+	    loadgen_quantile(st, 0.9), loadgen_quantile(st, 0.99),
+	    st->max_us);
+	loadgen_print_hist(st);
+}
+
+static void
+loadgen_summary_kind(const struct loadgen *lg, enum loadgen_kind kind)
+{
+	const struct loadgen_stats	*st = &lg->st[kind];
+	const char			*k = loadgen_kind_names[kind];
+	size_t				 i;
+
+	printf(" %s.started=%" PRIu64 " %s.replies=%" PRIu64 " %s.rps=%.1f",
+	    k, st->started, k, st->replies, k,
+	    st->replies / (lg->elapsed_us / 1e6));
+	for (i = 0; i < lg->nclasses; i++)
+		printf(" %s.class.%s=%" PRIu64, k, lg->classes[i],
+		    st->classes[i]);
+	printf(" %s.other=%" PRIu64 " %s.empty=%" PRIu64
+	    " %s.connect_errors=%" PRIu64 " %s.resets=%" PRIu64
+	    " %s.timeouts=%" PRIu64 " %s.unfinished=%" PRIu64
+	    " %s.skipped=%" PRIu64, k, st->other, k, st->empty, k,
+	    st->connect_errors, k, st->resets, k, st->timeouts, k,
+	    st->unfinished, k, st->skipped);
+	if (st->replies == 0) {
+		printf(" %s.p50_us=- %s.p90_us=- %s.p99_us=- %s.max_us=-",
+		    k, k, k, k);
+		return;
+	}
+	printf(" %s.p50_us=%" PRIu64 " %s.p90_us=%" PRIu64 " %s.p99_us=%"
+	    PRIu64 " %s.max_us=%" PRIu64, k, loadgen_quantile(st, 0.5), k,
+	    loadgen_quantile(st, 0.9), k, loadgen_quantile(st, 0.99), k,
+	    st->max_us);
+}
+
+/*
+ * The generator's own CPU time: on a machine with few cores it competes
+ * with the server it measures, and this says how much it took.
+ */
+static double
+loadgen_cpu_s(void)
+{
+	struct rusage	ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) == -1)
+		return 0;
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static void
+loadgen_report(const struct loadgen *lg)
+{
+	double	cpu = loadgen_cpu_s();
+
+	if (!lg->quiet) {
+		printf("loadgen: %s, ", lg->target_spec);
+		if (lg->rate > 0)
+			printf("open loop at %ld/s", lg->rate);
+		else
+			printf("closed loop of %ld", lg->concurrency);
+		if (lg->special_rate > 0)
+			printf(", special at %ld/s", lg->special_rate);
+		printf(", %.2f s, timeout %ld ms, %.2f s of CPU\n",
+		    lg->elapsed_us / 1e6, lg->timeout_ms, cpu);
+		loadgen_print_kind(lg, LOADGEN_NORMAL);
+		if (lg->special_rate > 0)
+			loadgen_print_kind(lg, LOADGEN_SPECIAL);
+	}
+	printf("summary duration_s=%.3f cpu_s=%.3f", lg->elapsed_us / 1e6,
+	    cpu);
+	loadgen_summary_kind(lg, LOADGEN_NORMAL);
+	if (lg->special_rate > 0)
+		loadgen_summary_kind(lg, LOADGEN_SPECIAL);
+	printf("\n");
+}
+
+/* As many descriptors as allowed, and a slot count that fits in them. */
+static void
+loadgen_setup(struct loadgen *lg)
+{
+	struct rlimit		 rl;
+	struct sigaction	 sa;
+	size_t			 i, want;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		err(BENCH_EXIT_OSERR, "getrlimit");
+	/*
+	 * Each kind has its own slots, so that a flood of normal clients
+	 * cannot leave none for the special trickle it is measured against.
+	 */
+	lg->limit[LOADGEN_NORMAL] = (size_t)lg->concurrency;
+	lg->limit[LOADGEN_SPECIAL] = (size_t)lg->special_rate *
+	    ((size_t)lg->timeout_ms / 1000 + 1);
+	if (lg->limit[LOADGEN_SPECIAL] > LOADGEN_CONN_MAX / 4)
+		lg->limit[LOADGEN_SPECIAL] = LOADGEN_CONN_MAX / 4;
+	want = lg->limit[LOADGEN_NORMAL] + lg->limit[LOADGEN_SPECIAL];
+	if (want > LOADGEN_CONN_MAX)
+		want = LOADGEN_CONN_MAX;
+	if (rl.rlim_cur != RLIM_INFINITY &&
+	    want + LOADGEN_FD_RESERVE > rl.rlim_cur) {
+		if (rl.rlim_cur <= LOADGEN_FD_RESERVE)
+			errx(BENCH_EXIT_OSERR, "too few descriptors");
+		want = rl.rlim_cur - LOADGEN_FD_RESERVE;
+		warnx("descriptor limit: at most %zu connections in flight",
+		    want);
+	}
+	lg->cap = want;
+	if ((lg->conns = calloc(lg->cap, sizeof(*lg->conns))) == NULL)
+		err(BENCH_EXIT_OSERR, "calloc");
+	TAILQ_INIT(&lg->busy);
+	TAILQ_INIT(&lg->idle);
+	for (i = 0; i < lg->cap; i++) {
+		lg->conns[i].fd = -1;
+		TAILQ_INSERT_TAIL(&lg->idle, &lg->conns[i], entry);
+	}
+	if ((lg->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		err(BENCH_EXIT_OSERR, "epoll_create1");
+
+	/* No SA_RESTART: the signal ends epoll_wait and then the run. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = loadgen_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option	 longopts[] = {
+		{ "src",		required_argument, NULL, 's' },
+		{ "special-src",	required_argument, NULL, 'S' },
+		{ "special-rate",	required_argument, NULL, 'R' },
+		{ "help",		no_argument,	   NULL, 'h' },
+		{ NULL,			0,		   NULL, 0 }
+	};
+	struct loadgen	lg;
+	enum loadgen_kind kind;
+	int		ch, cset = 0;
+
+	memset(&lg, 0, sizeof(lg));
+	lg.concurrency = 64;
+	lg.duration_s = 5;
+	lg.timeout_ms = 5000;
+	lg.special_rate = -1;
+	while ((ch = getopt_long(argc, argv, "c:d:hqr:t:s:S:R:", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			lg.concurrency = bench_parse_long(optarg, 1,
+			    LOADGEN_CONN_MAX, "-c");
+			cset = 1;
+			break;
+		case 'd':
+			lg.duration_s = bench_parse_long(optarg, 1,
+			    LOADGEN_DURATION_MAX, "-d");
+			break;
+		case 'q':
+			lg.quiet = 1;
+			break;
+		case 'r':
+			lg.rate = bench_parse_long(optarg, 1,
+			    LOADGEN_RATE_MAX, "-r");
+			break;
+		case 't':
+			lg.timeout_ms = bench_parse_long(optarg, 1,
+			    LOADGEN_TIMEOUT_MAX, "-t");
+			break;
+		case 's':
+			loadgen_parse_source(&lg.src[LOADGEN_NORMAL], optarg);
+			break;
+		case 'S':
+			loadgen_parse_source(&lg.src[LOADGEN_SPECIAL], optarg);
+			break;
+		case 'R':
+			lg.special_rate = bench_parse_long(optarg, 0,
+			    LOADGEN_RATE_MAX, "--special-rate");
+			break;
+		default:
+			loadgen_usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1)
+		loadgen_usage();
+	if (bench_parse_addr(argv[0], &lg.target, &lg.target_len) == -1)
+		errx(BENCH_EXIT_USAGE, "%s: expected A.B.C.D:PORT or "
+		    "[V6]:PORT", argv[0]);
+	if (!bench_is_loopback(&lg.target))
+		errx(BENCH_EXIT_USAGE, "%s: only 127.0.0.0/8 and ::1 may be "
+		    "targets", argv[0]);
+	lg.target_spec = argv[0];
+	for (kind = 0; kind < LOADGEN_NKINDS; kind++)
+		if (lg.src[kind].bind &&
+		    lg.src[kind].base.ss_family != lg.target.ss_family)
+			errx(BENCH_EXIT_USAGE, "%s: not the target's family",
+			    lg.src[kind].spec);
+	/* A special source alone means a trickle of 10 per second. */
+	if (lg.special_rate == -1)
+		lg.special_rate = lg.src[LOADGEN_SPECIAL].bind ? 10 : 0;
+	if (lg.special_rate > 0 && !lg.src[LOADGEN_SPECIAL].bind)
+		errx(BENCH_EXIT_USAGE, "--special-rate needs --special-src");
+
+	/* An open loop holds up to a timeout's worth unless told less. */
+	if (lg.rate > 0 && !cset) {
+		lg.concurrency = lg.rate * (lg.timeout_ms / 1000 + 1);
+		if (lg.concurrency > LOADGEN_CONN_MAX)
+			lg.concurrency = LOADGEN_CONN_MAX;
+	}
+
+	loadgen_setup(&lg);
+	loadgen_run(&lg);
+	loadgen_report(&lg);
+	return 0;
+}
