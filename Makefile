@@ -2,12 +2,19 @@
 #   make run   install what is missing, build, run etc/rules.cfg in the foreground
 #   make test  install what is missing, then the whole suite, plain and
 #              under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make fuzz  install clang if missing, build fuzz/ with libFuzzer and run
+#              each target for FUZZ_SECONDS; `make fuzz-smoke` for CI
+#   make bench build, then run the benchmark scenarios (bench/run)
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
+FUZZ_SECONDS       ?= 60
+FUZZ_SMOKE_SECONDS ?= 20
 
-.PHONY: all deps build build-asan run test test-plain test-asan clean
+.PHONY: all deps build build-asan run test test-plain test-asan clean \
+	fuzz-deps fuzz-build fuzz fuzz-smoke bench
 
 all: build
 
@@ -24,6 +31,11 @@ build-asan: deps
 
 run: build
 	$(BUILD)/bin/dispatcher -c etc/rules.cfg
+
+# Throughput and priority under load, against baselines measured in the
+# same run (bench/run); BENCH_SECONDS sets the length of one round.
+bench: build
+	BUILD=$(BUILD) bench/run
 
 test-plain: build
 	cd $(BUILD) && ctest --output-on-failure -j 2
@@ -44,5 +56,47 @@ test-asan: build-asan
 # The sanitizer run comes last so that its summary line ends the output.
 test: test-plain test-asan
 
+# Each fuzzer runs on a scratch copy of its corpus, so that what it finds
+# does not land in fuzz/corpus/; a crash leaves its input in the scratch
+# folder's artifacts/ and fails the run.
+FUZZ_WORK = $(abspath $(FUZZ_BUILD))/fuzz-work
+FUZZ_FLAGS = -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+
+fuzz-deps:
+	@scripts/install-deps clang libclang-rt-14-dev
+
+fuzz-build: fuzz-deps
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DFUZZ=ON \
+	    -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+fuzz: fuzz-build
+	@status=0; \
+	for bin in $(FUZZ_BUILD)/fuzz/fuzz_*; do \
+	    [ -x "$$bin" ] || continue; \
+	    name=$${bin##*/fuzz_}; work=$(FUZZ_WORK)/$$name; \
+	    rm -rf "$$work" && mkdir -p "$$work/corpus" "$$work/artifacts"; \
+	    if [ -d fuzz/corpus/$$name ]; then \
+	        cp -R fuzz/corpus/$$name/. "$$work/corpus/"; fi; \
+	    dict=; [ -f fuzz/$$name.dict ] && dict=-dict=fuzz/$$name.dict; \
+	    echo "fuzz: $$name for $(FUZZ_SECONDS)s"; \
+	    if "$$bin" $$dict -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) \
+	        -artifact_prefix="$$work/artifacts/" "$$work/corpus" \
+	        >"$$work/log" 2>&1; then \
+	        grep -E '^#[0-9]+.*(DONE|pulse|NEW|REDUCE)' "$$work/log" | \
+	            tail -n 1; \
+	        grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' \
+	            "$$work/log"; \
+	    else \
+	        tail -n 60 "$$work/log"; \
+	        echo "FAIL: fuzz_$$name; input in $$work/artifacts/"; \
+	        status=1; \
+	    fi; \
+	done; \
+	exit $$status
+
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -206,6 +206,44 @@ bench_generate(const struct bench_opts *o, struct bench_prefix *p)
 	return text;
 }
 
+/*
+ * -w: the same prefixes as list files and a configuration naming them, so
+ * that `dispatcher -t` can be timed on the very data measured here.
+ */
+static int
+bench_write(const char *dir, const char *text, size_t n4)
+{
+	const char	*v6 = text;
+	FILE		*fp;
+	char		 path[4096];
+	size_t		 i;
+
+	for (i = 0; i < n4; i++)
+		v6 = strchr(v6, '\n') + 1;
+	snprintf(path, sizeof(path), "%s/v4.list", dir);
+	if ((fp = fopen(path, "w")) == NULL)
+		return -1;
+	fwrite(text, 1, (size_t)(v6 - text), fp);
+	if (fclose(fp) == EOF)
+		return -1;
+	snprintf(path, sizeof(path), "%s/v6.list", dir);
+	if ((fp = fopen(path, "w")) == NULL)
+		return -1;
+	fputs(v6, fp);
+	if (fclose(fp) == EOF)
+		return -1;
+	snprintf(path, sizeof(path), "%s/rules.cfg", dir);
+	if ((fp = fopen(path, "w")) == NULL)
+		return -1;
+	fprintf(fp, "listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; }, { name = \"special\"; } );\n"
+	    "rules = (\n"
+	    "  { file = \"v4.list\"; class = \"special\"; },\n"
+	    "  { file = \"v6.list\"; class = \"special\"; }\n"
+	    ");\n");
+	return fclose(fp) == EOF ? -1 : 0;
+}
+
 /* Parses the text rule by rule, as a configuration loader would. */
 static struct rules *
 bench_load(char *text, size_t n)
@@ -370,7 +408,9 @@ static void
 bench_usage(void)
 {
 	fprintf(stderr, "usage: rules_bench [-4 v4rules] [-6 v6rules] "
-	    "[-l lookups] [-r runs] [-L linear] [-s seed] [-b short]\n");
+	    "[-l lookups] [-r runs] [-L linear] [-s seed] [-b short]\n"
+	    "       rules_bench [-4 v4rules] [-6 v6rules] [-s seed] [-b short] "
+	    "-w DIR\n");
 	exit(2);
 }
 
@@ -391,9 +431,13 @@ main(int argc, char *argv[])
 	long			 rss0, rss1, peak;
 	unsigned int		 i;
 	int			 ch;
+	const char		*dir = NULL;
 
-	while ((ch = getopt(argc, argv, "4:6:l:r:L:s:b:")) != -1) {
+	while ((ch = getopt(argc, argv, "4:6:l:r:L:s:b:w:")) != -1) {
 		switch (ch) {
+		case 'w':
+			dir = optarg;
+			break;
 		case 'b':
 			o.short_pct = (unsigned int)strtoul(optarg, NULL, 10);
 			break;
@@ -428,6 +472,16 @@ main(int argc, char *argv[])
 	    (text = bench_generate(&o, p)) == NULL) {
 		perror("rules_bench");
 		return 1;
+	}
+
+	if (dir != NULL) {
+		if (bench_write(dir, text, o.n4) == -1) {
+			perror(dir);
+			return 1;
+		}
+		printf("rules_bench: wrote %s/rules.cfg, v4.list, v6.list\n",
+		    dir);
+		return 0;
 	}
 
 	/* The load is timed once: a second ruleset would blur the RSS. */

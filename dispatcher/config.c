@@ -58,6 +58,29 @@ config_strdup(const char *s)
 	return p;
 }
 
+/*
+ * Messages quote values from the file: a control character in one must
+ * not start a line of its own, which would pass for another message.
+ */
+static void
+config_escape(char *text, size_t size)
+{
+	char	out[1024];
+	size_t	i, o = 0;
+
+	for (i = 0; text[i] != '\0' && o + 5 < sizeof(out); i++) {
+		if ((unsigned char)text[i] >= 0x20 && text[i] != 0x7f)
+			out[o++] = text[i];
+		else if (text[i] == '\n')
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\n");
+		else
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\x%02x",
+			    (unsigned char)text[i]);
+	}
+	out[o] = '\0';
+	snprintf(text, size, "%s", out);
+}
+
 static void __attribute__((format(printf, 5, 0)))
 config_vmsg(struct config_ctx *ctx, const char *file, int line, int error,
     const char *fmt, va_list ap)
@@ -66,6 +89,7 @@ config_vmsg(struct config_ctx *ctx, const char *file, int line, int error,
 	char			 text[1024];
 
 	vsnprintf(text, sizeof(text), fmt, ap);
+	config_escape(text, sizeof(text));
 	m = reallocarray(ctx->msgs, ctx->nmsgs + 1, sizeof(*m));
 	if (m == NULL)
 		abort();
@@ -179,7 +203,7 @@ config_check_keys(struct config_ctx *ctx, const config_setting_t *g,
 	return bad ? -1 : 0;
 }
 
-/* The string value of g's member key, NULL when absent or (reported) not a string. */
+/* g's member key as a string; NULL when absent or (reported) not a string. */
 static const char *
 config_get_string(struct config_ctx *ctx, const config_setting_t *g,
     const char *key)
@@ -538,8 +562,10 @@ config_port(struct config_ctx *ctx, const config_setting_t *s,
 	char		*end;
 	long		 lo, hi;
 
-	if (config_setting_type(s) == CONFIG_TYPE_INT) {
-		lo = hi = config_setting_get_int(s);
+	if (config_setting_type(s) == CONFIG_TYPE_INT ||
+	    config_setting_type(s) == CONFIG_TYPE_INT64) {
+		lo = hi = config_setting_get_int64(s) > 65535 ? -1 :
+		    (long)config_setting_get_int64(s);
 	} else if (config_setting_type(s) == CONFIG_TYPE_STRING) {
 		text = config_setting_get_string(s);
 		lo = hi = -1;

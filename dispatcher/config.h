@@ -85,7 +85,7 @@ typedef void	 config_report_fn(void *arg, const char *file, int line,
 /* Returns NULL when the file has any error; warnings alone do not count. */
 struct config	*config_load(const char *path, config_report_fn *, void *arg);
 
-/* Prints "FILE:LINE: message" (or "FILE:LINE: warning: ...") on the FILE *arg. */
+/* Prints "FILE:LINE: [warning: ]message" on the FILE * that arg is. */
 void		 config_report_print(void *arg, const char *file, int line,
 		    int warning, const char *text);
 void		 config_free(struct config *);

@@ -9,7 +9,7 @@
 #define ADDR_STRLEN	INET6_ADDRSTRLEN	/* address only */
 #define ADDR_PORTSTRLEN	(INET6_ADDRSTRLEN + 8)	/* "[v6]:65535" */
 
-/* Rewrites an IPv4-mapped IPv6 address (::ffff:a.b.c.d) as AF_INET, in place. */
+/* Rewrites an IPv4-mapped address (::ffff:a.b.c.d) as AF_INET, in place. */
 void		 addr_unmap(struct sockaddr_storage *);
 
 /* The address without port: dotted quad, or IPv6 in RFC 5952 form. */

@@ -656,3 +656,29 @@ Test(config, bad_limits)
 	    "classes = ( { name = \"normal\"; queue = \"10\"; } );\n", 2,
 	    "\"queue\" must be an integer");
 }
+
+Test(config, control_characters_in_values_stay_on_one_line)
+{
+	char	want[256];
+
+	expect_error("listen = [ \"1.2.3.4:5\\nrules.cfg:1: configuration "
+	    "OK\" ];\nclasses = ( { name = \"normal\"; } );\n", 1, "bad ");
+	snprintf(want, sizeof(want), "\\nrules.cfg:1: configuration OK");
+	cr_assert_not_null(strstr(cfg_errors, want), "got:\n%s", cfg_errors);
+	cr_assert_eq(strchr(cfg_errors, '\n'),
+	    cfg_errors + strlen(cfg_errors) - 1, "more than one line:\n%s",
+	    cfg_errors);
+}
+
+Test(config, port_as_64_bit_integer)
+{
+	struct config	*cf;
+
+	cf = load(GOOD_HEAD
+	    "rules = ( { port = 80L; class = \"special\"; } );\n");
+	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
+	config_free(cf);
+	expect_error(GOOD_HEAD
+	    "rules = ( { port = 80000L; class = \"special\"; } );\n", 5,
+	    "bad \"port\"");
+}
