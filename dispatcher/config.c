@@ -32,17 +32,18 @@ struct config_ctx {
 	int			 nerrors;
 	/* The top-level settings, found in the first pass. */
 	config_setting_t	*listen, *deflt, *classes, *rules;
+	int			 lanes;		/* the top-level "lanes" */
 };
 
 static const char *const config_top_keys[] = {
-	"listen", "default", "classes", "rules", NULL
+	"listen", "default", "classes", "rules", "lanes", NULL
 };
 static const char *const config_class_keys[] = {
 	"name", "workers", "reply", "delay_ms", "max_connections", "queue",
 	"queue_timeout_ms", "overflow", "busy_reply", "priority", NULL
 };
 static const char *const config_listen_keys[] = {
-	"address", "name", NULL
+	"address", "name", "lanes", NULL
 };
 static const char *const config_rule_keys[] = {
 	"address", "regex", "file", "listener", "port", "class", "action", NULL
@@ -242,6 +243,22 @@ config_get_int(struct config_ctx *ctx, const config_setting_t *g,
 	*v = (int)n;
 }
 
+/* Stores g's boolean member key in *v if present. */
+static void
+config_get_bool(struct config_ctx *ctx, const config_setting_t *g,
+    const char *key, int *v)
+{
+	config_setting_t	*s;
+
+	if ((s = config_setting_get_member(g, key)) == NULL)
+		return;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+		config_error(ctx, s, "\"%s\" must be true or false", key);
+		return;
+	}
+	*v = config_setting_get_bool(s);
+}
+
 static int
 config_name_valid(const char *name)
 {
@@ -264,9 +281,11 @@ config_listener(struct config_ctx *ctx, config_setting_t *s)
 	size_t			 j;
 
 	as = s;
+	l->lanes = ctx->lanes;
 	if (config_setting_is_group(s)) {
 		config_check_keys(ctx, s, config_listen_keys);
 		name = config_get_string(ctx, s, "name");
+		config_get_bool(ctx, s, "lanes", &l->lanes);
 		if ((as = config_setting_get_member(s, "address")) == NULL) {
 			config_error(ctx, s, "listener needs \"address\"");
 			return;
@@ -973,6 +992,9 @@ config_load(const char *path, config_report_fn *report, void *arg)
 	config_init(&lc);
 	if (config_parse(&ctx, &lc) == 0) {
 		config_top(&ctx, config_root_setting(&lc));
+		/* The listeners' default: read before them. */
+		config_get_bool(&ctx, config_root_setting(&lc), "lanes",
+		    &ctx.lanes);
 		config_listen(&ctx, ctx.listen);
 		config_classes(&ctx, ctx.classes);
 		config_default(&ctx, ctx.deflt);

@@ -31,6 +31,7 @@ struct config_listener {
 	char			*name;		/* for rules, or NULL */
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
+	int			 lanes;		/* a socket per priority level */
 };
 
 struct config_class {

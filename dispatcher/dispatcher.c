@@ -16,6 +16,7 @@
 #include "config.h"
 #include "dispatcher.h"
 #include "event.h"
+#include "lanes.h"
 #include "listener.h"
 #include "log.h"
 #include "pool.h"
@@ -79,6 +80,33 @@ dispatcher_listener_old(const struct dispatcher *d, const struct listener *l)
 }
 
 /*
+ * Compiles the listener's lanes and gives them to it; every socket of
+ * the group is watched, pointing at the listener, which is drained as a
+ * whole.  Lanes that cannot be had leave the listener as it was.
+ */
+static void
+dispatcher_lanes(struct dispatcher *d, struct listener *l,
+    const struct config *cf)
+{
+	struct lanes_prog	lp;
+	char			prios[LANES_MAX * 24];
+	size_t			k;
+
+	if (lanes_compile(cf, l->index, &lp) == -1) {
+		log_warnx("lanes of %s: out of memory; unchanged", l->name);
+		return;
+	}
+	for (k = listener_lanes(l, cf->listeners[l->index].lanes, &lp);
+	    k < l->nlanes; k++)
+		dispatcher_watch(d, EPOLL_CTL_ADD, l->lane[k].fd,
+		    d->paused ? 0 : EPOLLIN, l);
+	if (l->lanes)
+		log_info("lanes on %s: %zu (priorities %s)", l->name,
+		    lp.nlanes, lanes_priorities(&lp, prios, sizeof(prios)));
+	lanes_free(&lp);
+}
+
+/*
  * Opens the configuration's listeners, reusing the ones already open on
  * the same address so that a reload never closes a listening socket that
  * stays.  On failure nothing changes and -1 is returned.
@@ -106,11 +134,12 @@ dispatcher_listen(struct dispatcher *d, const struct config *cf)
 	}
 	for (i = 0; i < cf->nlisteners; i++) {
 		next[i]->index = i;
-		if (dispatcher_listener_old(d, next[i]))
-			continue;
-		dispatcher_watch(d, EPOLL_CTL_ADD, next[i]->fd,
-		    d->paused ? 0 : EPOLLIN, next[i]);
-		log_info("listening on %s", next[i]->name);
+		if (!dispatcher_listener_old(d, next[i])) {
+			dispatcher_watch(d, EPOLL_CTL_ADD, next[i]->lane[0].fd,
+			    d->paused ? 0 : EPOLLIN, next[i]);
+			log_info("listening on %s", next[i]->name);
+		}
+		dispatcher_lanes(d, next[i], cf);
 	}
 	for (j = 0; j < d->nlisteners; j++) {
 		for (i = 0; i < cf->nlisteners; i++)
@@ -132,12 +161,14 @@ static void
 dispatcher_pause(struct dispatcher *d, int pause)
 {
 	struct itimerspec	its;
-	size_t			i;
+	size_t			i, k;
 
 	d->paused = pause;
 	for (i = 0; i < d->nlisteners; i++)
-		dispatcher_watch(d, EPOLL_CTL_MOD, d->listeners[i]->fd,
-		    pause ? 0 : EPOLLIN, d->listeners[i]);
+		for (k = 0; k < d->listeners[i]->nlanes; k++)
+			dispatcher_watch(d, EPOLL_CTL_MOD,
+			    d->listeners[i]->lane[k].fd, pause ? 0 : EPOLLIN,
+			    d->listeners[i]);
 	memset(&its, 0, sizeof(its));
 	if (pause)
 		its.it_value.tv_nsec = DISPATCHER_PAUSE_MS * 1000000L;
@@ -145,8 +176,9 @@ dispatcher_pause(struct dispatcher *d, int pause)
 		fatal("timerfd_settime");
 }
 
+/* A bounded batch from one lane, until it would block. */
 static void
-dispatcher_accept(struct dispatcher *d, struct listener *l)
+dispatcher_accept_lane(struct dispatcher *d, struct listener *l, size_t lane)
 {
 	struct pool_conn	pc;
 	socklen_t		len;
@@ -155,8 +187,8 @@ dispatcher_accept(struct dispatcher *d, struct listener *l)
 	for (i = 0; i < DISPATCHER_ACCEPT_BATCH; i++) {
 		memset(&pc, 0, sizeof(pc));
 		len = sizeof(pc.peer);
-		pc.fd = accept4(l->fd, (struct sockaddr *)&pc.peer, &len,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		pc.fd = accept4(l->lane[lane].fd, (struct sockaddr *)&pc.peer,
+		    &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (pc.fd == -1) {
 			switch (errno) {
 			case EAGAIN:
@@ -201,8 +233,24 @@ dispatcher_accept(struct dispatcher *d, struct listener *l)
 			memcpy(&pc.local, &l->ss, l->sslen);
 		pc.id = ++d->next_id;
 		pc.listener = l->index;
+		pc.lane = l->lanes ? (int)lane : -1;
+		pc.lane_priority = l->lane[lane].priority;
 		pool_route(d->pool, &pc);
 	}
+}
+
+/*
+ * Any socket of a listener is ready: its lanes are drained, the highest
+ * priority first, so that clients the kernel steered to a higher lane
+ * are not accepted after a flood in a lower one.
+ */
+static void
+dispatcher_accept(struct dispatcher *d, struct listener *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->nlanes && !d->paused; i++)
+		dispatcher_accept_lane(d, l, l->order[i]);
 }
 
 void

@@ -9,6 +9,7 @@
 #include "addr.h"
 #include "config.h"
 #include "dispatcher.h"
+#include "lanes.h"
 #include "log.h"
 #include "rules.h"
 
@@ -93,6 +94,27 @@ main_explain(const struct config *cf, const char *peer, const char *lname)
 	return 0;
 }
 
+/* -t: for each listener with lanes, what the kernel program holds. */
+static int
+main_lanes(const struct config *cf)
+{
+	struct lanes_prog	lp;
+	size_t			i;
+
+	for (i = 0; i < cf->nlisteners; i++) {
+		if (!cf->listeners[i].lanes)
+			continue;
+		if (lanes_compile(cf, i, &lp) == -1) {
+			fprintf(stderr, "dispatcher: lanes of %s: out of "
+			    "memory\n", cf->listeners[i].text);
+			return EXIT_OSERR;
+		}
+		lanes_describe(cf, i, &lp, stdout);
+		lanes_free(&lp);
+	}
+	return 0;
+}
+
 /*
  * Descriptors held in the dispatcher (queued connections, and those in
  * flight on the channels) count against this limit: take all we may.
@@ -162,10 +184,9 @@ main(int argc, char *argv[])
 		/* Like a compiler: bare FILE:LINE: lines, for editors too. */
 		if ((cf = config_load(path, config_report_print, stderr)) == NULL)
 			return EXIT_CONFIG;
-		rc = 0;
 		if (explain != NULL)
 			rc = main_explain(cf, explain, listener);
-		else
+		else if ((rc = main_lanes(cf)) == 0)
 			printf("%s: configuration OK\n", path);
 		config_free(cf);
 		return rc;

@@ -22,6 +22,8 @@ struct pool_conn {
 	int			 fd;
 	uint64_t		 id;
 	unsigned		 listener;
+	int			 lane;		/* accepted from, or -1: no lanes */
+	int			 lane_priority;
 	int			 rule;
 	struct sockaddr_storage	 peer;
 	struct sockaddr_storage	 local;

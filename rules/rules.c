@@ -39,10 +39,20 @@ struct rules_prefix {
 	unsigned int	 len;
 };
 
+/* Where rules_get finds a rule's address, prefix or conditions. */
+enum rules_at {
+	RULES_AT_V4,		/* v4.ent[where], once compiled */
+	RULES_AT_V6,		/* v6.ent[where], once compiled */
+	RULES_AT_SLOW,		/* slow[where] */
+	RULES_AT_ANY,		/* nowhere: an unconditional any rule */
+};
+
 struct rules_rule {
 	int		  class_idx;
 	enum rules_action action;
 	uint32_t	  shadow;	/* rules_shadowed, set by compile */
+	uint32_t	  where;
+	enum rules_at	  at;
 };
 
 /* An address rule, or an unconditional rules_add_any, as compile sees it. */
@@ -367,13 +377,16 @@ rules_entry_add(struct rules_family *f, const struct rules_key *start,
 
 /* The last step of every rules_add_*: nothing can fail any more. */
 static void
-rules_append(struct rules *rs, int class_idx, enum rules_action action)
+rules_append(struct rules *rs, int class_idx, enum rules_action action,
+    enum rules_at at, size_t where)
 {
 	struct rules_rule	*r = &rs->rules[rs->nrules++];
 
 	r->class_idx = class_idx;
 	r->action = action;
 	r->shadow = RULES_NONE;
+	r->at = at;
+	r->where = (uint32_t)where;
 	rs->compiled = 0;
 }
 
@@ -472,7 +485,12 @@ rules_add_address(struct rules *rs, const char *text, int class_idx,
 	}
 	rules_entry_add(f, &start, p.len, (uint32_t)rs->nrules,
 	    sl != NULL ? RULES_ENT_COND : 0);
-	rules_append(rs, class_idx, action);
+	if (sl != NULL)
+		rules_append(rs, class_idx, action, RULES_AT_SLOW,
+		    rs->nslow - 1);
+	else
+		rules_append(rs, class_idx, action, p.family == AF_INET ?
+		    RULES_AT_V4 : RULES_AT_V6, 0);
 	return rc;
 }
 
@@ -490,17 +508,19 @@ rules_add_any(struct rules *rs, int class_idx, enum rules_action action,
 			return -1;
 		sl->any = 1;
 		rs->nslow++;
-	} else {
-		/* The prefix of length 0 of both families. */
-		if (rules_entry_reserve(&rs->v4, err, errlen) == -1 ||
-		    rules_entry_reserve(&rs->v6, err, errlen) == -1)
-			return -1;
-		rules_entry_add(&rs->v4, &zero, 0, (uint32_t)rs->nrules,
-		    RULES_ENT_ANY);
-		rules_entry_add(&rs->v6, &zero, 0, (uint32_t)rs->nrules,
-		    RULES_ENT_ANY);
+		rules_append(rs, class_idx, action, RULES_AT_SLOW,
+		    rs->nslow - 1);
+		return 0;
 	}
-	rules_append(rs, class_idx, action);
+	/* The prefix of length 0 of both families. */
+	if (rules_entry_reserve(&rs->v4, err, errlen) == -1 ||
+	    rules_entry_reserve(&rs->v6, err, errlen) == -1)
+		return -1;
+	rules_entry_add(&rs->v4, &zero, 0, (uint32_t)rs->nrules,
+	    RULES_ENT_ANY);
+	rules_entry_add(&rs->v6, &zero, 0, (uint32_t)rs->nrules,
+	    RULES_ENT_ANY);
+	rules_append(rs, class_idx, action, RULES_AT_ANY, 0);
 	return 0;
 }
 
@@ -538,7 +558,7 @@ rules_add_regex(struct rules *rs, const char *pattern, int class_idx,
 	(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
 	sl->code = code;
 	rs->nslow++;
-	rules_append(rs, class_idx, action);
+	rules_append(rs, class_idx, action, RULES_AT_SLOW, rs->nslow - 1);
 	return 0;
 }
 
@@ -702,11 +722,15 @@ static int
 rules_table_build(struct rules *rs, struct rules_family *f, int v6)
 {
 	struct rules_table	*t = &f->tab;
-	size_t			 cap = 2 * f->nfast + 1;
+	size_t			 cap = 2 * f->nfast + 1, i;
 	void			*p;
 
 	if (f->nent > 0)
 		qsort(f->ent, f->nent, sizeof(*f->ent), rules_entry_cmp);
+	/* An unconditional address rule has one entry, found here. */
+	for (i = 0; i < f->nent; i++)
+		if (!(f->ent[i].flags & (RULES_ENT_COND | RULES_ENT_ANY)))
+			rs->rules[f->ent[i].rule].where = (uint32_t)i;
 	/* Each prefix opens one range and gives one back. */
 	if ((v6 && (t->r6 = calloc(cap, sizeof(*t->r6))) == NULL) ||
 	    (!v6 && (t->r4 = calloc(cap, sizeof(*t->r4))) == NULL))
@@ -749,6 +773,51 @@ rules_shadowed(const struct rules *rs, size_t rule)
 	if (rule >= rs->nrules || rs->rules[rule].shadow == RULES_NONE)
 		return -1;
 	return (int)rs->rules[rule].shadow;
+}
+
+int
+rules_get(const struct rules *rs, size_t rule, struct rules_info *ri)
+{
+	const struct rules_rule	*r;
+	const struct rules_slow	*sl;
+	const struct rules_entry *e;
+
+	if (!rs->compiled || rule >= rs->nrules)
+		return -1;
+	r = &rs->rules[rule];
+	memset(ri, 0, sizeof(*ri));
+	ri->class_idx = r->class_idx;
+	ri->action = r->action;
+	ri->cond = RULES_COND_NONE;
+	switch (r->at) {
+	case RULES_AT_V4:
+	case RULES_AT_V6:
+		e = r->at == RULES_AT_V4 ? &rs->v4.ent[r->where] :
+		    &rs->v6.ent[r->where];
+		ri->kind = RULES_KIND_ADDRESS;
+		ri->family = r->at == RULES_AT_V4 ? AF_INET : AF_INET6;
+		rules_key_store(&e->start, ri->addr);
+		ri->len = e->len;
+		break;
+	case RULES_AT_SLOW:
+		sl = &rs->slow[r->where];
+		ri->cond = sl->cond;
+		if (sl->code != NULL)
+			ri->kind = RULES_KIND_REGEX;
+		else if (sl->any)
+			ri->kind = RULES_KIND_ANY;
+		else {
+			ri->kind = RULES_KIND_ADDRESS;
+			ri->family = sl->family;
+			rules_key_store(&sl->start, ri->addr);
+			ri->len = sl->len;
+		}
+		break;
+	case RULES_AT_ANY:
+		ri->kind = RULES_KIND_ANY;
+		break;
+	}
+	return 0;
 }
 
 /* The last range starting at or before a, by branch-free halving. */

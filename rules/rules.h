@@ -14,6 +14,7 @@
 #define RULES_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 enum rules_action {
@@ -86,6 +87,31 @@ size_t		 rules_count(const struct rules *);
  * rules_compile (-1 for the others); a constant-time look-up.
  */
 int		 rules_shadowed(const struct rules *, size_t rule);
+
+enum rules_kind {
+	RULES_KIND_ADDRESS,	/* an address or a prefix */
+	RULES_KIND_REGEX,
+	RULES_KIND_ANY,		/* conditions alone */
+};
+
+struct rules_info {
+	enum rules_kind	  kind;
+	int		  family;	/* RULES_KIND_ADDRESS: AF_INET(6) */
+	uint8_t		  addr[16];	/* the prefix, network order */
+	unsigned int	  len;		/* its length in bits */
+	struct rules_cond cond;		/* RULES_COND_NONE when it has none */
+	int		  class_idx;
+	enum rules_action action;
+};
+
+/*
+ * Describes a rule of a compiled ruleset, for a caller that translates
+ * rules into another matcher (such as a kernel socket filter).  A rule
+ * inside ::ffff:0:0/96 is described as the IPv4 prefix it maps.  Returns
+ * 0, or -1 for a rule out of range or a ruleset not compiled since its
+ * last rule.  A constant-time look-up.
+ */
+int		 rules_get(const struct rules *, size_t rule, struct rules_info *);
 
 /*
  * The verdict for a peer (AF_INET or AF_INET6; an IPv4-mapped IPv6 address

@@ -1,0 +1,552 @@
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "lanes.h"
+#include "rules.h"
+
+#define LANES_V4	0x01		/* the families a listener sees */
+#define LANES_V6	0x02
+#define LANES_GROUP	255		/* compares sharing a return: jt is 8 bits */
+#define LANES_SLACK	16		/* what one entry may write past the limit */
+#define LANES_NAMES	12		/* rules named per list by lanes_describe */
+#define LANES_LEVELS	(2 * CONFIG_MAX_PRIORITY + 1)
+
+/*
+ * One family's part of the program: a header that loads the source
+ * address, then the entries in rule order, each returning its lane, then
+ * the default lane.  IPv4 keeps the address in X and, in A, the address
+ * under the mask of the entries at hand, so that a run of entries with
+ * one mask and one lane costs one compare each, all jumping to one
+ * return.  IPv6 keeps the four words in M[0..3].
+ */
+struct lanes_sec {
+	struct sock_filter	*code;
+	size_t			 n;
+	int			 closed;	/* after a match-all: nothing more */
+	uint32_t		 mask;		/* IPv4: what A holds */
+	size_t			 gstart;	/* IPv4: the open group of compares */
+	size_t			 glen;
+	uint32_t		 glane;
+};
+
+struct lanes_ctx {
+	const struct config	*cf;
+	int			 listener;
+	unsigned		 fams;		/* LANES_V4 | LANES_V6 */
+	struct lanes_sec	 v4;
+	struct lanes_sec	 v6;
+	/*
+	 * NULL in the first pass, which returns a key per priority instead
+	 * of a lane since the lanes are known only once it is done.
+	 */
+	const int		*levels;	/* ascending */
+	size_t			 nlevels;
+	size_t			 drop;		/* the lowest ones, all in lane 0 */
+};
+
+enum lanes_fate {
+	LANES_IN,		/* decided in the kernel */
+	LANES_USER,		/* left to rules_match */
+	LANES_ELSEWHERE,	/* can never match on this listener */
+};
+
+static unsigned
+lanes_listener_fams(const struct config_listener *cl)
+{
+	const struct sockaddr_in6	*sin6;
+
+	if (cl->ss.ss_family == AF_INET)
+		return LANES_V4;
+	/* As listener_open: "[::]" is dual-stack, any other IPv6 only. */
+	sin6 = (const struct sockaddr_in6 *)(const void *)&cl->ss;
+	return IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr) ?
+	    LANES_V4 | LANES_V6 : LANES_V6;
+}
+
+/* The families in which a rule can match on the listener. */
+static unsigned
+lanes_rule_fams(const struct lanes_ctx *x, const struct rules_info *ri)
+{
+	if (ri->cond.listener != -1 && ri->cond.listener != x->listener)
+		return 0;
+	if (ri->kind == RULES_KIND_ADDRESS)
+		return x->fams & (ri->family == AF_INET ? LANES_V4 : LANES_V6);
+	return x->fams;
+}
+
+/* The families whose part still has a say. */
+static unsigned
+lanes_open_fams(const struct lanes_ctx *x)
+{
+	return x->fams & ((x->v4.closed ? 0 : LANES_V4) |
+	    (x->v6.closed ? 0 : LANES_V6));
+}
+
+static uint32_t
+lanes_lane(const struct lanes_ctx *x, int priority)
+{
+	size_t	i;
+
+	for (i = 0; i < x->nlevels && x->levels[i] != priority; i++)
+		;
+	return i <= x->drop ? 0 : (uint32_t)(i - x->drop);
+}
+
+/* A deny goes to the lowest lane, as nobody waits for its answer. */
+static uint32_t
+lanes_value(const struct lanes_ctx *x, const struct rules_info *ri)
+{
+	int	p;
+
+	if (ri->action == RULES_DENY)
+		return 0;
+	p = x->cf->classes[ri->class_idx].priority;
+	if (x->levels == NULL)
+		return (uint32_t)(p + CONFIG_MAX_PRIORITY + 1);
+	return lanes_lane(x, p);
+}
+
+static void
+lanes_emit(struct lanes_sec *s, uint16_t op, uint8_t jt, uint8_t jf,
+    uint32_t k)
+{
+	/* The walk checks the size after each entry: a broken invariant. */
+	if (s->n >= LANES_MAX_INSNS + LANES_SLACK)
+		abort();
+	s->code[s->n++] = (struct sock_filter){ op, jt, jf, k };
+}
+
+static uint32_t
+lanes_word(const uint8_t *a)
+{
+	uint32_t	w;
+
+	memcpy(&w, a, sizeof(w));
+	return ntohl(w);
+}
+
+/* Parts start with their header: only the address words are loaded. */
+static void
+lanes_sec_reset(struct lanes_sec *s, int v6)
+{
+	uint32_t	w;
+
+	s->n = 0;
+	s->closed = 0;
+	s->glen = 0;
+	s->mask = UINT32_MAX;
+	if (!v6) {
+		lanes_emit(s, BPF_LD | BPF_W | BPF_ABS, 0, 0,
+		    (uint32_t)(SKF_NET_OFF + 12));
+		lanes_emit(s, BPF_MISC | BPF_TAX, 0, 0, 0);
+		return;
+	}
+	for (w = 0; w < 4; w++) {
+		lanes_emit(s, BPF_LD | BPF_W | BPF_ABS, 0, 0,
+		    (uint32_t)(SKF_NET_OFF + 8 + 4 * (int)w));
+		lanes_emit(s, BPF_ST, 0, 0, w);
+	}
+}
+
+/* Ends the open group of IPv4 compares with their return. */
+static void
+lanes_v4_close(struct lanes_sec *s)
+{
+	size_t	ret, p;
+
+	if (s->glen == 0)
+		return;
+	ret = s->n;
+	lanes_emit(s, BPF_RET | BPF_K, 0, 0, s->glane);
+	/* A match jumps to the return, the last miss over it. */
+	for (p = s->gstart; p < ret; p++) {
+		s->code[p].jt = (uint8_t)(ret - p - 1);
+		s->code[p].jf = p == ret - 1 ? 1 : 0;
+	}
+	s->glen = 0;
+}
+
+static void
+lanes_v4_add(struct lanes_sec *s, const struct rules_info *ri, uint32_t lane)
+{
+	uint32_t	mask;
+
+	if (ri->len == 0) {
+		lanes_v4_close(s);
+		lanes_emit(s, BPF_RET | BPF_K, 0, 0, lane);
+		s->closed = 1;
+		return;
+	}
+	mask = UINT32_MAX << (32 - ri->len);
+	if (mask != s->mask) {
+		lanes_v4_close(s);
+		lanes_emit(s, BPF_MISC | BPF_TXA, 0, 0, 0);
+		if (mask != UINT32_MAX)
+			lanes_emit(s, BPF_ALU | BPF_AND | BPF_K, 0, 0, mask);
+		s->mask = mask;
+	}
+	if (s->glen > 0 && (s->glane != lane || s->glen == LANES_GROUP))
+		lanes_v4_close(s);
+	if (s->glen == 0) {
+		s->gstart = s->n;
+		s->glane = lane;
+	}
+	lanes_emit(s, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, lanes_word(ri->addr));
+	s->glen++;
+}
+
+static void
+lanes_v6_add(struct lanes_sec *s, const struct rules_info *ri, uint32_t lane)
+{
+	size_t		start = s->n, p;
+	unsigned int	w, bits;
+
+	if (ri->len == 0) {
+		lanes_emit(s, BPF_RET | BPF_K, 0, 0, lane);
+		s->closed = 1;
+		return;
+	}
+	for (w = 0; w * 32 < ri->len; w++) {
+		lanes_emit(s, BPF_LD | BPF_MEM, 0, 0, w);
+		if ((bits = ri->len - w * 32) < 32)
+			lanes_emit(s, BPF_ALU | BPF_AND | BPF_K, 0, 0,
+			    UINT32_MAX << (32 - bits));
+		lanes_emit(s, BPF_JMP | BPF_JEQ | BPF_K, 0, 0,
+		    lanes_word(ri->addr + 4 * w));
+	}
+	lanes_emit(s, BPF_RET | BPF_K, 0, 0, lane);
+	/* Every miss goes past the return. */
+	for (p = start; p < s->n; p++)
+		if (s->code[p].code == (BPF_JMP | BPF_JEQ | BPF_K))
+			s->code[p].jf = (uint8_t)(s->n - p - 1);
+}
+
+/* Instructions of the whole program, were it finished now. */
+static size_t
+lanes_size(const struct lanes_ctx *x)
+{
+	size_t	n = 0;
+
+	if (x->fams == (LANES_V4 | LANES_V6))
+		n += 4;		/* the version check */
+	if (x->fams & LANES_V4)
+		n += x->v4.n + (x->v4.glen > 0) + !x->v4.closed;
+	if (x->fams & LANES_V6)
+		n += x->v6.n + !x->v6.closed;
+	return n;
+}
+
+/*
+ * Adds the entries of the ruleset, in order, up to limit, and returns
+ * how many are decided in the kernel: it stops at the first that the
+ * program cannot evaluate and that could change its answer (a regex, a
+ * port condition), or that would take it past the kernel's limit.  An
+ * entry that can never match on this listener changes nothing and is
+ * passed over.  seen, in the first pass, receives the priorities that
+ * the compiled entries lead to.
+ */
+static size_t
+lanes_walk(struct lanes_ctx *x, size_t limit, enum lanes_stop *stop,
+    unsigned char *seen)
+{
+	struct rules_info	ri;
+	struct lanes_sec	v4, v6;
+	size_t			e;
+	unsigned		f;
+	uint32_t		value;
+
+	*stop = LANES_DONE;
+	for (e = 0; e < limit && lanes_open_fams(x) != 0; e++) {
+		if (rules_get(x->cf->rules, e, &ri) == -1)
+			abort();
+		if ((f = lanes_rule_fams(x, &ri) & lanes_open_fams(x)) == 0)
+			continue;
+		if (ri.kind == RULES_KIND_REGEX) {
+			*stop = LANES_REGEX;
+			return e;
+		}
+		if (ri.cond.port_min != 0 || ri.cond.port_max < 65535) {
+			*stop = LANES_PORT;
+			return e;
+		}
+		v4 = x->v4;
+		v6 = x->v6;
+		value = lanes_value(x, &ri);
+		if (f & LANES_V4)
+			lanes_v4_add(&x->v4, &ri, value);
+		if (f & LANES_V6)
+			lanes_v6_add(&x->v6, &ri, value);
+		if (lanes_size(x) > LANES_MAX_INSNS) {
+			x->v4 = v4;
+			x->v6 = v6;
+			*stop = LANES_FULL;
+			return e;
+		}
+		if (seen != NULL && ri.action == RULES_ROUTE)
+			seen[x->cf->classes[ri.class_idx].priority +
+			    CONFIG_MAX_PRIORITY] = 1;
+	}
+	/* Past a match-all in every family, nothing can change the answer. */
+	return limit;
+}
+
+static int
+lanes_sec_alloc(struct lanes_sec *s)
+{
+	s->code = calloc(LANES_MAX_INSNS + LANES_SLACK, sizeof(*s->code));
+	return s->code == NULL ? -1 : 0;
+}
+
+/* The finished parts, behind a check of the IP version when both are. */
+static int
+lanes_assemble(struct lanes_ctx *x, struct lanes_prog *lp)
+{
+	struct sock_filter	*p;
+	uint32_t		 deflt;
+
+	deflt = lanes_lane(x, x->cf->classes[x->cf->default_class].priority);
+	lanes_v4_close(&x->v4);
+	if (!x->v4.closed)
+		lanes_emit(&x->v4, BPF_RET | BPF_K, 0, 0, deflt);
+	if (!x->v6.closed)
+		lanes_emit(&x->v6, BPF_RET | BPF_K, 0, 0, deflt);
+	if ((p = calloc(LANES_MAX_INSNS, sizeof(*p))) == NULL)
+		return -1;
+	lp->insns = p;
+	if (x->fams == (LANES_V4 | LANES_V6)) {
+		/* IPv4 clients of "[::]" arrive as IPv4 packets. */
+		*p++ = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_ABS,
+		    (uint32_t)SKF_NET_OFF);
+		*p++ = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_RSH | BPF_K,
+		    4);
+		*p++ = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		    4, 1, 0);
+		*p++ = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA,
+		    (uint32_t)x->v4.n);
+	}
+	if (x->fams & LANES_V4) {
+		memcpy(p, x->v4.code, x->v4.n * sizeof(*p));
+		p += x->v4.n;
+	}
+	if (x->fams & LANES_V6) {
+		memcpy(p, x->v6.code, x->v6.n * sizeof(*p));
+		p += x->v6.n;
+	}
+	lp->ninsns = (size_t)(p - lp->insns);
+	return 0;
+}
+
+int
+lanes_compile(const struct config *cf, size_t listener, struct lanes_prog *lp)
+{
+	struct lanes_ctx	 x;
+	unsigned char		 seen[LANES_LEVELS];
+	int			 levels[LANES_LEVELS];
+	enum lanes_stop		 stop;
+	size_t			 i, n = 0;
+	int			 rc = -1;
+
+	memset(lp, 0, sizeof(*lp));
+	memset(&x, 0, sizeof(x));
+	memset(seen, 0, sizeof(seen));
+	x.cf = cf;
+	x.listener = (int)listener;
+	x.fams = lanes_listener_fams(&cf->listeners[listener]);
+	seen[cf->classes[cf->default_class].priority + CONFIG_MAX_PRIORITY] = 1;
+	if (lanes_sec_alloc(&x.v4) == -1 || lanes_sec_alloc(&x.v6) == -1)
+		goto done;
+	if (cf->listeners[listener].lanes) {
+		lanes_sec_reset(&x.v4, 0);
+		lanes_sec_reset(&x.v6, 1);
+		lp->decided = lanes_walk(&x, rules_count(cf->rules), &lp->stop,
+		    seen);
+	}
+	for (i = 0; i < LANES_LEVELS; i++)
+		if (seen[i])
+			levels[n++] = (int)i - CONFIG_MAX_PRIORITY;
+	lp->nlanes = n < LANES_MAX ? n : LANES_MAX;
+	lp->merged = n - lp->nlanes;
+	for (i = 0; i < lp->nlanes; i++)
+		lp->priority[i] = levels[lp->merged + i];
+	if (lp->nlanes == 1) {
+		/* Nothing to steer: the sockets a reload left are lane 0 too. */
+		if ((lp->insns = calloc(1, sizeof(*lp->insns))) == NULL)
+			goto done;
+		lp->insns[0] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+		lp->ninsns = 1;
+		rc = 0;
+		goto done;
+	}
+	/*
+	 * Again, with lanes: the same entries, in no more instructions, as
+	 * lanes merge groups of compares that keys kept apart.
+	 */
+	x.levels = levels;
+	x.nlevels = n;
+	x.drop = lp->merged;
+	lanes_sec_reset(&x.v4, 0);
+	lanes_sec_reset(&x.v6, 1);
+	(void)lanes_walk(&x, lp->decided, &stop, NULL);
+	rc = lanes_assemble(&x, lp);
+ done:
+	free(x.v4.code);
+	free(x.v6.code);
+	if (rc == -1)
+		lanes_free(lp);
+	return rc;
+}
+
+void
+lanes_free(struct lanes_prog *lp)
+{
+	free(lp->insns);
+	lp->insns = NULL;
+	lp->ninsns = 0;
+}
+
+int
+lanes_attach(int fd, const struct lanes_prog *lp)
+{
+	struct sock_fprog	fprog;
+
+	memset(&fprog, 0, sizeof(fprog));
+	fprog.len = (unsigned short)lp->ninsns;
+	fprog.filter = lp->insns;
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &fprog,
+	    sizeof(fprog));
+}
+
+const char *
+lanes_priorities(const struct lanes_prog *lp, char *buf, size_t len)
+{
+	size_t	i, off = 0;
+	int	n;
+
+	buf[0] = '\0';
+	for (i = 0; i < lp->nlanes && off < len; i++) {
+		n = snprintf(buf + off, len - off, "%s%d%s", i > 0 ? ", " : "",
+		    lp->priority[i], i == 0 && lp->merged > 0 ?
+		    " and below" : "");
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+	return buf;
+}
+
+/* What became of an entry of the ruleset. */
+static enum lanes_fate
+lanes_fate(const struct lanes_ctx *x, const struct lanes_prog *lp, size_t e)
+{
+	struct rules_info	ri;
+
+	if (rules_get(x->cf->rules, e, &ri) == -1)
+		abort();
+	if (lanes_rule_fams(x, &ri) == 0)
+		return LANES_ELSEWHERE;
+	return e < lp->decided ? LANES_IN : LANES_USER;
+}
+
+/* Why the rule holding the entry the program stops at is left out. */
+static void
+lanes_describe_stop(const struct lanes_prog *lp, FILE *fp)
+{
+	switch (lp->stop) {
+	case LANES_REGEX:
+		fprintf(fp, "regex");
+		break;
+	case LANES_PORT:
+		fprintf(fp, "port condition");
+		break;
+	case LANES_FULL:
+		fprintf(fp, "past the kernel's limit of %d instructions",
+		    LANES_MAX_INSNS);
+		break;
+	case LANES_DONE:
+		break;
+	}
+}
+
+/* How many entries of a configured rule met that fate. */
+static size_t
+lanes_count(const struct lanes_ctx *x, const struct lanes_prog *lp,
+    const struct config_rule *cr, enum lanes_fate fate)
+{
+	size_t	e, n = 0;
+
+	for (e = cr->first; e < cr->first + cr->count; e++)
+		if (lanes_fate(x, lp, e) == fate)
+			n++;
+	return n;
+}
+
+/*
+ * "; TITLE: rule #1, rule #2 (10 entries)": the rules of one fate, or
+ * "none", or nothing at all when optional.
+ */
+static void
+lanes_describe_fate(const struct lanes_ctx *x, const struct lanes_prog *lp,
+    enum lanes_fate fate, const char *title, int optional, FILE *fp)
+{
+	const struct config_rule	*cr;
+	size_t				 r, count, named = 0, more = 0;
+
+	for (r = 0; r < x->cf->nrules; r++) {
+		cr = &x->cf->rule_src[r];
+		if ((count = lanes_count(x, lp, cr, fate)) == 0)
+			continue;
+		if (named == LANES_NAMES) {
+			more++;
+			continue;
+		}
+		if (named++ == 0)
+			fprintf(fp, "; %s:", title);
+		else
+			fputc(',', fp);
+		fprintf(fp, " rule #%zu", r + 1);
+		if (fate == LANES_USER && lp->decided >= cr->first &&
+		    lp->decided < cr->first + cr->count) {
+			fprintf(fp, " (");
+			if (cr->list != NULL)
+				fprintf(fp, "%zu entries: ", count);
+			lanes_describe_stop(lp, fp);
+			fprintf(fp, ")");
+		} else if (cr->list != NULL)
+			fprintf(fp, " (%zu entries)", count);
+	}
+	if (named == 0 && !optional)
+		fprintf(fp, "; %s: none", title);
+	if (more > 0)
+		fprintf(fp, " and %zu more", more);
+}
+
+void
+lanes_describe(const struct config *cf, size_t listener,
+    const struct lanes_prog *lp, FILE *fp)
+{
+	struct lanes_ctx	x;
+	char			prios[LANES_MAX * 24];
+
+	memset(&x, 0, sizeof(x));
+	x.cf = cf;
+	x.listener = (int)listener;
+	x.fams = lanes_listener_fams(&cf->listeners[listener]);
+	fprintf(fp, "%s: lanes: %zu (priorities %s)",
+	    cf->listeners[listener].text, lp->nlanes,
+	    lanes_priorities(lp, prios, sizeof(prios)));
+	if (lp->nlanes == 1) {
+		fprintf(fp, "; one priority level: nothing to steer\n");
+		return;
+	}
+	lanes_describe_fate(&x, lp, LANES_IN, "in the kernel", 0, fp);
+	lanes_describe_fate(&x, lp, LANES_USER, "in user space only", 0, fp);
+	lanes_describe_fate(&x, lp, LANES_ELSEWHERE, "not for this listener",
+	    1, fp);
+	fputc('\n', fp);
+}
