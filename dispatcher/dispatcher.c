@@ -176,15 +176,16 @@ dispatcher_pause(struct dispatcher *d, int pause)
 		fatal("timerfd_settime");
 }
 
-/* A bounded batch from one lane, until it would block. */
-static void
-dispatcher_accept_lane(struct dispatcher *d, struct listener *l, size_t lane)
+/* Up to max connections from one lane; returns how many were taken. */
+static int
+dispatcher_accept_lane(struct dispatcher *d, struct listener *l, size_t lane,
+    int max)
 {
 	struct pool_conn	pc;
 	socklen_t		len;
 	int			i;
 
-	for (i = 0; i < DISPATCHER_ACCEPT_BATCH; i++) {
+	for (i = 0; i < max; i++) {
 		memset(&pc, 0, sizeof(pc));
 		len = sizeof(pc.peer);
 		pc.fd = accept4(l->lane[lane].fd, (struct sockaddr *)&pc.peer,
@@ -192,7 +193,7 @@ dispatcher_accept_lane(struct dispatcher *d, struct listener *l, size_t lane)
 		if (pc.fd == -1) {
 			switch (errno) {
 			case EAGAIN:
-				return;
+				return i;
 			case EINTR:
 			case ECONNABORTED:
 			case EPROTO:
@@ -213,10 +214,10 @@ dispatcher_accept_lane(struct dispatcher *d, struct listener *l, size_t lane)
 				log_warn("accept on %s; pausing for %d ms",
 				    l->name, DISPATCHER_PAUSE_MS);
 				dispatcher_pause(d, 1);
-				return;
+				return i;
 			default:
 				log_warn("accept on %s", l->name);
-				return;
+				return i;
 			}
 		}
 		addr_unmap(&pc.peer);
@@ -237,20 +238,30 @@ dispatcher_accept_lane(struct dispatcher *d, struct listener *l, size_t lane)
 		pc.lane_priority = l->lane[lane].priority;
 		pool_route(d->pool, &pc);
 	}
+	return i;
 }
 
 /*
  * Any socket of a listener is ready: its lanes are drained, the highest
  * priority first, so that clients the kernel steered to a higher lane
- * are not accepted after a flood in a lower one.
+ * are not accepted after a flood in a lower one.  A lower lane gives way
+ * every DISPATCHER_LANE_STRIDE accepts, when the higher ones are looked
+ * at again: a special client arriving meanwhile waits for a few accepts,
+ * not for a whole batch.
  */
 static void
 dispatcher_accept(struct dispatcher *d, struct listener *l)
 {
-	size_t	i;
+	size_t	i = 0;
+	int	budget = DISPATCHER_ACCEPT_BATCH * (int)l->nlanes, n, max;
 
-	for (i = 0; i < l->nlanes && !d->paused; i++)
-		dispatcher_accept_lane(d, l, l->order[i]);
+	while (i < l->nlanes && budget > 0 && !d->paused) {
+		max = i == 0 || budget < DISPATCHER_LANE_STRIDE ? budget :
+		    DISPATCHER_LANE_STRIDE;
+		n = dispatcher_accept_lane(d, l, l->order[i], max);
+		budget -= n;
+		i = i > 0 && n == max ? 0 : i + 1;
+	}
 }
 
 void

@@ -9,6 +9,11 @@
  * All connections have the same delay and the same linger time, so their
  * deadlines come in arrival order: each timed step is a FIFO whose head
  * alone arms one timerfd.
+ *
+ * System calls are most of what a connection costs here, so a socket is
+ * registered with epoll only when it has to wait: a fresh socket takes a
+ * short reply in one send, and a client that has already closed when its
+ * linger would begin is closed without ever being watched.
  */
 #include <sys/types.h>
 #include <sys/epoll.h>
@@ -60,6 +65,7 @@ struct worker_src {
 enum worker_state {
 	WORKER_DELAYED,		/* waiting for its reply time */
 	WORKER_WRITING,		/* writing the reply, or waiting for EPOLLOUT */
+	WORKER_SHUT,		/* replied and shut down, not yet read from */
 	WORKER_LINGERING,	/* replied and shut down, discarding input */
 	WORKER_CLOSED,		/* closed, its DONE not yet sent */
 	WORKER_NSTATES,
@@ -71,8 +77,9 @@ struct worker_conn {
 	uint64_t		 id;
 	int			 fd;
 	enum worker_state	 state;
+	int			 watched;	/* registered with epoll */
 	uint32_t		 events;	/* as registered with epoll */
-	struct timespec		 deadline;	/* DELAYED, LINGERING */
+	struct timespec		 deadline;	/* DELAYED, SHUT, LINGERING */
 	const char		*reply;
 	char			*reply_buf;	/* own reply: it names the peer */
 	size_t			 reply_len;
@@ -88,7 +95,8 @@ struct worker_timer {
 	struct worker_src	 src;
 	int			 fd;
 	enum worker_state	 state;		/* the queue it watches */
-	const struct worker_conn *armed;	/* the head it is armed for */
+	int			 armed;		/* set, and not yet fired */
+	struct timespec		 when;		/* what it is set for */
 };
 
 struct worker {
@@ -144,14 +152,17 @@ static void	worker_channel_event(struct worker *, uint32_t);
 static void	worker_channel_read(struct worker *);
 static void	worker_channel_update(struct worker *);
 static void	worker_done_flush(struct worker *);
+static void	worker_linger_start(struct worker *);
 static void	worker_conn_new(struct worker *, const struct channel_msg *,
 		    int);
-static int	worker_conn_set(struct worker *, struct worker_conn *,
-		    enum worker_state, uint32_t);
+static void	worker_conn_move(struct worker *, struct worker_conn *,
+		    enum worker_state);
+static int	worker_conn_watch(struct worker *, struct worker_conn *,
+		    uint32_t);
 static void	worker_conn_event(struct worker *, struct worker_conn *,
 		    uint32_t);
 static void	worker_conn_reply(struct worker *, struct worker_conn *);
-static void	worker_conn_discard(struct worker *, struct worker_conn *);
+static int	worker_conn_discard(struct worker *, struct worker_conn *);
 static void	worker_conn_close(struct worker *, struct worker_conn *,
 		    const char *);
 
@@ -388,12 +399,14 @@ worker_loop(struct worker *w)
 				break;
 			}
 		}
+		if (w->quit)
+			break;
+		worker_linger_start(w);
 		/*
 		 * Closed connections are freed only here, once their DONE is
 		 * sent, so no event of this batch can point to freed memory.
 		 */
-		if (!w->quit)
-			worker_done_flush(w);
+		worker_done_flush(w);
 	}
 	return w->status;
 }
@@ -491,14 +504,20 @@ worker_timer_init(struct worker *w, struct worker_timer *t,
 {
 	t->src.kind = WORKER_TIMER;
 	t->state = state;
-	t->armed = NULL;
+	t->armed = 0;
 	if ((t->fd = timerfd_create(CLOCK_MONOTONIC,
 	    TFD_NONBLOCK | TFD_CLOEXEC)) == -1)
 		fatal("timerfd_create");
 	worker_epoll_add(w, t->fd, &t->src);
 }
 
-/* Arms the timer for the head of its queue, or disarms it. */
+/*
+ * Arms the timer for the head of its queue when it is idle or set for
+ * later.  Deadlines only grow along a queue, so a timer set for a head
+ * that has left since fires early, finds nothing due and is set again:
+ * one call per expiry rather than one per connection.  An empty queue
+ * leaves the timer as it is for the same reason.
+ */
 static void
 worker_timer_update(struct worker *w, struct worker_timer *t)
 {
@@ -506,14 +525,15 @@ worker_timer_update(struct worker *w, struct worker_timer *t)
 	struct itimerspec		 its;
 
 	head = TAILQ_FIRST(&w->queues[t->state]);
-	if (head == t->armed)
+	if (head == NULL ||
+	    (t->armed && worker_expired(&t->when, &head->deadline)))
 		return;
 	memset(&its, 0, sizeof(its));
-	if (head != NULL)
-		its.it_value = head->deadline;
+	its.it_value = head->deadline;
 	if (timerfd_settime(t->fd, TFD_TIMER_ABSTIME, &its, NULL) == -1)
 		fatal("timerfd_settime");
-	t->armed = head;
+	t->armed = 1;
+	t->when = head->deadline;
 }
 
 static void
@@ -522,13 +542,19 @@ worker_timer_event(struct worker *w, struct worker_timer *t)
 	struct worker_conn	*c;
 	struct timespec		 now;
 	uint64_t		 expirations;
+	int			 fired;
 
-	if (read(t->fd, &expirations, sizeof(expirations)) == -1 &&
-	    errno != EAGAIN)
+	/* EAGAIN: set again since it fired, and not due yet. */
+	fired = read(t->fd, &expirations, sizeof(expirations)) ==
+	    (ssize_t)sizeof(expirations);
+	if (!fired && errno != EAGAIN)
 		log_warn("timerfd");
 	if (clock_gettime(CLOCK_MONOTONIC, &now) == -1)
 		fatal("clock_gettime");
-	/* Each step below takes the head out of this queue. */
+	/*
+	 * Each step below takes the head out of this queue.  The timer still
+	 * counts as set meanwhile, so that it is set once, for the head left.
+	 */
 	while ((c = TAILQ_FIRST(&w->queues[t->state])) != NULL &&
 	    worker_expired(&c->deadline, &now)) {
 		if (t->state == WORKER_DELAYED)
@@ -536,6 +562,8 @@ worker_timer_event(struct worker *w, struct worker_timer *t)
 		else
 			worker_conn_close(w, c, "linger timeout");
 	}
+	if (fired)
+		t->armed = 0;
 	worker_timer_update(w, t);
 }
 
@@ -671,13 +699,33 @@ worker_done_flush(struct worker *w)
 	worker_channel_update(w);
 }
 
+/*
+ * Gives each connection shut down in this turn of the loop its first read.
+ * It waits until now because a client usually closes as soon as it has
+ * the reply: the later the read, the more often it finds EOF, and such a
+ * connection is closed without an epoll_ctl or a wake-up.  The others
+ * join the lingering queue in order, so its deadlines still grow.
+ */
+static void
+worker_linger_start(struct worker *w)
+{
+	struct worker_conn	*c;
+
+	while ((c = TAILQ_FIRST(&w->queues[WORKER_SHUT])) != NULL) {
+		if (!worker_conn_discard(w, c))
+			continue;
+		worker_conn_move(w, c, WORKER_LINGERING);
+		if (worker_conn_watch(w, c, EPOLLIN | EPOLLRDHUP) == -1)
+			worker_conn_close(w, c, "epoll_ctl failed");
+	}
+}
+
 static void
 worker_conn_new(struct worker *w, const struct channel_msg *m, int fd)
 {
 	struct worker_conn	*c;
 	struct channel_msg	 done;
-	struct epoll_event	 ev;
-	int			 flags, uses_peer = 0;
+	int			 uses_peer = 0;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		/* No room to queue its DONE either: now or never. */
@@ -701,21 +749,11 @@ worker_conn_new(struct worker *w, const struct channel_msg *m, int fd)
 	    sizeof(c->peer)) == NULL)
 		snprintf(c->peer, sizeof(c->peer), "unknown");
 
-	/* From here on, every failure ends in close, hence DONE. */
-	memset(&ev, 0, sizeof(ev));
-	ev.data.ptr = &c->src;
-	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
-		log_warn("connection %" PRIu64 ": epoll_ctl", c->id);
-		worker_conn_close(w, c, "not a socket");
-		return;
-	}
-	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
-	    ((flags & O_NONBLOCK) == 0 &&
-	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)) {
-		log_warn("connection %" PRIu64 ": fcntl", c->id);
-		worker_conn_close(w, c, "fcntl failed");
-		return;
-	}
+	/*
+	 * From here on, every failure ends in close, hence DONE.  The socket
+	 * is left as it came, blocking or not: its file status flags may be
+	 * shared, and every send and recv here says MSG_DONTWAIT.
+	 */
 	if (w->reply != NULL) {
 		c->reply = w->reply;
 		c->reply_len = w->reply_len;
@@ -731,39 +769,46 @@ worker_conn_new(struct worker *w, const struct channel_msg *m, int fd)
 	}
 
 	if (w->delay_ms > 0) {
+		/* No events: a client that resets meanwhile still shows. */
 		worker_deadline(&c->deadline, w->delay_ms);
-		if (worker_conn_set(w, c, WORKER_DELAYED, 0) == -1)
+		worker_conn_move(w, c, WORKER_DELAYED);
+		if (worker_conn_watch(w, c, 0) == -1)
 			worker_conn_close(w, c, "epoll_ctl failed");
 	} else
 		worker_conn_reply(w, c);
 }
 
-/*
- * Moves a connection to the queue of a state, keeps both timers on their
- * heads and registers the events the state waits for.
- */
+/* Moves a connection to the queue of a state; keeps both timers on time. */
+static void
+worker_conn_move(struct worker *w, struct worker_conn *c,
+    enum worker_state state)
+{
+	if (state == c->state)
+		return;
+	TAILQ_REMOVE(&w->queues[c->state], c, entry);
+	TAILQ_INSERT_TAIL(&w->queues[state], c, entry);
+	c->state = state;
+	worker_timer_update(w, &w->delay);
+	worker_timer_update(w, &w->linger);
+}
+
+/* Registers the socket with epoll for events, or changes what it waits for. */
 static int
-worker_conn_set(struct worker *w, struct worker_conn *c,
-    enum worker_state state, uint32_t events)
+worker_conn_watch(struct worker *w, struct worker_conn *c, uint32_t events)
 {
 	struct epoll_event	 ev;
 
-	if (state != c->state) {
-		TAILQ_REMOVE(&w->queues[c->state], c, entry);
-		TAILQ_INSERT_TAIL(&w->queues[state], c, entry);
-		c->state = state;
-		worker_timer_update(w, &w->delay);
-		worker_timer_update(w, &w->linger);
-	}
-	if (c->fd == -1 || events == c->events)
+	if (c->watched && events == c->events)
 		return 0;
 	memset(&ev, 0, sizeof(ev));
 	ev.events = events;
 	ev.data.ptr = &c->src;
-	if (epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &ev) == -1) {
+	if (epoll_ctl(w->epfd, c->watched ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+	    c->fd, &ev) == -1) {
 		log_warn("connection %" PRIu64 ": epoll_ctl", c->id);
 		return -1;
 	}
+	c->watched = 1;
 	c->events = events;
 	return 0;
 }
@@ -783,6 +828,8 @@ worker_conn_event(struct worker *w, struct worker_conn *c, uint32_t events)
 	case WORKER_LINGERING:
 		worker_conn_discard(w, c);
 		break;
+	case WORKER_SHUT:
+		/* Its first read, before the next wait, tells all. */
 	case WORKER_CLOSED:
 	case WORKER_NSTATES:
 		break;
@@ -804,8 +851,8 @@ worker_conn_reply(struct worker *w, struct worker_conn *c)
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			if (worker_conn_set(w, c, WORKER_WRITING,
-			    EPOLLOUT) == -1)
+			worker_conn_move(w, c, WORKER_WRITING);
+			if (worker_conn_watch(w, c, EPOLLOUT) == -1)
 				worker_conn_close(w, c, "epoll_ctl failed");
 			return;
 		}
@@ -828,11 +875,11 @@ worker_conn_reply(struct worker *w, struct worker_conn *c)
 		return;
 	}
 	worker_deadline(&c->deadline, WORKER_LINGER_MS);
-	if (worker_conn_set(w, c, WORKER_LINGERING, EPOLLIN | EPOLLRDHUP) == -1)
-		worker_conn_close(w, c, "epoll_ctl failed");
+	worker_conn_move(w, c, WORKER_SHUT);
 }
 
-static void
+/* Reads and discards what the client sent; returns 0 once it is closed. */
+static int
 worker_conn_discard(struct worker *w, struct worker_conn *c)
 {
 	char	 buf[4096];
@@ -844,20 +891,20 @@ worker_conn_discard(struct worker *w, struct worker_conn *c)
 			c->discarded += (size_t)n;
 			if (c->discarded >= WORKER_DISCARD_MAX) {
 				worker_conn_close(w, c, "replied, input cut");
-				return;
+				return 0;
 			}
 			continue;
 		}
 		if (n == 0) {
 			worker_conn_close(w, c, "replied");
-			return;
+			return 0;
 		}
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return;
+			return 1;
 		worker_conn_close(w, c, "replied, client gone");
-		return;
+		return 0;
 	}
 }
 
@@ -865,9 +912,14 @@ worker_conn_discard(struct worker *w, struct worker_conn *c)
 static void
 worker_conn_close(struct worker *w, struct worker_conn *c, const char *how)
 {
-	if (epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL) == -1 &&
-	    errno != ENOENT && errno != EPERM)
+	/*
+	 * Explicitly: another reference to the socket (the dispatcher's, in
+	 * a race) would keep it in the epoll set after close.
+	 */
+	if (c->watched &&
+	    epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL) == -1)
 		log_warn("connection %" PRIu64 ": epoll_ctl", c->id);
+	c->watched = 0;
 	close(c->fd);
 	c->fd = -1;
 	free(c->reply_buf);
@@ -875,6 +927,6 @@ worker_conn_close(struct worker *w, struct worker_conn *c, const char *how)
 	c->reply = NULL;
 	log_debug("connection %" PRIu64 " from %s: done, %s", c->id, c->peer,
 	    how);
-	worker_conn_set(w, c, WORKER_CLOSED, 0);
+	worker_conn_move(w, c, WORKER_CLOSED);
 	w->nconn--;
 }

@@ -521,11 +521,6 @@ Test(worker, delays_each_of_several_connections)
 }
 
 /*
- * A worker that served one connection at a time would stay stuck on the
- * first: its client reads nothing and the reply is far larger than the
- * socket buffers.  The second, delayed too, must be served meanwhile.
- */
-/*
  * A CONN received with no room for its descriptor would lose the client:
  * short of its descriptor limit the worker leaves CONN messages waiting
  * in the channel, and serves them all as connections close.
@@ -555,10 +550,19 @@ Test(worker, descriptor_limit_holds_connections_in_the_channel)
 	expect_exit(&w, 0);
 }
 
-Test(worker, stalled_client_does_not_hold_up_others)
+/*
+ * A worker that served one connection at a time would stay stuck on the
+ * first: its client reads nothing and the reply is far larger than the
+ * socket buffers.  The second must be served meanwhile, with a delay and
+ * without one (the reply is then written as the socket arrives).  The
+ * accepted sockets are blocking, as accept4 without SOCK_NONBLOCK gives
+ * them.
+ */
+static void
+stalled_client(const char *delay)
 {
 	char		 class[201], tmpl[7 * 2000 + 1], *want, *got;
-	const char	*args[] = { "-n", class, "-r", tmpl, "-d", "100",
+	const char	*args[] = { "-n", class, "-r", tmpl, "-d", delay,
 	    NULL };
 	struct worker	 w;
 	struct tcp	 t;
@@ -603,6 +607,16 @@ Test(worker, stalled_client_does_not_hold_up_others)
 	free(got);
 	close(t.lfd);
 	expect_exit(&w, 0);
+}
+
+Test(worker, stalled_client_does_not_hold_up_others)
+{
+	stalled_client("100");
+}
+
+Test(worker, partial_reply_without_delay_completes)
+{
+	stalled_client("0");
 }
 
 /*
@@ -675,6 +689,114 @@ Test(worker, linger_is_bounded)
 	expect_reply(cfd, want);
 	expect_done(&w, 4);
 	close(cfd);
+	close(t.lfd);
+	expect_exit(&w, 0);
+}
+
+/*
+ * Timer set for the first connection's linger, which ends early: the
+ * second's linger, set to end later, must still end on time.
+ */
+Test(worker, linger_is_bounded_after_the_first_ends)
+{
+	const char	*args[] = { "-n", "special", NULL };
+	struct worker	 w;
+	struct tcp	 t;
+	char		 want[128];
+	long		 start, took;
+	int		 a, b, sfd;
+
+	worker_start(&w, args);
+	expect_hello(&w);
+	tcp_listen(&t);
+	default_reply(want, sizeof(want), &w);
+	a = tcp_connect(&t, &sfd, 0);
+	send_conn(&w, &t, 1, sfd);
+	expect_reply(a, want);
+	usleep(500000);
+	b = tcp_connect(&t, &sfd, 0);
+	start = now_ms();
+	send_conn(&w, &t, 2, sfd);
+	expect_reply(b, want);
+	close(a);
+	expect_done(&w, 1);
+	expect_done(&w, 2);
+	took = now_ms() - start;
+	cr_assert(took >= 1800 && took < 5000,
+	    "second linger ended after %ld ms", took);
+	close(b);
+	close(t.lfd);
+	expect_exit(&w, 0);
+}
+
+/*
+ * A client that has sent its EOF before the reply needs no linger: the
+ * connection ends at once, though the client keeps its socket open.
+ * junk bytes come first when junk > 0.
+ */
+static void
+eof_first(struct worker *w, struct tcp *t, uint64_t id, size_t junk)
+{
+	char	 want[128], buf[1000];
+	long	 start;
+	int	 cfd, sfd;
+
+	cr_assert_leq(junk, sizeof(buf));
+	cfd = tcp_connect(t, &sfd, 0);
+	memset(buf, 'j', sizeof(buf));
+	if (junk > 0)
+		cr_assert_eq(write(cfd, buf, junk), (ssize_t)junk);
+	cr_assert_eq(shutdown(cfd, SHUT_WR), 0);
+	start = now_ms();
+	send_conn(w, t, id, sfd);
+	default_reply(want, sizeof(want), w);
+	expect_reply(cfd, want);
+	expect_done(w, id);
+	cr_assert_lt(now_ms() - start, 1000, "DONE after %ld ms",
+	    now_ms() - start);
+	close(cfd);
+}
+
+Test(worker, client_eof_first_ends_without_linger)
+{
+	const char	*args[] = { "-n", "special", NULL };
+	struct worker	 w;
+	struct tcp	 t;
+
+	worker_start(&w, args);
+	expect_hello(&w);
+	tcp_listen(&t);
+	eof_first(&w, &t, 1, 0);
+	eof_first(&w, &t, 2, 1000);
+	close(t.lfd);
+	expect_exit(&w, 0);
+}
+
+/*
+ * The socket's file status flags are the dispatcher's as much as the
+ * worker's: it comes blocking and must stay so.  The test keeps its own
+ * copy, which also keeps the socket open after the worker's close.
+ */
+Test(worker, leaves_socket_flags_alone)
+{
+	const char	*args[] = { "-n", "special", NULL };
+	struct worker	 w;
+	struct tcp	 t;
+	char		 want[128];
+	int		 cfd, sfd, copy;
+
+	worker_start(&w, args);
+	expect_hello(&w);
+	tcp_listen(&t);
+	cfd = tcp_connect(&t, &sfd, 0);
+	cr_assert_geq(copy = dup(sfd), 0);
+	send_conn(&w, &t, 1, sfd);
+	default_reply(want, sizeof(want), &w);
+	expect_reply(cfd, want);
+	close(cfd);
+	expect_done(&w, 1);
+	cr_assert_eq(fcntl(copy, F_GETFL) & O_NONBLOCK, 0);
+	close(copy);
 	close(t.lfd);
 	expect_exit(&w, 0);
 }
