@@ -682,3 +682,9 @@ Test(config, port_as_64_bit_integer)
 	    "rules = ( { port = 80000L; class = \"special\"; } );\n", 5,
 	    "bad \"port\"");
 }
+
+/* Found by fuzz_config: libconfig leaks the string; we report the error. */
+Test(config, syntax_error_after_a_string)
+{
+	expect_error("\"\"", 1, "syntax error: ");
+}
