@@ -703,8 +703,9 @@ worker_done_flush(struct worker *w)
  * Gives each connection shut down in this turn of the loop its first read.
  * It waits until now because a client usually closes as soon as it has
  * the reply: the later the read, the more often it finds EOF, and such a
- * connection is closed without an epoll_ctl or a wake-up.  The others
- * join the lingering queue in order, so its deadlines still grow.
+ * connection is closed without an epoll_ctl or a wake-up.  Those whose
+ * client sent something join the lingering queue in order, so its
+ * deadlines still grow.
  */
 static void
 worker_linger_start(struct worker *w)
@@ -714,6 +715,16 @@ worker_linger_start(struct worker *w)
 	while ((c = TAILQ_FIRST(&w->queues[WORKER_SHUT])) != NULL) {
 		if (!worker_conn_discard(w, c))
 			continue;
+		/*
+		 * A client that has sent nothing waits for us to speak first:
+		 * it has no bytes in flight that could turn the close into a
+		 * reset, and lingering is for clients that send (nginx, too,
+		 * lingers only when more input may come).
+		 */
+		if (c->discarded == 0) {
+			worker_conn_close(w, c, "replied");
+			continue;
+		}
 		worker_conn_move(w, c, WORKER_LINGERING);
 		if (worker_conn_watch(w, c, EPOLLIN | EPOLLRDHUP) == -1)
 			worker_conn_close(w, c, "epoll_ctl failed");

@@ -678,16 +678,53 @@ Test(worker, linger_is_bounded)
 	struct worker	 w;
 	struct tcp	 t;
 	char		 want[128];
+	long		 start, took;
 	int		 cfd, sfd;
 
 	worker_start(&w, args);
 	expect_hello(&w);
 	tcp_listen(&t);
 	cfd = tcp_connect(&t, &sfd, 0);
+	/* A client that sends may send more: its close is waited for. */
+	cr_assert_eq(write(cfd, "x", 1), 1);
+	start = now_ms();
 	send_conn(&w, &t, 4, sfd);
 	default_reply(want, sizeof(want), &w);
 	expect_reply(cfd, want);
 	expect_done(&w, 4);
+	took = now_ms() - start;
+	cr_assert(took >= 1800 && took < 5000, "linger ended after %ld ms",
+	    took);
+	close(cfd);
+	close(t.lfd);
+	expect_exit(&w, 0);
+}
+
+/*
+ * A client that has sent nothing waits for the server to speak: nothing
+ * of it can turn the close into a reset, so there is no linger, though
+ * it keeps its socket open.
+ */
+Test(worker, silent_client_is_closed_at_once)
+{
+	const char	*args[] = { "-n", "special", NULL };
+	struct worker	 w;
+	struct tcp	 t;
+	char		 want[128];
+	long		 start;
+	int		 cfd, sfd;
+
+	worker_start(&w, args);
+	expect_hello(&w);
+	tcp_listen(&t);
+	cfd = tcp_connect(&t, &sfd, 0);
+	start = now_ms();
+	send_conn(&w, &t, 5, sfd);
+	default_reply(want, sizeof(want), &w);
+	expect_reply(cfd, want);
+	expect_done(&w, 5);
+	cr_assert_lt(now_ms() - start, 1000, "closed after %ld ms",
+	    now_ms() - start);
 	close(cfd);
 	close(t.lfd);
 	expect_exit(&w, 0);
@@ -710,11 +747,14 @@ Test(worker, linger_is_bounded_after_the_first_ends)
 	expect_hello(&w);
 	tcp_listen(&t);
 	default_reply(want, sizeof(want), &w);
+	/* Both clients send a byte, so that both lingers run. */
 	a = tcp_connect(&t, &sfd, 0);
+	cr_assert_eq(write(a, "x", 1), 1);
 	send_conn(&w, &t, 1, sfd);
 	expect_reply(a, want);
 	usleep(500000);
 	b = tcp_connect(&t, &sfd, 0);
+	cr_assert_eq(write(b, "x", 1), 1);
 	start = now_ms();
 	send_conn(&w, &t, 2, sfd);
 	expect_reply(b, want);
