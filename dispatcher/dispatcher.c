@@ -30,6 +30,7 @@ struct dispatcher {
 	int			  epfd;
 	struct dispatcher_fd	  sig;
 	struct dispatcher_fd	  resume;	/* ends a pause in accepting */
+	struct dispatcher_fd	  rest;		/* ends the lowest lanes' rest */
 	struct config		 *cf;
 	struct listener		**listeners;
 	size_t			  nlisteners;
@@ -164,11 +165,13 @@ dispatcher_pause(struct dispatcher *d, int pause)
 	size_t			i, k;
 
 	d->paused = pause;
-	for (i = 0; i < d->nlisteners; i++)
+	for (i = 0; i < d->nlisteners; i++) {
+		d->listeners[i]->resting = 0;
 		for (k = 0; k < d->listeners[i]->nlanes; k++)
 			dispatcher_watch(d, EPOLL_CTL_MOD,
 			    d->listeners[i]->lane[k].fd, pause ? 0 : EPOLLIN,
 			    d->listeners[i]);
+	}
 	memset(&its, 0, sizeof(its));
 	if (pause)
 		its.it_value.tv_nsec = DISPATCHER_PAUSE_MS * 1000000L;
@@ -176,15 +179,19 @@ dispatcher_pause(struct dispatcher *d, int pause)
 		fatal("timerfd_settime");
 }
 
-/* Up to max connections from one lane; returns how many were taken. */
+/*
+ * Up to max connections from one lane; returns how many were taken, and
+ * in *refused how many of them were denied or rejected.
+ */
 static int
 dispatcher_accept_lane(struct dispatcher *d, struct listener *l, size_t lane,
-    int max)
+    int max, int *refused)
 {
 	struct pool_conn	pc;
 	socklen_t		len;
 	int			i;
 
+	*refused = 0;
 	for (i = 0; i < max; i++) {
 		memset(&pc, 0, sizeof(pc));
 		len = sizeof(pc.peer);
@@ -236,9 +243,49 @@ dispatcher_accept_lane(struct dispatcher *d, struct listener *l, size_t lane,
 		pc.listener = l->index;
 		pc.lane = l->lanes ? (int)lane : -1;
 		pc.lane_priority = l->lane[lane].priority;
-		pool_route(d->pool, &pc);
+		*refused += pool_route(d->pool, &pc);
 	}
 	return i;
+}
+
+/*
+ * The lowest lane of a listener with lanes has only refused connections
+ * for a whole batch: its classes are full, and a flood is what it holds.
+ * It is not watched for DISPATCHER_REST_MS, so that the dispatcher sleeps
+ * and a client steered to a higher lane wakes it at once, instead of
+ * waiting for a dispatcher kept busy (and, under load, off the CPU)
+ * refusing the flood.  The lane is still drained every few milliseconds,
+ * as fast as it was before on a machine this busy.
+ */
+static void
+dispatcher_rest(struct dispatcher *d, struct listener *l)
+{
+	struct itimerspec	its;
+
+	l->resting = 1;
+	dispatcher_watch(d, EPOLL_CTL_MOD, l->lane[l->order[l->nlanes - 1]].fd,
+	    0, l);
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_nsec = DISPATCHER_REST_MS * 1000000L;
+	if (timerfd_settime(d->rest.fd, 0, &its, NULL) == -1)
+		fatal("timerfd_settime");
+}
+
+static void
+dispatcher_wake(struct dispatcher *d)
+{
+	struct listener	*l;
+	size_t		 i;
+
+	for (i = 0; i < d->nlisteners; i++) {
+		l = d->listeners[i];
+		if (!l->resting)
+			continue;
+		l->resting = 0;
+		if (!d->paused)
+			dispatcher_watch(d, EPOLL_CTL_MOD,
+			    l->lane[l->order[l->nlanes - 1]].fd, EPOLLIN, l);
+	}
 }
 
 /*
@@ -252,14 +299,22 @@ dispatcher_accept_lane(struct dispatcher *d, struct listener *l, size_t lane,
 static void
 dispatcher_accept(struct dispatcher *d, struct listener *l)
 {
-	size_t	i = 0;
+	size_t	i = 0, lowest = l->nlanes - 1;
 	int	budget = DISPATCHER_ACCEPT_BATCH * (int)l->nlanes, n, max;
+	int	refused, flood = 0;
 
 	while (i < l->nlanes && budget > 0 && !d->paused) {
 		max = i == 0 || budget < DISPATCHER_LANE_STRIDE ? budget :
 		    DISPATCHER_LANE_STRIDE;
-		n = dispatcher_accept_lane(d, l, l->order[i], max);
+		n = dispatcher_accept_lane(d, l, l->order[i], max, &refused);
 		budget -= n;
+		if (i == lowest && lowest > 0) {
+			flood = n > 0 && refused == n ? flood + n : 0;
+			if (flood >= DISPATCHER_REST_AFTER) {
+				dispatcher_rest(d, l);
+				return;
+			}
+		}
 		i = i > 0 && n == max ? 0 : i + 1;
 	}
 }
@@ -402,6 +457,11 @@ dispatcher_setup(struct dispatcher *d)
 	if (d->resume.fd == -1)
 		fatal("timerfd_create");
 	dispatcher_watch(d, EPOLL_CTL_ADD, d->resume.fd, EPOLLIN, &d->resume);
+	d->rest.type = EVENT_REST;
+	d->rest.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d->rest.fd == -1)
+		fatal("timerfd_create");
+	dispatcher_watch(d, EPOLL_CTL_ADD, d->rest.fd, EPOLLIN, &d->rest);
 
 	worker = dispatcher_worker_path();
 	d->pool = pool_new(d->epfd, worker);
@@ -419,6 +479,7 @@ dispatcher_teardown(struct dispatcher *d)
 	pool_free(d->pool);
 	config_free(d->cf);
 	close(d->resume.fd);
+	close(d->rest.fd);
 	close(d->sig.fd);
 	close(d->epfd);
 }
@@ -466,6 +527,10 @@ dispatcher_run(struct config *cf)
 				if (read(d.resume.fd, &ticks, sizeof(ticks)) > 0
 				    && d.state == RUNNING)
 					dispatcher_pause(&d, 0);
+				break;
+			case EVENT_REST:
+				if (read(d.rest.fd, &ticks, sizeof(ticks)) > 0)
+					dispatcher_wake(&d);
 				break;
 			case EVENT_QUEUED:
 				pool_queued_event(d.pool, evs[i].data.ptr);

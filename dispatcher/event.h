@@ -12,6 +12,7 @@ enum event_type {
 	EVENT_SIGNAL,		/* the dispatcher's signalfd */
 	EVENT_RESUME,		/* the timer that resumes accepting */
 	EVENT_QUEUED,		/* struct pool_entry: a client waiting */
+	EVENT_REST,		/* the timer that ends a lowest lane's rest */
 };
 
 #endif

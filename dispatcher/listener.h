@@ -35,6 +35,7 @@ struct listener {
 	struct listener_lane	 lane[LANES_MAX];
 	size_t			 nlanes;
 	size_t			 order[LANES_MAX];	/* highest priority first */
+	int			 resting;	/* lowest lane not watched */
 };
 
 /*

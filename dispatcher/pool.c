@@ -551,22 +551,23 @@ pool_enqueue(struct pool *p, struct pool_class *c, struct pool_conn *pc,
  * A connection for class c: to a worker if the class has room and nobody
  * waits, else into its queue, else into its overflow class (whose own
  * slots, queue and overflow apply: configuration forbids cycles), else
- * rejected.
+ * rejected.  Returns 1 when it was rejected.
  */
-static void
+static int
 pool_class_admit(struct pool *p, struct pool_class *c, struct pool_conn *pc,
     int priority)
 {
 	if (c->qlen == 0 && pool_class_send(p, c, pc) == 0) {
 		close(pc->fd);
-		return;
+		return 0;
 	}
 	if (pool_enqueue(p, c, pc, priority) == 0)
-		return;
+		return 0;
 	if (c->conf.overflow != -1)
-		pool_class_admit(p, p->classes[c->conf.overflow], pc, priority);
-	else
-		pool_reject(c, pc, "and its queue are full");
+		return pool_class_admit(p, p->classes[c->conf.overflow], pc,
+		    priority);
+	pool_reject(c, pc, "and its queue are full");
+	return 1;
 }
 
 static void
@@ -598,7 +599,7 @@ pool_trace(const struct pool *p, const struct pool_conn *pc,
 		    cf->classes[v->class_idx].name);
 }
 
-void
+int
 pool_route(struct pool *p, struct pool_conn *pc)
 {
 	struct rules_verdict	v;
@@ -609,10 +610,10 @@ pool_route(struct pool *p, struct pool_conn *pc)
 		pool_trace(p, pc, &v);
 	if (v.action == RULES_DENY) {
 		close(pc->fd);
-		return;
+		return 1;
 	}
 	pc->rule = v.rule;
-	pool_class_admit(p, p->classes[v.class_idx],
+	return pool_class_admit(p, p->classes[v.class_idx],
 	    pc, p->classes[v.class_idx]->conf.priority);
 }
 
@@ -713,7 +714,7 @@ pool_configure(struct pool *p, const struct config *cf)
 		c = p->retired[j];
 		while ((e = TAILQ_FIRST(&c->byage)) != NULL) {
 			pool_entry_remove(p, e);
-			pool_route(p, &e->conn);
+			(void)pool_route(p, &e->conn);
 			pool_entry_free(p, e);
 		}
 	}

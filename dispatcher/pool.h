@@ -109,8 +109,9 @@ void		 pool_configure(struct pool *, const struct config *);
 /*
  * Matches a connection against the rules and hands it to a worker of its
  * class, or queues it, or spills it to the overflow class, or rejects it.
+ * Returns 1 when it was refused (denied or rejected), 0 otherwise.
  */
-void		 pool_route(struct pool *, struct pool_conn *);
+int		 pool_route(struct pool *, struct pool_conn *);
 
 void		 pool_channel_event(struct pool *, struct pool_worker *,
 		    uint32_t events);
