@@ -1,6 +1,6 @@
-#include <errno.h>
 #include <sys/resource.h>
 
+#include <errno.h>
 #include <libconfig.h>
 #include <libgen.h>
 #include <stdarg.h>
@@ -10,6 +10,7 @@
 
 #include "addr.h"
 #include "config.h"
+#include "lanes.h"
 #include "rules.h"
 
 /*
@@ -449,7 +450,7 @@ config_fits(struct config_ctx *ctx, const config_setting_t *cs)
 {
 	struct config	*cf = ctx->cf;
 	struct rlimit	 rl;
-	unsigned long	 need = CONFIG_FD_RESERVE + cf->nlisteners;
+	unsigned long	 need = CONFIG_FD_RESERVE + cf->nlisteners * LANES_MAX;
 	size_t		 i;
 
 	for (i = 0; i < cf->nclasses; i++)

@@ -20,8 +20,11 @@
 #define CONFIG_DEFAULT_QUEUE	1024
 #define CONFIG_DEFAULT_QUEUE_TIMEOUT_MS	10000
 #define CONFIG_MAX_PRIORITY	1000
-/* Descriptors the dispatcher needs besides queued connections. */
-#define CONFIG_FD_RESERVE	64
+/*
+ * Descriptors the dispatcher needs besides queued connections, channels
+ * and listening sockets: standard streams, epoll, signalfd, timers.
+ */
+#define CONFIG_FD_RESERVE	16
 #define CONFIG_DEFAULT_CLASS	"normal"
 #define CONFIG_DEFAULT_REPLY \
 	"Request handled with {class} priority by worker {pid}\n"

@@ -40,6 +40,7 @@ DPID=				# the running dispatcher
 DCMD=				# how it was started, for failure reports
 WORKER=				# pid named by the last expect_class
 CLIENTS=()			# background clients (ask_bg)
+AS_USER=()			# a command prefix that start runs the dispatcher with
 CONFIGS=()			# files written by config, re-rendered on a new port
 : >"$LOG"
 
@@ -169,6 +170,7 @@ start() {
 		: >"$LOG"
 		DCMD="(cd $PWD && $BIN/dispatcher $*)"
 		PATH="$BIN:$PATH" env --default-signal=INT,QUIT \
+		    ${AS_USER[@]+"${AS_USER[@]}"} \
 		    "$BIN/dispatcher" "$@" >"$OUT" 2>"$LOG" &
 		DPID=$!
 		if poll 10 eval 'grep -qx "dispatcher: info: ready" "$LOG" || ! alive "$DPID"' &&

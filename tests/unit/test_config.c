@@ -641,7 +641,7 @@ Test(config, queues_must_fit_the_descriptor_limit)
 	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
 	    "classes = ( { name = \"normal\"; queue = 1000000; },\n"
 	    "  { name = \"special\"; queue = 1000000; } );\n", 2,
-	    "the queues need 2000067 descriptors, more than the limit of ");
+	    "the queues need 2000026 descriptors, more than the limit of ");
 }
 
 Test(config, bad_limits)
