@@ -260,14 +260,20 @@ config_get_bool(struct config_ctx *ctx, const config_setting_t *g,
 	*v = config_setting_get_bool(s);
 }
 
+/* A class's or listener's name (what: "class", "listener"); 0 if reported. */
 static int
-config_name_valid(const char *name)
+config_name_valid(struct config_ctx *ctx, const config_setting_t *s,
+    const char *what, const char *name)
 {
 	size_t	len = strlen(name);
 
-	return len > 0 && len <= CONFIG_MAX_NAME &&
+	if (len > 0 && len <= CONFIG_MAX_NAME &&
 	    strspn(name, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == len;
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == len)
+		return 1;
+	config_error(ctx, s, "bad %s name \"%s\": use 1 to %d letters, "
+	    "digits, '_', '-' or '.'", what, name, CONFIG_MAX_NAME);
+	return 0;
 }
 
 /* One entry of "listen": "HOST:PORT", or { address = "..."; name = "..."; }. */
@@ -303,12 +309,9 @@ config_listener(struct config_ctx *ctx, config_setting_t *s)
 		config_error(ctx, as, "%s", err);
 		return;
 	}
-	if (name != NULL && !config_name_valid(name)) {
-		config_error(ctx, config_setting_get_member(s, "name"),
-		    "bad listener name \"%s\": use 1 to %d letters, digits, "
-		    "'_', '-' or '.'", name, CONFIG_MAX_NAME);
+	if (name != NULL && !config_name_valid(ctx,
+	    config_setting_get_member(s, "name"), "listener", name))
 		return;
-	}
 	for (j = 0; j < cf->nlisteners; j++) {
 		if (cf->listeners[j].sslen == l->sslen &&
 		    memcmp(&cf->listeners[j].ss, &l->ss, l->sslen) == 0) {
@@ -525,12 +528,9 @@ config_classes(struct config_ctx *ctx, config_setting_t *cs)
 				config_error(ctx, g, "class needs \"name\"");
 			continue;
 		}
-		if (!config_name_valid(name)) {
-			config_error(ctx, config_setting_get_member(g, "name"),
-			    "bad class name \"%s\": use 1 to %d letters, "
-			    "digits, '_', '-' or '.'", name, CONFIG_MAX_NAME);
+		if (!config_name_valid(ctx, config_setting_get_member(g,
+		    "name"), "class", name))
 			continue;
-		}
 		if ((dup = config_class_find(cf, name)) != -1) {
 			config_error(ctx, config_setting_get_member(g, "name"),
 			    "duplicate class \"%s\" (first at line %d)", name,

@@ -9,32 +9,14 @@
 #include <criterion/criterion.h>
 
 #include "addr.h"
-
-/* A numeric host and a port as a socket address, the way accept4 gives it. */
-static void
-test_addr_make(const char *host, unsigned int port, struct sockaddr_storage *ss)
-{
-	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((in_port_t)port);
-		return;
-	}
-	cr_assert_eq(inet_pton(AF_INET6, host, &sin6->sin6_addr), 1,
-	    "test address \"%s\" does not parse", host);
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons((in_port_t)port);
-}
+#include "peer.h"
 
 static const char *
 test_addr_ntop(const char *host, char *buf, size_t len)
 {
 	struct sockaddr_storage	 ss;
 
-	test_addr_make(host, 1, &ss);
+	test_peer(host, 1, &ss);
 	return addr_ntop((struct sockaddr *)&ss, buf, len);
 }
 
@@ -46,7 +28,7 @@ test_addr_parse_ok(const char *text, const char *host, unsigned int port)
 	socklen_t		 len = 0, wantlen;
 	char			 err[256] = "";
 
-	test_addr_make(host, port, &want);
+	test_peer(host, port, &want);
 	wantlen = want.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
 	    sizeof(struct sockaddr_in6);
 	memset(&ss, 0xa5, sizeof(ss));
@@ -130,10 +112,10 @@ Test(addr_format, ipv4_and_ipv6)
 	struct sockaddr_storage	 ss;
 	char			 buf[ADDR_PORTSTRLEN];
 
-	test_addr_make("192.0.2.7", 8080, &ss);
+	test_peer("192.0.2.7", 8080, &ss);
 	cr_assert_str_eq(addr_format((struct sockaddr *)&ss, buf, sizeof(buf)),
 	    "192.0.2.7:8080");
-	test_addr_make("2001:DB8::0001", 443, &ss);
+	test_peer("2001:DB8::0001", 443, &ss);
 	cr_assert_str_eq(addr_format((struct sockaddr *)&ss, buf, sizeof(buf)),
 	    "[2001:db8::1]:443");
 }
@@ -143,7 +125,7 @@ Test(addr_format, longest_address_fits)
 	struct sockaddr_storage	 ss;
 	char			 buf[ADDR_PORTSTRLEN];
 
-	test_addr_make("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", 65535,
+	test_peer("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", 65535,
 	    &ss);
 	cr_assert_str_eq(addr_format((struct sockaddr *)&ss, buf, sizeof(buf)),
 	    "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
@@ -173,7 +155,7 @@ Test(addr_format, short_buffer_fails)
 	struct sockaddr_storage	 ss;
 	char			 buf[8];
 
-	test_addr_make("192.0.2.7", 8080, &ss);
+	test_peer("192.0.2.7", 8080, &ss);
 	cr_assert_null(addr_format((struct sockaddr *)&ss, buf, sizeof(buf)));
 }
 
@@ -213,9 +195,9 @@ Test(addr_unmap, mapped_becomes_ipv4_with_port)
 {
 	struct sockaddr_storage	 ss, want;
 
-	test_addr_make("::ffff:10.1.2.3", 4242, &ss);
+	test_peer("::ffff:10.1.2.3", 4242, &ss);
 	addr_unmap(&ss);
-	test_addr_make("10.1.2.3", 4242, &want);
+	test_peer("10.1.2.3", 4242, &want);
 	cr_assert_eq(ss.ss_family, AF_INET);
 	cr_assert_eq(memcmp(&ss, &want, sizeof(struct sockaddr_in)), 0);
 }
@@ -230,7 +212,7 @@ Test(addr_unmap, others_untouched)
 	size_t			 i;
 
 	for (i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
-		test_addr_make(hosts[i], 80, &orig);
+		test_peer(hosts[i], 80, &orig);
 		ss = orig;
 		addr_unmap(&ss);
 		cr_assert_eq(memcmp(&ss, &orig, sizeof(ss)), 0, "%s changed",

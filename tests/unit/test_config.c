@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "peer.h"
 #include "rules.h"
 
 static char	 cfg_path[] = "/tmp/test_config.XXXXXX";
@@ -87,13 +88,10 @@ static void
 match_on(struct config *cf, const char *ip, unsigned port, int listener,
     struct rules_verdict *v)
 {
-	struct sockaddr_in	sin;
+	struct sockaddr_storage	ss;
 
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(port);
-	cr_assert_eq(inet_pton(AF_INET, ip, &sin.sin_addr), 1);
-	rules_match(cf->rules, (struct sockaddr *)&sin, listener, v);
+	test_peer(ip, port, &ss);
+	rules_match(cf->rules, (struct sockaddr *)&ss, listener, v);
 }
 
 static void

@@ -14,6 +14,7 @@
 
 #include "addr.h"
 #include "rules.h"
+#include "peer.h"
 
 #define TEST_DEFAULT	7	/* default class of every ruleset here */
 
@@ -54,33 +55,13 @@ test_rules_compile(struct rules *rs)
 	cr_assert_eq(rules_compile(rs, err, sizeof(err)), 0, "%s", err);
 }
 
-/* A peer as accept4 would give it: numeric host and port. */
-static void
-test_rules_peer(const char *host, unsigned int port,
-    struct sockaddr_storage *ss)
-{
-	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((in_port_t)port);
-		return;
-	}
-	cr_assert_eq(inet_pton(AF_INET6, host, &sin6->sin6_addr), 1,
-	    "test peer \"%s\" does not parse", host);
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons((in_port_t)port);
-}
-
 static struct rules_verdict
 test_rules_match(struct rules *rs, const char *host)
 {
 	struct sockaddr_storage	 ss;
 	struct rules_verdict	 v;
 
-	test_rules_peer(host, 40000, &ss);
+	test_peer(host, 40000, &ss);
 	memset(&v, 0xa5, sizeof(v));
 	rules_match(rs, (struct sockaddr *)&ss, -1, &v);
 	return v;
@@ -689,7 +670,7 @@ test_rules_expect_at(struct rules *rs, const char *host, unsigned int port,
 	struct sockaddr_storage	 ss;
 	struct rules_verdict	 v;
 
-	test_rules_peer(host, port, &ss);
+	test_peer(host, port, &ss);
 	rules_match(rs, (struct sockaddr *)&ss, listener, &v);
 	cr_assert_eq(v.rule, rule, "%s port %u listener %d: rule %d, want %d",
 	    host, port, listener, v.rule, rule);
