@@ -7,6 +7,9 @@
  * rate, whether or not the server keeps up); "special" clients, if asked
  * for, arrive as an open-loop trickle from their own source addresses, and
  * are counted apart so that their latency under a flood can be read alone.
+ * With --special-after-refusal the trickle starts only once a normal
+ * client has been refused (closed without a reply): the server's queue is
+ * full, and the special latency measured is the one under a full queue.
  *
  * One thread, one epoll set, every socket non-blocking.  Connections are
  * kept in start order, so with one timeout for all the oldest one is the
@@ -105,6 +108,7 @@ struct loadgen {
 	long			 concurrency;
 	long			 rate;		/* 0: closed loop */
 	long			 special_rate;
+	int			 special_after_refusal;
 	long			 duration_s;
 	long			 timeout_ms;
 	int			 quiet;
@@ -118,7 +122,7 @@ struct loadgen {
 	struct loadgen_list	 idle;
 	size_t			 nbusy[LOADGEN_NKINDS];
 	uint64_t		 scheduled[LOADGEN_NKINDS];
-	uint64_t		 t0_us;
+	uint64_t		 t0_us[LOADGEN_NKINDS];	/* 0: not started */
 	uint64_t		 elapsed_us;
 	int			 failed_now;	/* a start failed at once */
 	char			 classes[LOADGEN_CLASS_MAX][LOADGEN_CLASS_LEN];
@@ -136,7 +140,8 @@ loadgen_usage(void)
 	    "[-t timeout_ms]\n"
 	    "               [--src addr[/prefix]] [--special-src addr[/prefix]]"
 	    "\n"
-	    "               [--special-rate rate] host:port\n");
+	    "               [--special-rate rate] [--special-after-refusal] "
+	    "host:port\n");
 	exit(BENCH_EXIT_USAGE);
 }
 
@@ -352,9 +357,11 @@ loadgen_done(struct loadgen *lg, struct loadgen_conn *c, uint64_t now)
 	uint64_t		 us = now - c->start_us;
 	int			 k;
 
-	if (c->len == 0)
+	if (c->len == 0) {
 		st->empty++;
-	else {
+		if (c->kind == LOADGEN_NORMAL && lg->t0_us[LOADGEN_SPECIAL] == 0)
+			lg->t0_us[LOADGEN_SPECIAL] = now;
+	} else {
 		st->replies++;
 		st->hist[loadgen_bucket(us)]++;
 		if (us > st->max_us)
@@ -439,12 +446,13 @@ loadgen_schedule(struct loadgen *lg, enum loadgen_kind kind, long rate,
 {
 	uint64_t	due;
 
-	due = (now - lg->t0_us) * (uint64_t)rate / 1000000 + 1;
+	due = (now - lg->t0_us[kind]) * (uint64_t)rate / 1000000 + 1;
 	while (lg->scheduled[kind] < due) {
 		lg->scheduled[kind]++;
 		(void)loadgen_start(lg, kind, now);
 	}
-	return lg->t0_us + lg->scheduled[kind] * 1000000 / (uint64_t)rate;
+	return lg->t0_us[kind] + lg->scheduled[kind] * 1000000 /
+	    (uint64_t)rate;
 }
 
 static void
@@ -456,8 +464,11 @@ loadgen_run(struct loadgen *lg)
 	size_t			 i, room;
 	int			 n, ms;
 
-	lg->t0_us = bench_now_us();
-	end = lg->t0_us + (uint64_t)lg->duration_s * 1000000;
+	now = bench_now_us();
+	lg->t0_us[LOADGEN_NORMAL] = now;
+	if (!lg->special_after_refusal)
+		lg->t0_us[LOADGEN_SPECIAL] = now;
+	end = now + (uint64_t)lg->duration_s * 1000000;
 	while (!loadgen_stop) {
 		now = bench_now_us();
 		if (now >= end)
@@ -479,7 +490,7 @@ loadgen_run(struct loadgen *lg)
 			for (i = 0; i < room; i++)
 				(void)loadgen_start(lg, LOADGEN_NORMAL, now);
 		}
-		if (lg->special_rate > 0) {
+		if (lg->special_rate > 0 && lg->t0_us[LOADGEN_SPECIAL] != 0) {
 			next = loadgen_schedule(lg, LOADGEN_SPECIAL,
 			    lg->special_rate, now);
 			wake = next < wake ? next : wake;
@@ -500,7 +511,7 @@ loadgen_run(struct loadgen *lg)
 		for (i = 0; i < (size_t)n; i++)
 			loadgen_event(lg, evs[i].data.ptr, evs[i].events);
 	}
-	lg->elapsed_us = bench_now_us() - lg->t0_us;
+	lg->elapsed_us = bench_now_us() - lg->t0_us[LOADGEN_NORMAL];
 	while ((c = TAILQ_FIRST(&lg->busy)) != NULL) {
 		lg->st[c->kind].unfinished++;
 		loadgen_close(lg, c);
@@ -557,6 +568,16 @@ loadgen_print_hist(const struct loadgen_stats *st)
 		    r == 0 ? 0 : (uint64_t)1 << r, ((uint64_t)2 << r) - 1,
 		    rows[r], bar, "########################################");
 	}
+}
+
+/* When the special trickle started, in seconds into the run; -1: never. */
+static double
+loadgen_special_start_s(const struct loadgen *lg)
+{
+	if (lg->t0_us[LOADGEN_SPECIAL] == 0)
+		return -1;
+	return (double)(lg->t0_us[LOADGEN_SPECIAL] -
+	    lg->t0_us[LOADGEN_NORMAL]) / 1e6;
 }
 
 static void
@@ -647,7 +668,8 @@ loadgen_report(const struct loadgen *lg)
 		else
 			printf("closed loop of %ld", lg->concurrency);
 		if (lg->special_rate > 0)
-			printf(", special at %ld/s", lg->special_rate);
+			printf(", special at %ld/s from %.2f s", lg->special_rate,
+			    loadgen_special_start_s(lg));
 		printf(", %.2f s, timeout %ld ms, %.2f s of CPU\n",
 		    lg->elapsed_us / 1e6, lg->timeout_ms, cpu);
 		loadgen_print_kind(lg, LOADGEN_NORMAL);
@@ -657,8 +679,10 @@ loadgen_report(const struct loadgen *lg)
 	printf("summary duration_s=%.3f cpu_s=%.3f", lg->elapsed_us / 1e6,
 	    cpu);
 	loadgen_summary_kind(lg, LOADGEN_NORMAL);
-	if (lg->special_rate > 0)
+	if (lg->special_rate > 0) {
 		loadgen_summary_kind(lg, LOADGEN_SPECIAL);
+		printf(" special.start_s=%.3f", loadgen_special_start_s(lg));
+	}
 	printf("\n");
 }
 
@@ -724,6 +748,7 @@ main(int argc, char *argv[])
 		{ "src",		required_argument, NULL, 's' },
 		{ "special-src",	required_argument, NULL, 'S' },
 		{ "special-rate",	required_argument, NULL, 'R' },
+		{ "special-after-refusal", no_argument,	   NULL, 'A' },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ NULL,			0,		   NULL, 0 }
 	};
@@ -768,6 +793,9 @@ main(int argc, char *argv[])
 		case 'R':
 			lg.special_rate = bench_parse_long(optarg, 0,
 			    LOADGEN_RATE_MAX, "--special-rate");
+			break;
+		case 'A':
+			lg.special_after_refusal = 1;
 			break;
 		default:
 			loadgen_usage();
