@@ -7,9 +7,9 @@
  * rate, whether or not the server keeps up); "special" clients, if asked
  * for, arrive as an open-loop trickle from their own source addresses, and
  * are counted apart so that their latency under a flood can be read alone.
- * With --special-after-refusal the trickle starts only once a normal
- * client has been refused (closed without a reply): the server's queue is
- * full, and the special latency measured is the one under a full queue.
+ * With --note-refusal the first normal client refused (closed without a
+ * reply) is announced on stderr at once, so that a second load generator
+ * can time its start to a server whose queue is full.
  *
  * One thread, one epoll set, every socket non-blocking.  Connections are
  * kept in start order, so with one timeout for all the oldest one is the
@@ -108,7 +108,7 @@ struct loadgen {
 	long			 concurrency;
 	long			 rate;		/* 0: closed loop */
 	long			 special_rate;
-	int			 special_after_refusal;
+	int			 note_refusal;
 	long			 duration_s;
 	long			 timeout_ms;
 	int			 quiet;
@@ -122,7 +122,7 @@ struct loadgen {
 	struct loadgen_list	 idle;
 	size_t			 nbusy[LOADGEN_NKINDS];
 	uint64_t		 scheduled[LOADGEN_NKINDS];
-	uint64_t		 t0_us[LOADGEN_NKINDS];	/* 0: not started */
+	uint64_t		 t0_us;
 	uint64_t		 elapsed_us;
 	int			 failed_now;	/* a start failed at once */
 	char			 classes[LOADGEN_CLASS_MAX][LOADGEN_CLASS_LEN];
@@ -140,7 +140,7 @@ loadgen_usage(void)
 	    "[-t timeout_ms]\n"
 	    "               [--src addr[/prefix]] [--special-src addr[/prefix]]"
 	    "\n"
-	    "               [--special-rate rate] [--special-after-refusal] "
+	    "               [--special-rate rate] [--note-refusal] "
 	    "host:port\n");
 	exit(BENCH_EXIT_USAGE);
 }
@@ -358,9 +358,11 @@ loadgen_done(struct loadgen *lg, struct loadgen_conn *c, uint64_t now)
 	int			 k;
 
 	if (c->len == 0) {
+		if (lg->note_refusal && c->kind == LOADGEN_NORMAL &&
+		    st->empty == 0)
+			fprintf(stderr, "loadgen: first refusal after %.3f s\n",
+			    (double)(now - lg->t0_us) / 1e6);
 		st->empty++;
-		if (c->kind == LOADGEN_NORMAL && lg->t0_us[LOADGEN_SPECIAL] == 0)
-			lg->t0_us[LOADGEN_SPECIAL] = now;
 	} else {
 		st->replies++;
 		st->hist[loadgen_bucket(us)]++;
@@ -446,13 +448,12 @@ loadgen_schedule(struct loadgen *lg, enum loadgen_kind kind, long rate,
 {
 	uint64_t	due;
 
-	due = (now - lg->t0_us[kind]) * (uint64_t)rate / 1000000 + 1;
+	due = (now - lg->t0_us) * (uint64_t)rate / 1000000 + 1;
 	while (lg->scheduled[kind] < due) {
 		lg->scheduled[kind]++;
 		(void)loadgen_start(lg, kind, now);
 	}
-	return lg->t0_us[kind] + lg->scheduled[kind] * 1000000 /
-	    (uint64_t)rate;
+	return lg->t0_us + lg->scheduled[kind] * 1000000 / (uint64_t)rate;
 }
 
 static void
@@ -464,11 +465,8 @@ loadgen_run(struct loadgen *lg)
 	size_t			 i, room;
 	int			 n, ms;
 
-	now = bench_now_us();
-	lg->t0_us[LOADGEN_NORMAL] = now;
-	if (!lg->special_after_refusal)
-		lg->t0_us[LOADGEN_SPECIAL] = now;
-	end = now + (uint64_t)lg->duration_s * 1000000;
+	lg->t0_us = bench_now_us();
+	end = lg->t0_us + (uint64_t)lg->duration_s * 1000000;
 	while (!loadgen_stop) {
 		now = bench_now_us();
 		if (now >= end)
@@ -490,7 +488,7 @@ loadgen_run(struct loadgen *lg)
 			for (i = 0; i < room; i++)
 				(void)loadgen_start(lg, LOADGEN_NORMAL, now);
 		}
-		if (lg->special_rate > 0 && lg->t0_us[LOADGEN_SPECIAL] != 0) {
+		if (lg->special_rate > 0) {
 			next = loadgen_schedule(lg, LOADGEN_SPECIAL,
 			    lg->special_rate, now);
 			wake = next < wake ? next : wake;
@@ -511,7 +509,7 @@ loadgen_run(struct loadgen *lg)
 		for (i = 0; i < (size_t)n; i++)
 			loadgen_event(lg, evs[i].data.ptr, evs[i].events);
 	}
-	lg->elapsed_us = bench_now_us() - lg->t0_us[LOADGEN_NORMAL];
+	lg->elapsed_us = bench_now_us() - lg->t0_us;
 	while ((c = TAILQ_FIRST(&lg->busy)) != NULL) {
 		lg->st[c->kind].unfinished++;
 		loadgen_close(lg, c);
@@ -568,16 +566,6 @@ loadgen_print_hist(const struct loadgen_stats *st)
 		    r == 0 ? 0 : (uint64_t)1 << r, ((uint64_t)2 << r) - 1,
 		    rows[r], bar, "########################################");
 	}
-}
-
-/* When the special trickle started, in seconds into the run; -1: never. */
-static double
-loadgen_special_start_s(const struct loadgen *lg)
-{
-	if (lg->t0_us[LOADGEN_SPECIAL] == 0)
-		return -1;
-	return (double)(lg->t0_us[LOADGEN_SPECIAL] -
-	    lg->t0_us[LOADGEN_NORMAL]) / 1e6;
 }
 
 static void
@@ -668,8 +656,7 @@ loadgen_report(const struct loadgen *lg)
 		else
 			printf("closed loop of %ld", lg->concurrency);
 		if (lg->special_rate > 0)
-			printf(", special at %ld/s from %.2f s", lg->special_rate,
-			    loadgen_special_start_s(lg));
+			printf(", special at %ld/s", lg->special_rate);
 		printf(", %.2f s, timeout %ld ms, %.2f s of CPU\n",
 		    lg->elapsed_us / 1e6, lg->timeout_ms, cpu);
 		loadgen_print_kind(lg, LOADGEN_NORMAL);
@@ -679,10 +666,8 @@ loadgen_report(const struct loadgen *lg)
 	printf("summary duration_s=%.3f cpu_s=%.3f", lg->elapsed_us / 1e6,
 	    cpu);
 	loadgen_summary_kind(lg, LOADGEN_NORMAL);
-	if (lg->special_rate > 0) {
+	if (lg->special_rate > 0)
 		loadgen_summary_kind(lg, LOADGEN_SPECIAL);
-		printf(" special.start_s=%.3f", loadgen_special_start_s(lg));
-	}
 	printf("\n");
 }
 
@@ -748,7 +733,7 @@ main(int argc, char *argv[])
 		{ "src",		required_argument, NULL, 's' },
 		{ "special-src",	required_argument, NULL, 'S' },
 		{ "special-rate",	required_argument, NULL, 'R' },
-		{ "special-after-refusal", no_argument,	   NULL, 'A' },
+		{ "note-refusal",	no_argument,	   NULL, 'N' },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ NULL,			0,		   NULL, 0 }
 	};
@@ -794,8 +779,8 @@ main(int argc, char *argv[])
 			lg.special_rate = bench_parse_long(optarg, 0,
 			    LOADGEN_RATE_MAX, "--special-rate");
 			break;
-		case 'A':
-			lg.special_after_refusal = 1;
+		case 'N':
+			lg.note_refusal = 1;
 			break;
 		default:
 			loadgen_usage();
