@@ -78,25 +78,14 @@ listener_open(const struct config_listener *cl)
 	return l;
 }
 
-/*
- * Down to lane 0, the last first, so that no socket moves in the group
- * while the others go.
- */
-static void
-listener_shrink(struct listener *l)
-{
-	while (l->nlanes > 1)
-		close(l->lane[--l->nlanes].fd);
-	l->order[0] = 0;
-}
-
 void
 listener_close(struct listener *l)
 {
 	if (l == NULL)
 		return;
-	listener_shrink(l);
-	close(l->lane[0].fd);
+	/* The last first, so that no socket moves in the group. */
+	while (l->nlanes > 0)
+		close(l->lane[--l->nlanes].fd);
 	free(l);
 }
 
@@ -160,8 +149,17 @@ listener_lanes(struct listener *l, int on, const struct lanes_prog *lp)
 	return old;
 
  fail:
-	/* XXX: connections waiting in a closed lane's queue are reset. */
-	listener_shrink(l);
+	/*
+	 * Without a program the kernel spreads connections over every
+	 * socket of the group, and all are drained alike.  None is closed:
+	 * the connections waiting in it would be reset.
+	 */
+	if (l->reuseport && setsockopt(l->lane[0].fd, SOL_SOCKET,
+	    SO_DETACH_REUSEPORT_BPF, &one, sizeof(one)) == -1 && errno != ENOENT)
+		log_warn("lanes on %s: SO_DETACH_REUSEPORT_BPF", l->name);
+	for (i = 0; i < l->nlanes; i++)
+		l->lane[i].priority = 0;
+	listener_order(l);
 	l->lanes = 0;
 	return old;
 }

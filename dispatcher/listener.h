@@ -54,8 +54,9 @@ int		 listener_is(const struct listener *,
  * Gives the listener the lanes of a program: opens the sockets it lacks,
  * at the end of the group, and attaches the program when the group has
  * more than one.  A listener whose lanes cannot be set up logs a warning
- * and goes on with lane 0 alone.  Returns how many sockets were open
- * before, so that the caller watches lane[old] to lane[nlanes - 1].
+ * and goes on without them: no program, every socket it has at the same
+ * priority.  Returns how many sockets were open before, so that the
+ * caller watches lane[old] to lane[nlanes - 1].
  */
 size_t		 listener_lanes(struct listener *, int on,
 		    const struct lanes_prog *);
