@@ -308,7 +308,7 @@ dispatcher_accept(struct dispatcher *d, struct listener *l)
 		    DISPATCHER_LANE_STRIDE;
 		n = dispatcher_accept_lane(d, l, l->order[i], max, &refused);
 		budget -= n;
-		/* Only a lane the kernel steers to holds only the flood. */
+		/* Only with a program can the lowest lane hold just the flood. */
 		if (l->lanes && i == lowest && lowest > 0) {
 			flood = n > 0 && refused == n ? flood + n : 0;
 			if (flood >= DISPATCHER_REST_AFTER) {
