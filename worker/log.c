@@ -68,10 +68,9 @@ log_info(const char *fmt, ...)
 }
 
 void
-log_debug(const char *fmt, ...)
+log_debug_line(const char *fmt, ...)
 {
-	if (log_debug_on)
-		LOG_BODY("debug", NULL);
+	LOG_BODY("debug", NULL);
 }
 
 void
