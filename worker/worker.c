@@ -105,9 +105,13 @@ struct worker {
 	char			 pid[24];
 	long			 delay_ms;
 
-	/* The reply, when it is the same for every connection. */
+	/*
+	 * The reply, when it is the same for every connection; else its
+	 * length without the peer, which it names npeer times.
+	 */
 	char			*reply;
 	size_t			 reply_len;
+	size_t			 npeer;
 
 	int			 epfd;
 	int			 sigfd;
@@ -138,7 +142,7 @@ static void	worker_free(struct worker *);
 static int	worker_loop(struct worker *);
 static void	worker_stop(struct worker *, int);
 static size_t	worker_render(const struct worker *, const char *, char *,
-		    int *);
+		    size_t *);
 static void	worker_deadline(struct timespec *, long);
 static int	worker_expired(const struct timespec *,
 		    const struct timespec *);
@@ -174,8 +178,6 @@ main(int argc, char *argv[])
 	int		 status;
 
 	snprintf(prog, sizeof(prog), "dispatch-worker[%ld]", (long)getpid());
-	log_init(prog, 0);
-
 	worker_args(&w, argc, argv);
 	log_init(prog, w.verbose);
 	worker_setup(&w);
@@ -248,7 +250,7 @@ worker_setup(struct worker *w)
 	struct sigaction	 sa;
 	sigset_t		 mask;
 	socklen_t		 len;
-	int			 flags, i, type, uses_peer = 0;
+	int			 flags, i, type;
 
 	snprintf(w->pid, sizeof(w->pid), "%ld", (long)getpid());
 	w->epfd = w->sigfd = w->delay.fd = w->linger.fd = -1;
@@ -281,10 +283,12 @@ worker_setup(struct worker *w)
 		fatal("getrlimit");
 	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		/* Failing, it leaves the limit as it was: read it again. */
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
 			log_warn("setrlimit");
-		else
-			getrlimit(RLIMIT_NOFILE, &rl);
+			if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+				fatal("getrlimit");
+		}
 	}
 	w->max_conn = rl.rlim_cur > WORKER_FD_RESERVE ?
 	    rl.rlim_cur - WORKER_FD_RESERVE : 1;
@@ -307,11 +311,11 @@ worker_setup(struct worker *w)
 		fatal("signalfd");
 
 	/* Without {peer}, one reply serves every connection. */
-	w->reply_len = worker_render(w, "", NULL, &uses_peer);
-	if (!uses_peer) {
+	w->reply_len = worker_render(w, "", NULL, &w->npeer);
+	if (w->npeer == 0) {
 		if ((w->reply = malloc(w->reply_len + 1)) == NULL)
 			fatal("malloc");
-		worker_render(w, "", w->reply, &uses_peer);
+		worker_render(w, "", w->reply, NULL);
 	}
 
 	if ((w->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
@@ -420,11 +424,12 @@ worker_stop(struct worker *w, int status)
 
 /*
  * Expands the reply template for one peer into out (when not NULL) and
- * returns its length; sets *uses_peer when the template names the peer.
+ * returns its length; counts in *npeer (when not NULL) the times it
+ * names the peer.
  */
 static size_t
 worker_render(const struct worker *w, const char *peer, char *out,
-    int *uses_peer)
+    size_t *npeer)
 {
 	const struct {
 		const char	*name;
@@ -436,29 +441,34 @@ worker_render(const struct worker *w, const char *peer, char *out,
 		{ "{pid}", w->pid, 0 },
 		{ "{peer}", peer, 1 },
 	};
+	const size_t	 nsubst = sizeof(subst) / sizeof(subst[0]);
 	const char	*s = w->template;
 	size_t		 i, len = 0, n;
 
+	if (npeer != NULL)
+		*npeer = 0;
 	while (*s != '\0') {
-		for (i = 0; i < sizeof(subst) / sizeof(subst[0]); i++) {
-			n = strlen(subst[i].name);
-			if (strncmp(s, subst[i].name, n) == 0)
-				break;
-		}
-		if (i == sizeof(subst) / sizeof(subst[0])) {
+		/* Every name starts with '{': other bytes are copied as such. */
+		i = nsubst;
+		if (*s == '{')
+			for (i = 0; i < nsubst; i++)
+				if (strncmp(s, subst[i].name,
+				    strlen(subst[i].name)) == 0)
+					break;
+		if (i == nsubst) {
 			if (out != NULL)
 				out[len] = *s;
 			len++;
 			s++;
 			continue;
 		}
-		if (subst[i].is_peer)
-			*uses_peer = 1;
+		if (subst[i].is_peer && npeer != NULL)
+			(*npeer)++;
+		n = strlen(subst[i].value);
 		if (out != NULL)
-			memcpy(out + len, subst[i].value,
-			    strlen(subst[i].value));
-		len += strlen(subst[i].value);
-		s += n;
+			memcpy(out + len, subst[i].value, n);
+		len += n;
+		s += strlen(subst[i].name);
 	}
 	if (out != NULL)
 		out[len] = '\0';
@@ -736,7 +746,6 @@ worker_conn_new(struct worker *w, const struct channel_msg *m, int fd)
 {
 	struct worker_conn	*c;
 	struct channel_msg	 done;
-	int			 uses_peer = 0;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		/* No room to queue its DONE either: now or never. */
@@ -756,7 +765,9 @@ worker_conn_new(struct worker *w, const struct channel_msg *m, int fd)
 	c->state = WORKER_WRITING;
 	TAILQ_INSERT_TAIL(&w->queues[WORKER_WRITING], c, entry);
 	w->nconn++;
-	if (addr_ntop((const struct sockaddr *)&m->u.conn.peer, c->peer,
+	/* For the reply and the debug log only. */
+	if ((w->reply == NULL || w->verbose) &&
+	    addr_ntop((const struct sockaddr *)&m->u.conn.peer, c->peer,
 	    sizeof(c->peer)) == NULL)
 		snprintf(c->peer, sizeof(c->peer), "unknown");
 
@@ -769,13 +780,13 @@ worker_conn_new(struct worker *w, const struct channel_msg *m, int fd)
 		c->reply = w->reply;
 		c->reply_len = w->reply_len;
 	} else {
-		c->reply_len = worker_render(w, c->peer, NULL, &uses_peer);
+		c->reply_len = w->reply_len + w->npeer * strlen(c->peer);
 		if ((c->reply_buf = malloc(c->reply_len + 1)) == NULL) {
 			log_warn("connection %" PRIu64 ": malloc", c->id);
 			worker_conn_close(w, c, "out of memory");
 			return;
 		}
-		worker_render(w, c->peer, c->reply_buf, &uses_peer);
+		worker_render(w, c->peer, c->reply_buf, NULL);
 		c->reply = c->reply_buf;
 	}
 
