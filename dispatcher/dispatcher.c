@@ -400,24 +400,24 @@ static int
 dispatcher_stopped(struct dispatcher *d)
 {
 	uint64_t	now = clock_ms();
+	size_t		busy = pool_busy(d->pool), children;
 
-	if (d->state == DRAINING &&
-	    (pool_busy(d->pool) == 0 || now >= d->deadline_ms)) {
-		if (pool_busy(d->pool) > 0)
+	if (d->state == DRAINING && (busy == 0 || now >= d->deadline_ms)) {
+		if (busy > 0)
 			log_warnx("%zu connections still in flight; stopping "
-			    "anyway", pool_busy(d->pool));
+			    "anyway", busy);
 		pool_stop(d->pool);
 		d->state = REAPING;
 		d->deadline_ms = now + DISPATCHER_REAP_MS;
 	}
-	if (d->state == REAPING && pool_children(d->pool) > 0 &&
-	    now >= d->deadline_ms) {
-		log_warnx("killing %zu workers that did not exit",
-		    pool_children(d->pool));
+	if (d->state != REAPING)
+		return 0;
+	if ((children = pool_children(d->pool)) > 0 && now >= d->deadline_ms) {
+		log_warnx("killing %zu workers that did not exit", children);
 		pool_kill(d->pool, SIGKILL);
 		d->deadline_ms = now + DISPATCHER_REAP_MS;
 	}
-	return d->state == REAPING && pool_children(d->pool) == 0;
+	return children == 0;
 }
 
 static int

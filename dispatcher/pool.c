@@ -841,7 +841,7 @@ pool_timer_event(struct pool *p)
 }
 
 static struct pool_worker *
-pool_find(const struct pool *p, pid_t pid, size_t *ci, size_t *wi)
+pool_find(const struct pool *p, pid_t pid, size_t *wi)
 {
 	struct pool_class	*c;
 	size_t			 i, j;
@@ -849,7 +849,6 @@ pool_find(const struct pool *p, pid_t pid, size_t *ci, size_t *wi)
 	for (i = 0; (c = pool_class_at(p, i)) != NULL; i++)
 		for (j = 0; j < c->nworkers; j++)
 			if (c->workers[j]->pid == pid) {
-				*ci = i;
 				*wi = j;
 				return c->workers[j];
 			}
@@ -874,12 +873,12 @@ pool_reap(struct pool *p)
 {
 	struct pool_worker	*w;
 	struct pool_class	*c;
-	size_t			 ci, wi;
+	size_t			 wi;
 	pid_t			 pid;
 	int			 status, expected;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if ((w = pool_find(p, pid, &ci, &wi)) == NULL)
+		if ((w = pool_find(p, pid, &wi)) == NULL)
 			continue;
 		c = w->cls;
 		expected = w->draining || p->stopping;
@@ -907,13 +906,10 @@ size_t
 pool_busy(const struct pool *p)
 {
 	struct pool_class	*c;
-	size_t			 i, j, n = 0;
+	size_t			 i, n = 0;
 
-	for (i = 0; (c = pool_class_at(p, i)) != NULL; i++) {
-		n += c->qlen;
-		for (j = 0; j < c->nworkers; j++)
-			n += c->workers[j]->inhand;
-	}
+	for (i = 0; (c = pool_class_at(p, i)) != NULL; i++)
+		n += c->qlen + c->inhand;
 	return n;
 }
 
