@@ -41,19 +41,6 @@ struct dispatcher {
 	uint64_t		  deadline_ms;
 };
 
-static void
-dispatcher_watch(struct dispatcher *d, int op, int fd, uint32_t events,
-    void *ptr)
-{
-	struct epoll_event	ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.events = events;
-	ev.data.ptr = ptr;
-	if (epoll_ctl(d->epfd, op, fd, &ev) == -1)
-		fatal("epoll_ctl");
-}
-
 /* The worker program sits next to the dispatcher's own executable. */
 static char *
 dispatcher_worker_path(void)
@@ -69,13 +56,15 @@ dispatcher_worker_path(void)
 	return path;
 }
 
+/* Whether l is one of the n listeners of v. */
 static int
-dispatcher_listener_old(const struct dispatcher *d, const struct listener *l)
+dispatcher_listener_in(struct listener *const *v, size_t n,
+    const struct listener *l)
 {
 	size_t	i;
 
-	for (i = 0; i < d->nlisteners; i++)
-		if (d->listeners[i] == l)
+	for (i = 0; i < n; i++)
+		if (v[i] == l)
 			return 1;
 	return 0;
 }
@@ -99,7 +88,7 @@ dispatcher_lanes(struct dispatcher *d, struct listener *l,
 	}
 	for (k = listener_lanes(l, cf->listeners[l->index].lanes, &lp);
 	    k < l->nlanes; k++)
-		dispatcher_watch(d, EPOLL_CTL_ADD, l->lane[k].fd,
+		event_watch(d->epfd, EPOLL_CTL_ADD, l->lane[k].fd,
 		    d->paused ? 0 : EPOLLIN, l);
 	if (l->lanes)
 		log_info("lanes on %s: %zu (priorities %s)", l->name,
@@ -121,13 +110,14 @@ dispatcher_listen(struct dispatcher *d, const struct config *cf)
 	if ((next = calloc(cf->nlisteners, sizeof(*next))) == NULL)
 		fatal("calloc");
 	for (i = 0; i < cf->nlisteners; i++) {
-		for (j = 0; j < d->nlisteners; j++)
+		for (j = 0; j < d->nlisteners && next[i] == NULL; j++)
 			if (listener_is(d->listeners[j], &cf->listeners[i]))
 				next[i] = d->listeners[j];
 		if (next[i] == NULL &&
 		    (next[i] = listener_open(&cf->listeners[i])) == NULL) {
 			for (j = 0; j < i; j++)
-				if (!dispatcher_listener_old(d, next[j]))
+				if (!dispatcher_listener_in(d->listeners,
+				    d->nlisteners, next[j]))
 					listener_close(next[j]);
 			free(next);
 			return -1;
@@ -135,23 +125,21 @@ dispatcher_listen(struct dispatcher *d, const struct config *cf)
 	}
 	for (i = 0; i < cf->nlisteners; i++) {
 		next[i]->index = i;
-		if (!dispatcher_listener_old(d, next[i])) {
-			dispatcher_watch(d, EPOLL_CTL_ADD, next[i]->lane[0].fd,
+		if (!dispatcher_listener_in(d->listeners, d->nlisteners,
+		    next[i])) {
+			event_watch(d->epfd, EPOLL_CTL_ADD, next[i]->lane[0].fd,
 			    d->paused ? 0 : EPOLLIN, next[i]);
 			log_info("listening on %s", next[i]->name);
 		}
 		dispatcher_lanes(d, next[i], cf);
 	}
-	for (j = 0; j < d->nlisteners; j++) {
-		for (i = 0; i < cf->nlisteners; i++)
-			if (next[i] == d->listeners[j])
-				break;
-		if (i == cf->nlisteners) {
+	for (j = 0; j < d->nlisteners; j++)
+		if (!dispatcher_listener_in(next, cf->nlisteners,
+		    d->listeners[j])) {
 			log_info("no longer listening on %s",
 			    d->listeners[j]->name);
 			listener_close(d->listeners[j]);
 		}
-	}
 	free(d->listeners);
 	d->listeners = next;
 	d->nlisteners = cf->nlisteners;
@@ -168,7 +156,7 @@ dispatcher_pause(struct dispatcher *d, int pause)
 	for (i = 0; i < d->nlisteners; i++) {
 		d->listeners[i]->resting = 0;
 		for (k = 0; k < d->listeners[i]->nlanes; k++)
-			dispatcher_watch(d, EPOLL_CTL_MOD,
+			event_watch(d->epfd, EPOLL_CTL_MOD,
 			    d->listeners[i]->lane[k].fd, pause ? 0 : EPOLLIN,
 			    d->listeners[i]);
 	}
@@ -263,7 +251,7 @@ dispatcher_rest(struct dispatcher *d, struct listener *l)
 	struct itimerspec	its;
 
 	l->resting = 1;
-	dispatcher_watch(d, EPOLL_CTL_MOD, l->lane[l->order[l->nlanes - 1]].fd,
+	event_watch(d->epfd, EPOLL_CTL_MOD, l->lane[l->order[l->nlanes - 1]].fd,
 	    0, l);
 	memset(&its, 0, sizeof(its));
 	its.it_value.tv_nsec = DISPATCHER_REST_MS * 1000000L;
@@ -283,7 +271,7 @@ dispatcher_wake(struct dispatcher *d)
 			continue;
 		l->resting = 0;
 		if (!d->paused)
-			dispatcher_watch(d, EPOLL_CTL_MOD,
+			event_watch(d->epfd, EPOLL_CTL_MOD,
 			    l->lane[l->order[l->nlanes - 1]].fd, EPOLLIN, l);
 	}
 }
@@ -350,22 +338,29 @@ dispatcher_reload(struct dispatcher *d)
 	log_info("reloaded %s", cf->path);
 }
 
+/* Closes every listening socket. */
 static void
-dispatcher_stop(struct dispatcher *d)
+dispatcher_unlisten(struct dispatcher *d)
 {
 	size_t	i;
 
+	for (i = 0; i < d->nlisteners; i++)
+		listener_close(d->listeners[i]);
+	free(d->listeners);
+	d->listeners = NULL;
+	d->nlisteners = 0;
+}
+
+static void
+dispatcher_stop(struct dispatcher *d)
+{
 	if (d->state != RUNNING) {
 		/* A second signal: do not wait for connections in flight. */
 		d->deadline_ms = clock_ms();
 		return;
 	}
 	log_info("shutting down");
-	for (i = 0; i < d->nlisteners; i++)
-		listener_close(d->listeners[i]);
-	free(d->listeners);
-	d->listeners = NULL;
-	d->nlisteners = 0;
+	dispatcher_unlisten(d);
 	d->state = DRAINING;
 	d->deadline_ms = clock_ms() + DISPATCHER_GRACE_MS;
 }
@@ -451,18 +446,18 @@ dispatcher_setup(struct dispatcher *d)
 	d->sig.type = EVENT_SIGNAL;
 	if ((d->sig.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		fatal("signalfd");
-	dispatcher_watch(d, EPOLL_CTL_ADD, d->sig.fd, EPOLLIN, &d->sig);
+	event_watch(d->epfd, EPOLL_CTL_ADD, d->sig.fd, EPOLLIN, &d->sig);
 	d->resume.type = EVENT_RESUME;
 	d->resume.fd = timerfd_create(CLOCK_MONOTONIC,
 	    TFD_NONBLOCK | TFD_CLOEXEC);
 	if (d->resume.fd == -1)
 		fatal("timerfd_create");
-	dispatcher_watch(d, EPOLL_CTL_ADD, d->resume.fd, EPOLLIN, &d->resume);
+	event_watch(d->epfd, EPOLL_CTL_ADD, d->resume.fd, EPOLLIN, &d->resume);
 	d->rest.type = EVENT_REST;
 	d->rest.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (d->rest.fd == -1)
 		fatal("timerfd_create");
-	dispatcher_watch(d, EPOLL_CTL_ADD, d->rest.fd, EPOLLIN, &d->rest);
+	event_watch(d->epfd, EPOLL_CTL_ADD, d->rest.fd, EPOLLIN, &d->rest);
 
 	worker = dispatcher_worker_path();
 	d->pool = pool_new(d->epfd, worker);
@@ -472,11 +467,7 @@ dispatcher_setup(struct dispatcher *d)
 static void
 dispatcher_teardown(struct dispatcher *d)
 {
-	size_t	i;
-
-	for (i = 0; i < d->nlisteners; i++)
-		listener_close(d->listeners[i]);
-	free(d->listeners);
+	dispatcher_unlisten(d);
 	pool_free(d->pool);
 	config_free(d->cf);
 	close(d->resume.fd);

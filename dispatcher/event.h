@@ -5,6 +5,13 @@
 #ifndef EVENT_H
 #define EVENT_H
 
+#include <sys/epoll.h>
+
+#include <stdint.h>
+#include <string.h>
+
+#include "log.h"
+
 enum event_type {
 	EVENT_LISTENER = 1,	/* struct listener */
 	EVENT_CHANNEL,		/* struct pool_worker */
@@ -14,5 +21,21 @@ enum event_type {
 	EVENT_QUEUED,		/* struct pool_entry: a client waiting */
 	EVENT_REST,		/* the timer that ends a lowest lane's rest */
 };
+
+/*
+ * Adds, changes (op) what epoll watches on fd for the object ptr; failing
+ * on a descriptor of ours is a broken invariant.
+ */
+static inline void
+event_watch(int epfd, int op, int fd, uint32_t events, void *ptr)
+{
+	struct epoll_event	ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.ptr = ptr;
+	if (epoll_ctl(epfd, op, fd, &ev) == -1)
+		fatal("epoll_ctl");
+}
 
 #endif

@@ -48,7 +48,6 @@ struct pool *
 pool_new(int epfd, const char *worker_path)
 {
 	struct pool		*p;
-	struct epoll_event	 ev;
 
 	p = pool_xcalloc(1, sizeof(*p));
 	p->epfd = epfd;
@@ -58,11 +57,7 @@ pool_new(int epfd, const char *worker_path)
 	p->timer.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (p->timer.fd == -1)
 		fatal("timerfd_create");
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	ev.data.ptr = &p->timer;
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, p->timer.fd, &ev) == -1)
-		fatal("epoll_ctl");
+	event_watch(epfd, EPOLL_CTL_ADD, p->timer.fd, EPOLLIN, &p->timer);
 	return p;
 }
 
@@ -140,17 +135,23 @@ pool_entry_remove(struct pool *p, struct pool_entry *e)
 	c->qlen--;
 }
 
+/* Drops a queued connection: out of the queue, and the dispatcher's copy. */
+static void
+pool_entry_close(struct pool *p, struct pool_entry *e)
+{
+	pool_entry_remove(p, e);
+	close(e->conn.fd);
+	pool_entry_free(p, e);
+}
+
 static void
 pool_class_free(struct pool *p, struct pool_class *c)
 {
 	struct pool_entry	*e;
 	size_t			 i;
 
-	while ((e = TAILQ_FIRST(&c->byage)) != NULL) {
-		pool_entry_remove(p, e);
-		close(e->conn.fd);
-		pool_entry_free(p, e);
-	}
+	while ((e = TAILQ_FIRST(&c->byage)) != NULL)
+		pool_entry_close(p, e);
 	for (i = 0; i < c->nworkers; i++)
 		free(c->workers[i]);
 	free(c->workers);
@@ -237,7 +238,6 @@ pool_worker_spawn(struct pool *p, struct pool_worker *w)
 {
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 attr;
-	struct epoll_event		 ev;
 	sigset_t			 none, deflt;
 	char				 delay[16];
 	char				*argv[10];
@@ -302,11 +302,7 @@ pool_worker_spawn(struct pool *p, struct pool_worker *w)
 	w->hello = 0;
 	w->started_ms = clock_ms();
 	w->respawn_ms = 0;
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	ev.data.ptr = w;
-	if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, w->chan, &ev) == -1)
-		fatal("epoll_ctl");
+	event_watch(p->epfd, EPOLL_CTL_ADD, w->chan, EPOLLIN, w);
 	log_info("worker %d started for class %s", (int)w->pid,
 	    w->cls->conf.name);
 }
@@ -412,6 +408,15 @@ pool_pick(struct pool_class *c)
 	return best;
 }
 
+/* A worker whose channel is full is sent nothing until it drains. */
+static void
+pool_worker_block(struct pool *p, struct pool_worker *w, int blocked)
+{
+	w->blocked = blocked;
+	event_watch(p->epfd, EPOLL_CTL_MOD, w->chan,
+	    blocked ? EPOLLIN | EPOLLOUT : EPOLLIN, w);
+}
+
 /*
  * Hands a connection to a worker of the class: 0, or -1 if the class is
  * full or none of its workers can take it now.  The caller closes the
@@ -421,7 +426,6 @@ static int
 pool_class_send(struct pool *p, struct pool_class *c, struct pool_conn *pc)
 {
 	struct channel_msg	 m;
-	struct epoll_event	 ev;
 	struct pool_worker	*w;
 
 	if (c->conf.max_connections > 0 &&
@@ -451,12 +455,7 @@ pool_class_send(struct pool *p, struct pool_class *c, struct pool_conn *pc)
 		}
 		if (errno == EAGAIN) {
 			/* Backpressure: wait until this channel drains. */
-			w->blocked = 1;
-			memset(&ev, 0, sizeof(ev));
-			ev.events = EPOLLIN | EPOLLOUT;
-			ev.data.ptr = w;
-			if (epoll_ctl(p->epfd, EPOLL_CTL_MOD, w->chan, &ev) == -1)
-				fatal("epoll_ctl");
+			pool_worker_block(p, w, 1);
 			continue;
 		}
 		log_warn("worker %d (class %s): cannot send", (int)w->pid,
@@ -497,11 +496,8 @@ pool_class_flush(struct pool *p, struct pool_class *c)
 	struct pool_entry	*e;
 
 	while ((e = TAILQ_FIRST(&c->byprio)) != NULL &&
-	    pool_class_send(p, c, &e->conn) == 0) {
-		pool_entry_remove(p, e);
-		close(e->conn.fd);
-		pool_entry_free(p, e);
-	}
+	    pool_class_send(p, c, &e->conn) == 0)
+		pool_entry_close(p, e);
 }
 
 /* Queues a connection, behind those of its priority and above: 0, or -1. */
@@ -651,7 +647,7 @@ pool_retired_sweep(struct pool *p)
 static void
 pool_order(struct pool *p)
 {
-	size_t	i, j, k;
+	size_t	i, j;
 
 	free(p->order);
 	p->order = pool_xcalloc(p->nclasses, sizeof(*p->order));
@@ -661,8 +657,16 @@ pool_order(struct pool *p)
 			p->order[j] = p->order[j - 1];
 		p->order[j] = i;
 	}
-	for (k = 0; k < p->nclasses; k++)
-		pool_class_flush(p, p->classes[p->order[k]]);
+}
+
+/* Every class's queue, higher priority first, as far as workers take. */
+static void
+pool_flush_all(struct pool *p)
+{
+	size_t	i;
+
+	for (i = 0; i < p->nclasses; i++)
+		pool_class_flush(p, p->classes[p->order[i]]);
 }
 
 void
@@ -720,6 +724,7 @@ pool_configure(struct pool *p, const struct config *cf)
 	}
 	pool_retired_sweep(p);
 	pool_order(p);
+	pool_flush_all(p);
 	pool_timer_arm(p);
 }
 
@@ -727,13 +732,10 @@ pool_configure(struct pool *p, const struct config *cf)
 static void
 pool_resume(struct pool *p)
 {
-	size_t	i;
-
 	if (!p->toomanyrefs)
 		return;
 	p->toomanyrefs = 0;
-	for (i = 0; i < p->nclasses; i++)
-		pool_class_flush(p, p->classes[p->order[i]]);
+	pool_flush_all(p);
 }
 
 static int
@@ -760,16 +762,10 @@ void
 pool_channel_event(struct pool *p, struct pool_worker *w, uint32_t events)
 {
 	struct channel_msg	 m;
-	struct epoll_event	 ev;
 	int			 fd, n;
 
 	if ((events & EPOLLOUT) && w->blocked) {
-		w->blocked = 0;
-		memset(&ev, 0, sizeof(ev));
-		ev.events = EPOLLIN;
-		ev.data.ptr = w;
-		if (epoll_ctl(p->epfd, EPOLL_CTL_MOD, w->chan, &ev) == -1)
-			fatal("epoll_ctl");
+		pool_worker_block(p, w, 0);
 		pool_class_flush(p, w->cls);
 	}
 	while (w->chan != -1) {
@@ -803,12 +799,10 @@ pool_queued_event(struct pool *p, struct pool_entry *e)
 {
 	char	peer[ADDR_PORTSTRLEN];
 
-	pool_entry_remove(p, e);
 	log_debug("connection %" PRIu64 " from %s left the queue of class %s",
 	    e->conn.id, pool_peer(&e->conn, peer, sizeof(peer)),
 	    e->cls->conf.name);
-	close(e->conn.fd);
-	pool_entry_free(p, e);
+	pool_entry_close(p, e);
 }
 
 void
@@ -923,9 +917,7 @@ pool_stop(struct pool *p)
 	p->stopping = 1;
 	for (i = 0; (c = pool_class_at(p, i)) != NULL; i++) {
 		while ((e = TAILQ_FIRST(&c->byage)) != NULL) {
-			pool_entry_remove(p, e);
-			close(e->conn.fd);
-			pool_entry_free(p, e);
+			pool_entry_close(p, e);
 			dropped++;
 		}
 		for (j = c->nworkers; j-- > 0; )
