@@ -313,8 +313,8 @@ config_listener(struct config_ctx *ctx, config_setting_t *s)
 	    config_setting_get_member(s, "name"), "listener", name))
 		return;
 	for (j = 0; j < cf->nlisteners; j++) {
-		if (cf->listeners[j].sslen == l->sslen &&
-		    memcmp(&cf->listeners[j].ss, &l->ss, l->sslen) == 0) {
+		if (addr_same(&cf->listeners[j].ss, cf->listeners[j].sslen,
+		    &l->ss, l->sslen)) {
 			config_error(ctx, as, "duplicate listen address \"%s\"",
 			    addr);
 			return;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "config.h"
 #include "lanes.h"
 #include "rules.h"
@@ -59,14 +60,10 @@ enum lanes_fate {
 static unsigned
 lanes_listener_fams(const struct config_listener *cl)
 {
-	const struct sockaddr_in6	*sin6;
-
 	if (cl->ss.ss_family == AF_INET)
 		return LANES_V4;
 	/* As listener_open: "[::]" is dual-stack, any other IPv6 only. */
-	sin6 = (const struct sockaddr_in6 *)(const void *)&cl->ss;
-	return IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr) ?
-	    LANES_V4 | LANES_V6 : LANES_V6;
+	return addr_is_any(&cl->ss) ? LANES_V4 | LANES_V6 : LANES_V6;
 }
 
 /* The families in which a rule can match on the listener. */

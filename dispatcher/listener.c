@@ -60,12 +60,7 @@ listener_open(const struct config_listener *cl)
 	/* Sharing the port is asked for only by lanes: see listener_lanes. */
 	l->reuseport = cl->lanes;
 	addr_format((struct sockaddr *)&l->ss, l->name, sizeof(l->name));
-	if (l->ss.ss_family == AF_INET)
-		l->wildcard = ((struct sockaddr_in *)&l->ss)->sin_addr.s_addr ==
-		    htonl(INADDR_ANY);
-	else
-		l->wildcard = IN6_IS_ADDR_UNSPECIFIED(
-		    &((struct sockaddr_in6 *)&l->ss)->sin6_addr);
+	l->wildcard = addr_is_any(&l->ss);
 
 	if ((l->lane[0].fd = listener_socket(l, l->reuseport)) == -1) {
 		log_warn("cannot listen on %s", l->name);
@@ -92,7 +87,7 @@ listener_close(struct listener *l)
 int
 listener_is(const struct listener *l, const struct config_listener *cl)
 {
-	return l->sslen == cl->sslen && memcmp(&l->ss, &cl->ss, l->sslen) == 0;
+	return addr_same(&l->ss, l->sslen, &cl->ss, cl->sslen);
 }
 
 /* Highest priority first; among equals, the lane opened last. */

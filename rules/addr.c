@@ -28,6 +28,23 @@ addr_unmap(struct sockaddr_storage *ss)
 	memcpy(ss, &sin, sizeof(sin));
 }
 
+int
+addr_is_any(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr ==
+		    htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(
+	    &((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
+int
+addr_same(const struct sockaddr_storage *a, socklen_t alen,
+    const struct sockaddr_storage *b, socklen_t blen)
+{
+	return alen == blen && memcmp(a, b, alen) == 0;
+}
+
 const char *
 addr_ntop(const struct sockaddr *sa, char *buf, size_t len)
 {

@@ -12,6 +12,13 @@
 /* Rewrites an IPv4-mapped address (::ffff:a.b.c.d) as AF_INET, in place. */
 void		 addr_unmap(struct sockaddr_storage *);
 
+/* Whether it is the wildcard address, 0.0.0.0 or ::. */
+int		 addr_is_any(const struct sockaddr_storage *);
+
+/* Whether two addresses, ports included, are the same. */
+int		 addr_same(const struct sockaddr_storage *, socklen_t,
+		    const struct sockaddr_storage *, socklen_t);
+
 /* The address without port: dotted quad, or IPv6 in RFC 5952 form. */
 const char	*addr_ntop(const struct sockaddr *, char *buf, size_t len);
 

@@ -219,3 +219,38 @@ Test(addr_unmap, others_untouched)
 		    hosts[i]);
 	}
 }
+
+Test(addr_is_any, wildcards_only)
+{
+	static const char	*any[] = { "0.0.0.0", "::" };
+	static const char	*not[] = { "127.0.0.1", "::1", "::ffff:0.0.0.0",
+	    "0.0.0.1" };
+	struct sockaddr_storage	 ss;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(any) / sizeof(any[0]); i++) {
+		test_peer(any[i], 80, &ss);
+		cr_expect(addr_is_any(&ss), "%s", any[i]);
+	}
+	for (i = 0; i < sizeof(not) / sizeof(not[0]); i++) {
+		test_peer(not[i], 80, &ss);
+		cr_expect(!addr_is_any(&ss), "%s", not[i]);
+	}
+}
+
+Test(addr_same, address_port_and_family)
+{
+	struct sockaddr_storage	 a, b;
+	socklen_t		 v4 = sizeof(struct sockaddr_in);
+	socklen_t		 v6 = sizeof(struct sockaddr_in6);
+
+	test_peer("127.0.0.1", 80, &a);
+	test_peer("127.0.0.1", 80, &b);
+	cr_expect(addr_same(&a, v4, &b, v4));
+	test_peer("127.0.0.1", 81, &b);
+	cr_expect(!addr_same(&a, v4, &b, v4));
+	test_peer("127.0.0.2", 80, &b);
+	cr_expect(!addr_same(&a, v4, &b, v4));
+	test_peer("::ffff:127.0.0.1", 80, &b);
+	cr_expect(!addr_same(&a, v4, &b, v6));
+}
