@@ -880,6 +880,25 @@ config_rule_describe(const struct config *cf, int entry, char *buf,
 	return buf;
 }
 
+const char *
+config_verdict_describe(const struct config *cf,
+    const struct rules_verdict *v, char *buf, size_t len)
+{
+	char	rule[512];
+
+	if (v->rule == -1)
+		snprintf(buf, len, "default class %s",
+		    cf->classes[v->class_idx].name);
+	else if (v->action == RULES_DENY)
+		snprintf(buf, len, "%s -> deny",
+		    config_rule_describe(cf, v->rule, rule, sizeof(rule)));
+	else
+		snprintf(buf, len, "%s -> class %s",
+		    config_rule_describe(cf, v->rule, rule, sizeof(rule)),
+		    cf->classes[v->class_idx].name);
+	return buf;
+}
+
 /*
  * Warns of entries that can never match because an earlier address rule
  * covers them: a sign of a list in the wrong order, or of a typo.

@@ -101,6 +101,14 @@ void		 config_free(struct config *);
 const char	*config_rule_describe(const struct config *, int entry,
 		    char *buf, size_t len);
 
+/*
+ * Describes what a match decided: "default class X", or the rule and
+ * "-> deny" or "-> class X"; returns buf.
+ */
+struct rules_verdict;
+const char	*config_verdict_describe(const struct config *,
+		    const struct rules_verdict *, char *buf, size_t len);
+
 /* Index of the listener with that name or that address as written, or -1. */
 int		 config_listener_find(const struct config *, const char *);
 

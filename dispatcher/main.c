@@ -64,7 +64,7 @@ main_explain(const struct config *cf, const char *peer, const char *lname)
 {
 	struct sockaddr_storage	 ss;
 	struct rules_verdict	 v;
-	char			 text[ADDR_STRLEN], rule[512];
+	char			 text[ADDR_STRLEN], verdict[640];
 	int			 listener = -1;
 
 	if (lname != NULL &&
@@ -81,16 +81,8 @@ main_explain(const struct config *cf, const char *peer, const char *lname)
 	addr_unmap(&ss);
 	rules_match(cf->rules, (struct sockaddr *)&ss, listener, &v);
 	addr_ntop((struct sockaddr *)&ss, text, sizeof(text));
-	if (v.rule == -1)
-		printf("%s -> default class %s\n", text,
-		    cf->classes[v.class_idx].name);
-	else if (v.action == RULES_DENY)
-		printf("%s -> %s -> deny\n", text,
-		    config_rule_describe(cf, v.rule, rule, sizeof(rule)));
-	else
-		printf("%s -> %s -> class %s\n", text,
-		    config_rule_describe(cf, v.rule, rule, sizeof(rule)),
-		    cf->classes[v.class_idx].name);
+	printf("%s -> %s\n", text,
+	    config_verdict_describe(cf, &v, verdict, sizeof(verdict)));
 	return 0;
 }
 

@@ -570,9 +570,8 @@ static void
 pool_trace(const struct pool *p, const struct pool_conn *pc,
     const struct rules_verdict *v)
 {
-	const struct config	*cf = p->cf;
-	char			 peer[ADDR_PORTSTRLEN], local[ADDR_PORTSTRLEN];
-	char			 lane[64], rule[512];
+	char	peer[ADDR_PORTSTRLEN], local[ADDR_PORTSTRLEN];
+	char	lane[64], verdict[640];
 
 	addr_format((const struct sockaddr *)&pc->peer, peer, sizeof(peer));
 	addr_format((const struct sockaddr *)&pc->local, local, sizeof(local));
@@ -580,19 +579,9 @@ pool_trace(const struct pool *p, const struct pool_conn *pc,
 	if (pc->lane != -1)
 		snprintf(lane, sizeof(lane), " (lane %d, priority %d)",
 		    pc->lane, pc->lane_priority);
-	if (v->rule == -1)
-		log_debug("connection %" PRIu64 " from %s on %s%s: no rule -> "
-		    "default class %s", pc->id, peer, local, lane,
-		    cf->classes[v->class_idx].name);
-	else if (v->action == RULES_DENY)
-		log_debug("connection %" PRIu64 " from %s on %s%s: %s -> deny",
-		    pc->id, peer, local, lane, config_rule_describe(cf,
-		    v->rule, rule, sizeof(rule)));
-	else
-		log_debug("connection %" PRIu64 " from %s on %s%s: %s -> "
-		    "class %s", pc->id, peer, local, lane,
-		    config_rule_describe(cf, v->rule, rule, sizeof(rule)),
-		    cf->classes[v->class_idx].name);
+	log_debug("connection %" PRIu64 " from %s on %s%s: %s%s", pc->id, peer,
+	    local, lane, v->rule == -1 ? "no rule -> " : "",
+	    config_verdict_describe(p->cf, v, verdict, sizeof(verdict)));
 }
 
 int
