@@ -69,6 +69,18 @@ dispatcher_listener_in(struct listener *const *v, size_t n,
 	return 0;
 }
 
+/* A resting lowest lane is watched again. */
+static void
+dispatcher_unrest(struct dispatcher *d, struct listener *l)
+{
+	if (!l->resting)
+		return;
+	l->resting = 0;
+	if (!d->paused)
+		event_watch(d->epfd, EPOLL_CTL_MOD,
+		    l->lane[l->order[l->nlanes - 1]].fd, EPOLLIN, l);
+}
+
 /*
  * Compiles the listener's lanes and gives them to it; every socket of
  * the group is watched, pointing at the listener, which is drained as a
@@ -86,6 +98,8 @@ dispatcher_lanes(struct dispatcher *d, struct listener *l,
 		log_warnx("lanes of %s: out of memory; unchanged", l->name);
 		return;
 	}
+	/* The new lanes may order the sockets otherwise: no rest across. */
+	dispatcher_unrest(d, l);
 	for (k = listener_lanes(l, cf->listeners[l->index].lanes, &lp);
 	    k < l->nlanes; k++)
 		event_watch(d->epfd, EPOLL_CTL_ADD, l->lane[k].fd,
@@ -262,18 +276,10 @@ dispatcher_rest(struct dispatcher *d, struct listener *l)
 static void
 dispatcher_wake(struct dispatcher *d)
 {
-	struct listener	*l;
-	size_t		 i;
+	size_t	i;
 
-	for (i = 0; i < d->nlisteners; i++) {
-		l = d->listeners[i];
-		if (!l->resting)
-			continue;
-		l->resting = 0;
-		if (!d->paused)
-			event_watch(d->epfd, EPOLL_CTL_MOD,
-			    l->lane[l->order[l->nlanes - 1]].fd, EPOLLIN, l);
-	}
+	for (i = 0; i < d->nlisteners; i++)
+		dispatcher_unrest(d, d->listeners[i]);
 }
 
 /*

@@ -356,9 +356,11 @@ lanes_compile(const struct config *cf, size_t listener, struct lanes_prog *lp)
 	x.listener = (int)listener;
 	x.fams = lanes_listener_fams(&cf->listeners[listener]);
 	seen[cf->classes[cf->default_class].priority + CONFIG_MAX_PRIORITY] = 1;
-	if (lanes_sec_alloc(&x.v4) == -1 || lanes_sec_alloc(&x.v6) == -1)
-		goto done;
+	/* Without lanes every connection is lane 0: nothing to walk. */
 	if (cf->listeners[listener].lanes) {
+		if (lanes_sec_alloc(&x.v4) == -1 ||
+		    lanes_sec_alloc(&x.v6) == -1)
+			goto done;
 		lanes_sec_reset(&x.v4, 0);
 		lanes_sec_reset(&x.v6, 1);
 		lp->decided = lanes_walk(&x, rules_count(cf->rules), &lp->stop,

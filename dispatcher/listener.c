@@ -133,8 +133,9 @@ listener_lanes(struct listener *l, int on, const struct lanes_prog *lp)
 		}
 		l->lane[l->nlanes++].fd = fd;
 	}
-	for (i = 0; i < lp->nlanes; i++)
-		l->lane[i].priority = lp->priority[i];
+	/* Sockets a reload left past the program's lanes are lane 0's. */
+	for (i = 0; i < l->nlanes; i++)
+		l->lane[i].priority = lp->priority[i < lp->nlanes ? i : 0];
 	if (l->nlanes > 1 && lanes_attach(l->lane[0].fd, lp) == -1) {
 		log_warn("the kernel refuses the lanes program of %s; running "
 		    "without lanes", l->name);

@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "lanes.h"
+#include "listener.h"
 #include "rules.h"
 
 static char	 cfg_path[] = "/tmp/test_lanes.XXXXXX";
@@ -585,4 +586,55 @@ Test(lanes, top_level_lanes_is_the_default)
 	cr_expect_eq(cf->listeners[0].lanes, 1);
 	cr_expect_eq(cf->listeners[1].lanes, 0);
 	config_free(cf);
+}
+
+/* A program of n lanes, of priorities 0, 10, 20..., that steers nothing. */
+static void
+flat_prog(struct lanes_prog *lp, struct sock_filter *ret0, size_t n)
+{
+	size_t	i;
+
+	memset(lp, 0, sizeof(*lp));
+	*ret0 = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+	lp->insns = ret0;
+	lp->ninsns = 1;
+	lp->nlanes = n;
+	for (i = 0; i < n; i++)
+		lp->priority[i] = (int)i * 10;
+}
+
+Test(lanes, sockets_a_reload_leaves_count_as_lane_0)
+{
+	struct config_listener	 cl;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&cl.ss;
+	struct lanes_prog	 lp;
+	struct sock_filter	 ret0;
+	struct listener		*l;
+	socklen_t		 len = sizeof(*sin);
+	int			 fd;
+
+	/* A port free now, for the group to share. */
+	memset(&cl, 0, sizeof(cl));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_neq(fd = socket(AF_INET, SOCK_STREAM, 0), -1);
+	cr_assert_eq(bind(fd, (struct sockaddr *)sin, sizeof(*sin)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)sin, &len), 0);
+	close(fd);
+	cl.sslen = sizeof(*sin);
+	cl.lanes = 1;
+	cr_assert_not_null(l = listener_open(&cl));
+
+	flat_prog(&lp, &ret0, 3);
+	listener_lanes(l, 1, &lp);
+	cr_assert_eq(l->nlanes, 3);
+	cr_assert_eq(l->lane[2].priority, 20);
+	cr_assert_eq(l->order[0], 2, "the highest lane is not drained first");
+
+	flat_prog(&lp, &ret0, 1);
+	listener_lanes(l, 1, &lp);
+	cr_assert_eq(l->nlanes, 3, "a socket was closed");
+	cr_expect_eq(l->lane[1].priority, 0);
+	cr_expect_eq(l->lane[2].priority, 0);
+	listener_close(l);
 }
