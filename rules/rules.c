@@ -477,18 +477,16 @@ rules_add_address(struct rules *rs, const char *text, int class_idx,
 	    (sl = rules_slow_add(rs, cond, err, errlen)) == NULL)
 		return -1;
 	start = rules_key_load(p.family, p.addr);
+	rules_entry_add(f, &start, p.len, (uint32_t)rs->nrules,
+	    sl != NULL ? RULES_ENT_COND : 0);
 	if (sl != NULL) {
 		sl->family = p.family;
 		sl->start = start;
 		sl->len = p.len;
 		rs->nslow++;
-	}
-	rules_entry_add(f, &start, p.len, (uint32_t)rs->nrules,
-	    sl != NULL ? RULES_ENT_COND : 0);
-	if (sl != NULL)
 		rules_append(rs, class_idx, action, RULES_AT_SLOW,
 		    rs->nslow - 1);
-	else
+	} else
 		rules_append(rs, class_idx, action, p.family == AF_INET ?
 		    RULES_AT_V4 : RULES_AT_V6, 0);
 	return rc;
