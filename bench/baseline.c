@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "bench.h"
 
 #define BASELINE_PROCS_MAX	64
@@ -81,6 +82,7 @@ main(int argc, char *argv[])
 	socklen_t		 sslen;
 	pid_t			 pids[BASELINE_PROCS_MAX];
 	const char		*class = "normal";
+	char			 why[128];
 	sigset_t		 mask;
 	long			 nprocs = 2, i;
 	int			 ch, lfd, sig;
@@ -102,7 +104,7 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc != 1)
 		baseline_usage();
-	if (bench_parse_addr(argv[0], &ss, &sslen) == -1)
+	if (addr_parse_hostport(argv[0], &ss, &sslen, why, sizeof(why)) == -1)
 		errx(BENCH_EXIT_USAGE, "%s: expected A.B.C.D:PORT or "
 		    "[V6]:PORT", argv[0]);
 	if (!bench_is_loopback(&ss))

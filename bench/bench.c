@@ -46,42 +46,6 @@ bench_parse_ip(const char *s, int port, struct sockaddr_storage *ss,
 	return -1;
 }
 
-/* "A.B.C.D:PORT" or "[V6]:PORT", numeric only. */
-int
-bench_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len)
-{
-	char		 host[64];
-	const char	*colon, *h = s;
-	size_t		 hlen;
-	char		*end;
-	long		 port;
-
-	if ((colon = strrchr(s, ':')) == NULL)
-		return -1;
-	hlen = (size_t)(colon - s);
-	if (s[0] == '[') {
-		if (hlen < 2 || s[hlen - 1] != ']')
-			return -1;
-		h = s + 1;
-		hlen -= 2;
-	}
-	if (hlen == 0 || hlen >= sizeof(host))
-		return -1;
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	errno = 0;
-	port = strtol(colon + 1, &end, 10);
-	if (colon[1] == '\0' || *end != '\0' || errno != 0 || port < 1 ||
-	    port > 65535)
-		return -1;
-	if (bench_parse_ip(host, (int)port, ss, len) == -1)
-		return -1;
-	/* "[1.2.3.4]:80" or "::1:80" would be ambiguous: refuse both. */
-	if ((s[0] == '[') != (ss->ss_family == AF_INET6))
-		return -1;
-	return 0;
-}
-
 int
 bench_is_loopback(const struct sockaddr_storage *ss)
 {

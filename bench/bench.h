@@ -1,6 +1,7 @@
 /*
  * bench: what the load generator and the baseline server share: parsing
- * "HOST:PORT" and keeping every socket of a benchmark on this machine.
+ * addresses and numbers, and keeping every socket of a benchmark on this
+ * machine.  "HOST:PORT" is parsed by the daemon's own addr_parse_hostport.
  */
 #ifndef BENCH_H
 #define BENCH_H
@@ -13,7 +14,6 @@
 #define BENCH_EXIT_USAGE	64
 #define BENCH_EXIT_OSERR	71
 
-int	bench_parse_addr(const char *, struct sockaddr_storage *, socklen_t *);
 int	bench_parse_ip(const char *, int, struct sockaddr_storage *,
 	    socklen_t *);
 int	bench_is_loopback(const struct sockaddr_storage *);

@@ -36,6 +36,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "bench.h"
 
 #define LOADGEN_CONN_MAX	20000	/* connections in flight, at most */
@@ -739,6 +740,7 @@ main(int argc, char *argv[])
 	};
 	struct loadgen	lg;
 	enum loadgen_kind kind;
+	char		why[128];
 	int		ch, cset = 0;
 
 	memset(&lg, 0, sizeof(lg));
@@ -790,7 +792,8 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc != 1)
 		loadgen_usage();
-	if (bench_parse_addr(argv[0], &lg.target, &lg.target_len) == -1)
+	if (addr_parse_hostport(argv[0], &lg.target, &lg.target_len, why,
+	    sizeof(why)) == -1)
 		errx(BENCH_EXIT_USAGE, "%s: expected A.B.C.D:PORT or "
 		    "[V6]:PORT", argv[0]);
 	if (!bench_is_loopback(&lg.target))
