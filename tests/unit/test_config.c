@@ -14,6 +14,7 @@
 #include "config.h"
 #include "peer.h"
 #include "rules.h"
+#include "tmpfile.h"
 
 static char	 cfg_path[] = "/tmp/test_config.XXXXXX";
 static char	*cfg_errors;
@@ -29,15 +30,10 @@ static struct config *
 load(const char *text)
 {
 	struct config	*cf;
-	FILE		*fp, *errs;
+	FILE		*errs;
 	size_t		 len;
-	int		 fd;
 
-	strcpy(cfg_path, "/tmp/test_config.XXXXXX");
-	cr_assert_neq(fd = mkstemp(cfg_path), -1);
-	cr_assert_not_null(fp = fdopen(fd, "w"));
-	fputs(text, fp);
-	fclose(fp);
+	test_tmpfile_write(cfg_path, "/tmp/test_config.XXXXXX", text);
 	free(cfg_errors);
 	cfg_errors = NULL;
 	cr_assert_not_null(errs = open_memstream(&cfg_errors, &len));
@@ -63,15 +59,9 @@ expect_error(const char *text, int line, const char *message)
 static char *
 write_list(const char *text)
 {
-	static char	 path[64];
-	FILE		*fp;
-	int		 fd;
+	static char	path[64];
 
-	strcpy(path, "/tmp/test_config_list.XXXXXX");
-	cr_assert_neq(fd = mkstemp(path), -1);
-	cr_assert_not_null(fp = fdopen(fd, "w"));
-	fputs(text, fp);
-	fclose(fp);
+	test_tmpfile_write(path, "/tmp/test_config_list.XXXXXX", text);
 	return path;
 }
 

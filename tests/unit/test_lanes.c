@@ -21,6 +21,7 @@
 #include "lanes.h"
 #include "listener.h"
 #include "rules.h"
+#include "tmpfile.h"
 
 static char	 cfg_path[] = "/tmp/test_lanes.XXXXXX";
 static char	 list_path[] = "/tmp/test_lanes_list.XXXXXX";
@@ -45,14 +46,8 @@ static struct config *
 load(const char *text)
 {
 	struct config	*cf;
-	FILE		*fp;
-	int		 fd;
 
-	strcpy(cfg_path, "/tmp/test_lanes.XXXXXX");
-	cr_assert_neq(fd = mkstemp(cfg_path), -1);
-	cr_assert_not_null(fp = fdopen(fd, "w"));
-	fputs(text, fp);
-	fclose(fp);
+	test_tmpfile_write(cfg_path, "/tmp/test_lanes.XXXXXX", text);
 	cf = config_load(cfg_path, report, stderr);
 	unlink(cfg_path);
 	cr_assert_not_null(cf, "does not load:\n%s", text);
@@ -63,13 +58,7 @@ load(const char *text)
 static FILE *
 list_open(void)
 {
-	FILE	*fp;
-	int	 fd;
-
-	strcpy(list_path, "/tmp/test_lanes_list.XXXXXX");
-	cr_assert_neq(fd = mkstemp(list_path), -1);
-	cr_assert_not_null(fp = fdopen(fd, "w"));
-	return fp;
+	return test_tmpfile(list_path, "/tmp/test_lanes_list.XXXXXX");
 }
 
 struct group {
@@ -553,17 +542,13 @@ Test(lanes, rules_get_describes_each_rule)
 Test(lanes, a_bad_lanes_value_is_an_error)
 {
 	struct config	*cf;
-	FILE		*fp, *errs;
+	FILE		*errs;
 	char		*out = NULL;
 	size_t		 len;
-	int		 fd;
 
-	strcpy(cfg_path, "/tmp/test_lanes.XXXXXX");
-	cr_assert_neq(fd = mkstemp(cfg_path), -1);
-	cr_assert_not_null(fp = fdopen(fd, "w"));
-	fputs("lanes = 1;\nlisten = ( { address = \"127.0.0.1:1\"; "
-	    "lanes = \"yes\"; } );\n" CLASSES, fp);
-	fclose(fp);
+	test_tmpfile_write(cfg_path, "/tmp/test_lanes.XXXXXX",
+	    "lanes = 1;\nlisten = ( { address = \"127.0.0.1:1\"; "
+	    "lanes = \"yes\"; } );\n" CLASSES);
 	cr_assert_not_null(errs = open_memstream(&out, &len));
 	cf = config_load(cfg_path, config_report_print, errs);
 	fclose(errs);
