@@ -5,7 +5,7 @@
 
 #include "log.h"
 
-static const char	*log_prog = "dispatcher";
+static const char	*log_prog;
 static int		 log_debug_on;
 
 void
@@ -34,6 +34,8 @@ log_vline(const char *level, const char *reason, const char *fmt, va_list ap)
 	char	msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (log_prog == NULL)
+		log_prog = program_invocation_short_name;
 	if (reason != NULL)
 		fprintf(stderr, "%s: %s: %s: %s\n", log_prog, level, msg, reason);
 	else

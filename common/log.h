@@ -7,12 +7,9 @@
 
 #include <stdarg.h>
 
-/* Exit codes shared by both programs (sysexits.h values). */
-#define EXIT_USAGE	64	/* bad command line */
-#define EXIT_SOFTWARE	70	/* internal error: a broken invariant */
-#define EXIT_OSERR	71	/* system error: a socket, a fork, memory */
-#define EXIT_CONFIG	78	/* the configuration is invalid */
+#include "exitcode.h"
 
+/* Until it is called, lines are named after the program's file. */
 void	log_init(const char *prog, int verbose);
 int	log_verbose(void);
 
