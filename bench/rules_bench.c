@@ -306,7 +306,7 @@ bench_time(struct rules *rs, const void *peers, size_t size, size_t count,
 	for (i = 0; i < count; i++) {
 		rules_match(rs, (const struct sockaddr *)(const void *)
 		    (p + (i % BENCH_PEERS) * size), 0, &v);
-		*sum += (unsigned long)v.rule;
+		*sum += (unsigned long)v.entry;
 	}
 	return (bench_now() - t0) * 1e9 / (double)count;
 }
@@ -357,9 +357,9 @@ bench_linear(struct rules *rs, const struct bench_opts *o,
 			}
 			t += bench_now() - t0;
 			rules_match(rs, sa, 0, &v);
-			if (v.rule != want) {
+			if (v.entry != want) {
 				fprintf(stderr, "rules_bench: lookup %zu: rule "
-				    "%d, linear scan says %d\n", i, v.rule,
+				    "%d, linear scan says %d\n", i, v.entry,
 				    want);
 				exit(1);
 			}

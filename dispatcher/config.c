@@ -886,15 +886,15 @@ config_verdict_describe(const struct config *cf,
 {
 	char	rule[512];
 
-	if (v->rule == -1)
+	if (v->entry == -1)
 		snprintf(buf, len, "default class %s",
 		    cf->classes[v->class_idx].name);
 	else if (v->action == RULES_DENY)
 		snprintf(buf, len, "%s -> deny",
-		    config_rule_describe(cf, v->rule, rule, sizeof(rule)));
+		    config_rule_describe(cf, v->entry, rule, sizeof(rule)));
 	else
 		snprintf(buf, len, "%s -> class %s",
-		    config_rule_describe(cf, v->rule, rule, sizeof(rule)),
+		    config_rule_describe(cf, v->entry, rule, sizeof(rule)),
 		    cf->classes[v->class_idx].name);
 	return buf;
 }

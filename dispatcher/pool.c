@@ -434,7 +434,7 @@ pool_class_send(struct pool *p, struct pool_class *c, struct pool_conn *pc)
 	channel_msg_init(&m, CHANNEL_CONN);
 	m.u.conn.id = pc->id;
 	m.u.conn.class_idx = c->index;
-	m.u.conn.rule = pc->rule;
+	m.u.conn.entry = pc->entry;
 	m.u.conn.listener = pc->listener;
 	m.u.conn.peer = pc->peer;
 	m.u.conn.local = pc->local;
@@ -580,7 +580,7 @@ pool_trace(const struct pool *p, const struct pool_conn *pc,
 		snprintf(lane, sizeof(lane), " (lane %d, priority %d)",
 		    pc->lane, pc->lane_priority);
 	log_debug("connection %" PRIu64 " from %s on %s%s: %s%s", pc->id, peer,
-	    local, lane, v->rule == -1 ? "no rule -> " : "",
+	    local, lane, v->entry == -1 ? "no rule -> " : "",
 	    config_verdict_describe(p->cf, v, verdict, sizeof(verdict)));
 }
 
@@ -597,7 +597,7 @@ pool_route(struct pool *p, struct pool_conn *pc)
 		close(pc->fd);
 		return 1;
 	}
-	pc->rule = v.rule;
+	pc->entry = v.entry;
 	return pool_class_admit(p, p->classes[v.class_idx],
 	    pc, p->classes[v.class_idx]->conf.priority);
 }

@@ -24,7 +24,7 @@ struct pool_conn {
 	unsigned		 listener;
 	int			 lane;		/* accepted from, or -1: no lanes */
 	int			 lane_priority;
-	int			 rule;
+	int			 entry;		/* of the ruleset, or -1 */
 	struct sockaddr_storage	 peer;
 	struct sockaddr_storage	 local;
 };

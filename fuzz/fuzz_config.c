@@ -237,10 +237,10 @@ fuzz_match(struct config *cf)
 		for (l = 0; l < cf->nlisteners; l++) {
 			rules_match(cf->rules, (struct sockaddr *)&ss, (int)l,
 			    &v);
-			fuzz_check(v.rule >= -1 &&
-			    v.rule < (int)rules_count(cf->rules),
+			fuzz_check(v.entry >= -1 &&
+			    v.entry < (int)rules_count(cf->rules),
 			    "a verdict with a rule in range");
-			fuzz_check(v.rule != -1 || (v.action == RULES_ROUTE &&
+			fuzz_check(v.entry != -1 || (v.action == RULES_ROUTE &&
 			    v.class_idx == cf->default_class),
 			    "the default class when no rule matches");
 			fuzz_check(v.action == RULES_DENY ||

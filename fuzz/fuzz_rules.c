@@ -334,7 +334,7 @@ fuzz_check(struct rules *rs, const struct fuzz_rule *r, size_t n,
 	}
 	want = fuzz_ref_match(r, n, family, a, listener, port);
 	rules_match(rs, (struct sockaddr *)&ss, listener, &v);
-	if (v.rule != want)
+	if (v.entry != want)
 		fuzz_fail("rule differs from the linear scan's", (size_t)want);
 	if (v.class_idx != (want == -1 ? FUZZ_DEFAULT : r[want].class_idx) ||
 	    v.action != (want == -1 ? RULES_ROUTE : r[want].action))

@@ -925,7 +925,7 @@ rules_match(struct rules *rs, const struct sockaddr *peer, int listener,
 	/* A broken contract, not a peer to let through by default. */
 	if (!rs->compiled)
 		abort();
-	v->rule = -1;
+	v->entry = -1;
 	v->class_idx = rs->default_class;
 	v->action = RULES_ROUTE;
 	if (peer == NULL)
@@ -959,7 +959,7 @@ rules_match(struct rules *rs, const struct sockaddr *peer, int listener,
 	if (best == RULES_NONE)
 		return;
 	r = &rs->rules[best];
-	v->rule = (int)best;
+	v->entry = (int)best;
 	v->class_idx = r->class_idx;
 	v->action = r->action;
 }

@@ -23,7 +23,7 @@ enum rules_action {
 };
 
 struct rules_verdict {
-	int		  rule;		/* 0-based index, -1 when no rule matched */
+	int		  entry;	/* 0-based index, -1 when none matched */
 	int		  class_idx;	/* meaningful with RULES_ROUTE */
 	enum rules_action action;
 };

@@ -32,7 +32,7 @@ struct channel_msg {
 		struct {
 			uint64_t id;
 			uint32_t class_idx;
-			int32_t	 rule;		/* -1: the default class */
+			int32_t	 entry;		/* of the ruleset; -1: none */
 			uint32_t listener;
 			uint32_t reserved;
 			struct sockaddr_storage peer;

@@ -176,7 +176,7 @@ Test(channel, conn_carries_descriptor_and_metadata)
 	channel_msg_init(&m, CHANNEL_CONN);
 	m.u.conn.id = UINT64_C(0x0123456789abcdef);
 	m.u.conn.class_idx = 3;
-	m.u.conn.rule = -1;
+	m.u.conn.entry = -1;
 	m.u.conn.listener = 2;
 	len = sizeof(m.u.conn.peer);
 	cr_assert_eq(getpeername(afd, (struct sockaddr *)&m.u.conn.peer,
@@ -193,7 +193,7 @@ Test(channel, conn_carries_descriptor_and_metadata)
 	cr_assert_eq(r.reserved, 0);
 	cr_assert_eq(r.u.conn.id, UINT64_C(0x0123456789abcdef));
 	cr_assert_eq(r.u.conn.class_idx, 3);
-	cr_assert_eq(r.u.conn.rule, -1);
+	cr_assert_eq(r.u.conn.entry, -1);
 	cr_assert_eq(r.u.conn.listener, 2);
 	cr_assert_eq(r.u.conn.reserved, 0);
 	cr_assert_eq(memcmp(&r.u.conn.peer, &m.u.conn.peer,

@@ -112,14 +112,14 @@ Test(config, good_file_compiles_and_routes)
 	cr_assert_eq(cf->rule_src[1].line, 7);
 
 	match_ip(cf, "10.9.9.9", &v);
-	cr_assert_eq(v.rule, 0);
+	cr_assert_eq(v.entry, 0);
 	cr_assert_eq(v.class_idx, 1);
 	match_ip(cf, "192.168.1.1", &v);
-	cr_assert_eq(v.rule, 1);
+	cr_assert_eq(v.entry, 1);
 	match_ip(cf, "203.0.113.7", &v);
 	cr_assert_eq(v.action, RULES_DENY);
 	match_ip(cf, "8.8.8.8", &v);
-	cr_assert_eq(v.rule, -1);
+	cr_assert_eq(v.entry, -1);
 	cr_assert_eq(v.class_idx, 0, "the default class");
 	config_free(cf);
 }
@@ -387,17 +387,17 @@ Test(config, list_file_entries_are_rules_in_place)
 
 	match_ip(cf, "10.1.9.9", &v);
 	cr_assert_eq(v.class_idx, 1);
-	cr_assert_eq(v.rule, 1);
+	cr_assert_eq(v.entry, 1);
 	snprintf(want, sizeof(want), "rule #2 at %s:7 (file %s:3)", cfg_path,
 	    list);
-	cr_assert_str_eq(config_rule_describe(cf, v.rule, desc, sizeof(desc)),
+	cr_assert_str_eq(config_rule_describe(cf, v.entry, desc, sizeof(desc)),
 	    want);
 	match_ip(cf, "10.2.3.4", &v);
 	cr_assert_eq(v.action, RULES_DENY, "the earlier deny rule wins");
 	match_ip(cf, "10.3.0.1", &v);
-	cr_assert_eq(v.rule, 4);
+	cr_assert_eq(v.entry, 4);
 	snprintf(want, sizeof(want), "rule #3 at %s:8", cfg_path);
-	cr_assert_str_eq(config_rule_describe(cf, v.rule, desc, sizeof(desc)),
+	cr_assert_str_eq(config_rule_describe(cf, v.entry, desc, sizeof(desc)),
 	    want);
 	config_free(cf);
 }
@@ -489,10 +489,10 @@ Test(config, named_listener_and_listener_rule)
 	cr_assert_eq(config_listener_find(cf, "127.0.0.1:1"), 0);
 
 	match_on(cf, "10.1.1.1", 4000, 1, &v);
-	cr_assert_eq(v.rule, 0);
+	cr_assert_eq(v.entry, 0);
 	cr_assert_eq(v.class_idx, 1);
 	match_on(cf, "10.1.1.1", 4000, 0, &v);
-	cr_assert_eq(v.rule, -1, "other listener: no rule");
+	cr_assert_eq(v.entry, -1, "other listener: no rule");
 	config_free(cf);
 }
 
@@ -529,13 +529,13 @@ Test(config, port_rules)
 	    ");\n");
 	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
 	match_on(cf, "192.0.2.1", 1500, 0, &v);
-	cr_assert_eq(v.rule, 0);
+	cr_assert_eq(v.entry, 0);
 	match_on(cf, "192.0.2.1", 2001, 0, &v);
-	cr_assert_eq(v.rule, -1);
+	cr_assert_eq(v.entry, -1);
 	match_on(cf, "10.0.0.1", 22, 0, &v);
 	cr_assert_eq(v.action, RULES_DENY);
 	match_on(cf, "10.0.0.1", 23, 0, &v);
-	cr_assert_eq(v.rule, -1);
+	cr_assert_eq(v.entry, -1);
 	config_free(cf);
 }
 

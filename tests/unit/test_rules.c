@@ -73,7 +73,7 @@ test_rules_expect(struct rules *rs, const char *host, int rule)
 {
 	struct rules_verdict	 v = test_rules_match(rs, host);
 
-	cr_assert_eq(v.rule, rule, "%s matched rule %d, want %d", host, v.rule,
+	cr_assert_eq(v.entry, rule, "%s matched rule %d, want %d", host, v.entry,
 	    rule);
 }
 
@@ -84,7 +84,7 @@ test_rules_verdict(struct rules *rs, const char *host, int rule, int class_idx,
 {
 	struct rules_verdict	 v = test_rules_match(rs, host);
 
-	cr_assert_eq(v.rule, rule, "%s matched rule %d, want %d", host, v.rule,
+	cr_assert_eq(v.entry, rule, "%s matched rule %d, want %d", host, v.entry,
 	    rule);
 	cr_assert_eq(v.class_idx, class_idx, "%s: class %d, want %d", host,
 	    v.class_idx, class_idx);
@@ -259,7 +259,7 @@ Test(rules, unknown_family_gets_default)
 	sun.sun_family = AF_UNIX;
 	test_rules_compile(rs);
 	rules_match(rs, (struct sockaddr *)&sun, -1, &v);
-	cr_assert_eq(v.rule, -1);
+	cr_assert_eq(v.entry, -1);
 	cr_assert_eq(v.class_idx, TEST_DEFAULT);
 	cr_assert_eq(v.action, RULES_ROUTE);
 	rules_free(rs);
@@ -672,8 +672,8 @@ test_rules_expect_at(struct rules *rs, const char *host, unsigned int port,
 
 	test_peer(host, port, &ss);
 	rules_match(rs, (struct sockaddr *)&ss, listener, &v);
-	cr_assert_eq(v.rule, rule, "%s port %u listener %d: rule %d, want %d",
-	    host, port, listener, v.rule, rule);
+	cr_assert_eq(v.entry, rule, "%s port %u listener %d: rule %d, want %d",
+	    host, port, listener, v.entry, rule);
 }
 
 static void
@@ -1408,10 +1408,10 @@ test_round_lookups(struct test_round *t, struct rules *rs,
 		inet_ntop(family, a, peer, sizeof(peer));
 		want = test_ref_match(ref, n, family, a, peer, listener, port);
 		rules_match(rs, (struct sockaddr *)&ss, listener, &v);
-		cr_assert_eq(v.rule, want,
+		cr_assert_eq(v.entry, want,
 		    "seed %u round %u lookup %zu peer %s port %u listener %d "
 		    "(family %d): rule %d, want %d", seed, round, i, peer,
-		    port, listener, ss.ss_family, v.rule, want);
+		    port, listener, ss.ss_family, v.entry, want);
 		cr_assert_eq(v.class_idx, want == -1 ? TEST_DEFAULT :
 		    ref[want].class_idx, "seed %u round %u lookup %zu",
 		    seed, round, i);

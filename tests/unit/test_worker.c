@@ -293,7 +293,7 @@ send_conn(struct worker *w, const struct tcp *t, uint64_t id, int server)
 	channel_msg_init(&m, CHANNEL_CONN);
 	m.u.conn.id = id;
 	m.u.conn.class_idx = 1;
-	m.u.conn.rule = 0;
+	m.u.conn.entry = 0;
 	m.u.conn.peer = t->peer;
 	m.u.conn.local = t->local;
 	cr_assert_eq(channel_send(w->chan, &m, server), 0, "channel_send: %s",
