@@ -1,0 +1,76 @@
+/*
+ * contract: what the dispatcher and a worker program agree on, written
+ * once for both: how a worker is started (its argv), the reply template
+ * and its placeholders, the limits of each argument, and when a worker
+ * started for one class's settings can go on serving new ones.
+ *
+ * The configuration accepts exactly what contract_parse accepts, so a
+ * class that loads is a class whose workers start.
+ */
+#ifndef CONTRACT_H
+#define CONTRACT_H
+
+#include <stddef.h>
+
+#define CONTRACT_DEFAULT_REPLY \
+	"Request handled with {class} priority by worker {pid}\n"
+#define CONTRACT_MAX_NAME	64		/* bytes in a class name */
+#define CONTRACT_MAX_REPLY	4096		/* bytes in a reply template */
+#define CONTRACT_MAX_DELAY_MS	3600000		/* an hour */
+#define CONTRACT_ARGV_MAX	10		/* argv[] with its NULL */
+
+/* What a worker is started with. */
+struct contract_args {
+	const char	*program;
+	const char	*class;		/* its name */
+	const char	*reply;		/* the template */
+	int		 delay_ms;	/* before each reply */
+	int		 verbose;	/* one debug line per connection */
+};
+
+/* A worker's argv, pointing into the args it was built from. */
+struct contract_argv {
+	char		*argv[CONTRACT_ARGV_MAX];
+	char		 delay[16];
+};
+
+enum contract_placeholder {
+	CONTRACT_BRACE,		/* "{{": a literal "{" */
+	CONTRACT_CLASS,		/* "{class}" */
+	CONTRACT_PID,		/* "{pid}" */
+	CONTRACT_PEER,		/* "{peer}": the client's address */
+	CONTRACT_NONE = -1,
+};
+
+/*
+ * The placeholder that s, which starts with '{', begins with, and its
+ * length in *len; CONTRACT_NONE when it names none of them.
+ */
+enum contract_placeholder contract_placeholder(const char *s, size_t *len);
+
+/*
+ * Checks a reply template: NULL when the worker takes it, else why not
+ * (too long, an unterminated or unknown placeholder); *at is set to the
+ * offending placeholder when there is one, else NULL.
+ */
+const char	*contract_reply_check(const char *reply, const char **at);
+
+/* Builds the argv that starts a worker with these args. */
+void		 contract_argv(const struct contract_args *,
+		    struct contract_argv *);
+
+/*
+ * Reads a worker's argv into args, with program set to argv[0]: 0, or
+ * -1 with a message for the usage line in err.
+ */
+int		 contract_parse(int argc, char *argv[], struct contract_args *,
+		    char *err, size_t errlen);
+
+/*
+ * Whether a worker started with a can serve a class configured as b:
+ * the same program and the same arguments.
+ */
+int		 contract_same(const struct contract_args *a,
+		    const struct contract_args *b);
+
+#endif
