@@ -10,6 +10,7 @@
 
 #include "addr.h"
 #include "config.h"
+#include "contract.h"
 #include "lanes.h"
 #include "rules.h"
 
@@ -1090,4 +1091,15 @@ config_class_same_workers(const struct config_class *a,
 {
 	return strcmp(a->name, b->name) == 0 &&
 	    strcmp(a->reply, b->reply) == 0 && a->delay_ms == b->delay_ms;
+}
+
+void
+config_class_args(const struct config_class *c, const char *program,
+    int verbose, struct contract_args *args)
+{
+	args->program = program;
+	args->class = c->name;
+	args->reply = c->reply;
+	args->delay_ms = c->delay_ms;
+	args->verbose = verbose;
 }

@@ -115,6 +115,12 @@ int		 config_listener_find(const struct config *, const char *);
 /* Index of the class of that name, or -1. */
 int		 config_class_find(const struct config *, const char *name);
 
+struct contract_args;
+
+/* The arguments a worker of the class is started with. */
+void		 config_class_args(const struct config_class *,
+		    const char *program, int verbose, struct contract_args *);
+
 /* Whether two classes need the same workers (same program and arguments). */
 int		 config_class_same_workers(const struct config_class *,
 		    const struct config_class *);

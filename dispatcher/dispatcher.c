@@ -14,12 +14,14 @@
 #include "addr.h"
 #include "clock.h"
 #include "config.h"
+#include "conn.h"
 #include "dispatcher.h"
 #include "event.h"
 #include "lanes.h"
 #include "listener.h"
 #include "log.h"
 #include "pool.h"
+#include "route.h"
 
 struct dispatcher_fd {
 	int	type;
@@ -69,248 +71,156 @@ dispatcher_listener_in(struct listener *const *v, size_t n,
 	return 0;
 }
 
-/* A resting lowest lane is watched again. */
-static void
-dispatcher_unrest(struct dispatcher *d, struct listener *l)
-{
-	if (!l->resting)
-		return;
-	l->resting = 0;
-	if (!d->paused)
-		event_watch(d->epfd, EPOLL_CTL_MOD,
-		    l->lane[l->order[l->nlanes - 1]].fd, EPOLLIN, l);
-}
-
 /*
- * Compiles the listener's lanes and gives them to it; every socket of
- * the group is watched, pointing at the listener, which is drained as a
- * whole.  Lanes that cannot be had leave the listener as it was.
+ * Compiles the listener's lanes and gives them to it.  Lanes that cannot
+ * be had leave the listener as it was.
  */
 static void
-dispatcher_lanes(struct dispatcher *d, struct listener *l,
-    const struct config *cf)
+dispatcher_lanes(struct listener *l, const struct config *cf, size_t index)
 {
 	struct lanes_prog	lp;
 	char			prios[LANES_MAX * 24];
-	size_t			k;
 
-	if (lanes_compile(cf, l->index, &lp) == -1) {
-		log_warnx("lanes of %s: out of memory; unchanged", l->name);
+	if (lanes_compile(cf, index, &lp) == -1) {
+		log_warnx("lanes of %s: out of memory; unchanged",
+		    listener_name(l));
 		return;
 	}
-	/* The new lanes may order the sockets otherwise: no rest across. */
-	dispatcher_unrest(d, l);
-	for (k = listener_lanes(l, cf->listeners[l->index].lanes, &lp);
-	    k < l->nlanes; k++)
-		event_watch(d->epfd, EPOLL_CTL_ADD, l->lane[k].fd,
-		    d->paused ? 0 : EPOLLIN, l);
-	if (l->lanes)
-		log_info("lanes on %s: %zu (priorities %s)", l->name,
+	if (listener_lanes(l, cf->listeners[index].lanes, &lp))
+		log_info("lanes on %s: %zu (priorities %s)", listener_name(l),
 		    lp.nlanes, lanes_priorities(&lp, prios, sizeof(prios)));
 	lanes_free(&lp);
 }
 
 /*
- * Opens the configuration's listeners, reusing the ones already open on
- * the same address so that a reload never closes a listening socket that
- * stays.  On failure nothing changes and -1 is returned.
+ * A reload changes listeners in two steps, so that it can still fail
+ * between them and leave everything as it was: dispatcher_listen opens
+ * the configuration's listeners, reusing the ones already open on the
+ * same address so that a reload never closes a listening socket that
+ * stays; dispatcher_relisten then puts them in place and closes the ones
+ * no longer configured, or dispatcher_unlisten_new undoes the first step.
  */
-static int
+/* Closes the first n listeners of next that are not open already. */
+static void
+dispatcher_unlisten_new(struct dispatcher *d, struct listener **next,
+    size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (!dispatcher_listener_in(d->listeners, d->nlisteners,
+		    next[i]))
+			listener_close(next[i]);
+	free(next);
+}
+
+static struct listener **
 dispatcher_listen(struct dispatcher *d, const struct config *cf)
 {
 	struct listener	**next;
 	size_t		  i, j;
 
-	if ((next = calloc(cf->nlisteners, sizeof(*next))) == NULL)
-		fatal("calloc");
+	if ((next = calloc(cf->nlisteners, sizeof(*next))) == NULL) {
+		log_warn("listeners");
+		return NULL;
+	}
 	for (i = 0; i < cf->nlisteners; i++) {
 		for (j = 0; j < d->nlisteners && next[i] == NULL; j++)
 			if (listener_is(d->listeners[j], &cf->listeners[i]))
 				next[i] = d->listeners[j];
 		if (next[i] == NULL &&
 		    (next[i] = listener_open(&cf->listeners[i])) == NULL) {
-			for (j = 0; j < i; j++)
-				if (!dispatcher_listener_in(d->listeners,
-				    d->nlisteners, next[j]))
-					listener_close(next[j]);
-			free(next);
-			return -1;
+			dispatcher_unlisten_new(d, next, i);
+			return NULL;
 		}
 	}
+	return next;
+}
+
+static void
+dispatcher_relisten(struct dispatcher *d, const struct config *cf,
+    struct listener **next)
+{
+	size_t	i, j;
+
 	for (i = 0; i < cf->nlisteners; i++) {
-		next[i]->index = i;
+		listener_set_index(next[i], i);
 		if (!dispatcher_listener_in(d->listeners, d->nlisteners,
 		    next[i])) {
-			event_watch(d->epfd, EPOLL_CTL_ADD, next[i]->lane[0].fd,
-			    d->paused ? 0 : EPOLLIN, next[i]);
-			log_info("listening on %s", next[i]->name);
+			if (d->paused)
+				listener_pause(next[i], LISTENER_FULL);
+			listener_watch(next[i], d->epfd);
+			log_info("listening on %s", listener_name(next[i]));
 		}
-		dispatcher_lanes(d, next[i], cf);
+		dispatcher_lanes(next[i], cf, i);
 	}
 	for (j = 0; j < d->nlisteners; j++)
 		if (!dispatcher_listener_in(next, cf->nlisteners,
 		    d->listeners[j])) {
 			log_info("no longer listening on %s",
-			    d->listeners[j]->name);
+			    listener_name(d->listeners[j]));
 			listener_close(d->listeners[j]);
 		}
 	free(d->listeners);
 	d->listeners = next;
 	d->nlisteners = cf->nlisteners;
-	return 0;
 }
 
+/* Out of descriptors: no listener accepts for LISTENER_PAUSE_MS. */
 static void
 dispatcher_pause(struct dispatcher *d, int pause)
 {
 	struct itimerspec	its;
-	size_t			i, k;
+	size_t			i;
 
 	d->paused = pause;
-	for (i = 0; i < d->nlisteners; i++) {
-		d->listeners[i]->resting = 0;
-		for (k = 0; k < d->listeners[i]->nlanes; k++)
-			event_watch(d->epfd, EPOLL_CTL_MOD,
-			    d->listeners[i]->lane[k].fd, pause ? 0 : EPOLLIN,
-			    d->listeners[i]);
-	}
+	for (i = 0; i < d->nlisteners; i++)
+		if (pause)
+			listener_pause(d->listeners[i], LISTENER_FULL);
+		else
+			listener_resume(d->listeners[i], LISTENER_FULL);
 	memset(&its, 0, sizeof(its));
 	if (pause)
-		its.it_value.tv_nsec = DISPATCHER_PAUSE_MS * 1000000L;
+		its.it_value.tv_nsec = LISTENER_PAUSE_MS * 1000000L;
 	if (timerfd_settime(d->resume.fd, 0, &its, NULL) == -1)
 		fatal("timerfd_settime");
 }
 
-/*
- * Up to max connections from one lane; returns how many were taken, and
- * in *refused how many of them were denied or rejected.
- */
-static int
-dispatcher_accept_lane(struct dispatcher *d, struct listener *l, size_t lane,
-    int max, int *refused)
-{
-	struct pool_conn	pc;
-	socklen_t		len;
-	int			i;
-
-	*refused = 0;
-	for (i = 0; i < max; i++) {
-		memset(&pc, 0, sizeof(pc));
-		len = sizeof(pc.peer);
-		pc.fd = accept4(l->lane[lane].fd, (struct sockaddr *)&pc.peer,
-		    &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (pc.fd == -1) {
-			switch (errno) {
-			case EAGAIN:
-				return i;
-			case EINTR:
-			case ECONNABORTED:
-			case EPROTO:
-			case ENETDOWN:
-			case ENOPROTOOPT:
-			case EHOSTDOWN:
-			case ENONET:
-			case EHOSTUNREACH:
-			case EOPNOTSUPP:
-			case ENETUNREACH:
-				/* The client's trouble, not ours. */
-				continue;
-			case EMFILE:
-			case ENFILE:
-			case ENOBUFS:
-			case ENOMEM:
-				/* Level-triggered epoll would spin: wait. */
-				log_warn("accept on %s; pausing for %d ms",
-				    l->name, DISPATCHER_PAUSE_MS);
-				dispatcher_pause(d, 1);
-				return i;
-			default:
-				log_warn("accept on %s", l->name);
-				return i;
-			}
-		}
-		addr_unmap(&pc.peer);
-		if (l->wildcard) {
-			len = sizeof(pc.local);
-			if (getsockname(pc.fd, (struct sockaddr *)&pc.local,
-			    &len) == -1) {
-				log_warn("getsockname");
-				close(pc.fd);
-				continue;
-			}
-			addr_unmap(&pc.local);
-		} else
-			memcpy(&pc.local, &l->ss, l->sslen);
-		pc.id = ++d->next_id;
-		pc.listener = l->index;
-		pc.lane = l->lanes ? (int)lane : -1;
-		pc.lane_priority = l->lane[lane].priority;
-		*refused += pool_route(d->pool, &pc);
-	}
-	return i;
-}
-
-/*
- * The lowest lane of a listener with lanes has only refused connections
- * for a whole batch: its classes are full, and a flood is what it holds.
- * It is not watched for DISPATCHER_REST_MS, so that the dispatcher sleeps
- * and a client steered to a higher lane wakes it at once, instead of
- * waiting for a dispatcher kept busy (and, under load, off the CPU)
- * refusing the flood.  The lane is still drained every few milliseconds,
- * as fast as it was before on a machine this busy.
- */
-static void
-dispatcher_rest(struct dispatcher *d, struct listener *l)
-{
-	struct itimerspec	its;
-
-	l->resting = 1;
-	event_watch(d->epfd, EPOLL_CTL_MOD, l->lane[l->order[l->nlanes - 1]].fd,
-	    0, l);
-	memset(&its, 0, sizeof(its));
-	its.it_value.tv_nsec = DISPATCHER_REST_MS * 1000000L;
-	if (timerfd_settime(d->rest.fd, 0, &its, NULL) == -1)
-		fatal("timerfd_settime");
-}
-
+/* Ends every listener's rest. */
 static void
 dispatcher_wake(struct dispatcher *d)
 {
 	size_t	i;
 
 	for (i = 0; i < d->nlisteners; i++)
-		dispatcher_unrest(d, d->listeners[i]);
+		listener_resume(d->listeners[i], LISTENER_REST);
 }
 
-/*
- * Any socket of a listener is ready: its lanes are drained, the highest
- * priority first, so that clients the kernel steered to a higher lane
- * are not accepted after a flood in a lower one.  A lower lane gives way
- * every DISPATCHER_LANE_STRIDE accepts, when the higher ones are looked
- * at again: a special client arriving meanwhile waits for a few accepts,
- * not for a whole batch.
- */
+/* One accepted connection, to its class: 1 when it was refused. */
+static int
+dispatcher_conn(void *arg, struct conn *cn)
+{
+	struct dispatcher	*d = arg;
+
+	cn->id = ++d->next_id;
+	return route_conn(d->pool, cn);
+}
+
 static void
 dispatcher_accept(struct dispatcher *d, struct listener *l)
 {
-	size_t	i = 0, lowest = l->nlanes - 1;
-	int	budget = DISPATCHER_ACCEPT_BATCH * (int)l->nlanes, n, max;
-	int	refused, flood = 0;
+	struct itimerspec	its;
 
-	while (i < l->nlanes && budget > 0 && !d->paused) {
-		max = i == 0 || budget < DISPATCHER_LANE_STRIDE ? budget :
-		    DISPATCHER_LANE_STRIDE;
-		n = dispatcher_accept_lane(d, l, l->order[i], max, &refused);
-		budget -= n;
-		/* Only with a program can the lowest lane hold just the flood. */
-		if (l->lanes && i == lowest && lowest > 0) {
-			flood = n > 0 && refused == n ? flood + n : 0;
-			if (flood >= DISPATCHER_REST_AFTER) {
-				dispatcher_rest(d, l);
-				return;
-			}
-		}
-		i = i > 0 && n == max ? 0 : i + 1;
+	switch (listener_accept(l, dispatcher_conn, d)) {
+	case LISTENER_FULL:
+		dispatcher_pause(d, 1);
+		break;
+	case LISTENER_REST:
+		memset(&its, 0, sizeof(its));
+		its.it_value.tv_nsec = LISTENER_REST_MS * 1000000L;
+		if (timerfd_settime(d->rest.fd, 0, &its, NULL) == -1)
+			fatal("timerfd_settime");
+		break;
 	}
 }
 
@@ -329,16 +239,23 @@ dispatcher_report(void *arg, const char *file, int line, int warning,
 static void
 dispatcher_reload(struct dispatcher *d)
 {
-	struct config	*cf;
+	struct listener	**next = NULL;
+	struct config	 *cf;
 
 	cf = config_load(d->cf->path, dispatcher_report, NULL);
-	if (cf == NULL || dispatcher_listen(d, cf) == -1) {
+	if (cf != NULL && (next = dispatcher_listen(d, cf)) != NULL &&
+	    pool_configure(d->pool, cf) == -1) {
+		log_warn("reload of %s", cf->path);
+		dispatcher_unlisten_new(d, next, cf->nlisteners);
+		next = NULL;
+	}
+	if (next == NULL) {
 		log_warnx("reload of %s failed; keeping the previous "
 		    "configuration", d->cf->path);
 		config_free(cf);
 		return;
 	}
-	pool_configure(d->pool, cf);
+	dispatcher_relisten(d, cf, next);
 	config_free(d->cf);
 	d->cf = cf;
 	log_info("reloaded %s", cf->path);
@@ -486,6 +403,7 @@ int
 dispatcher_run(struct config *cf)
 {
 	struct dispatcher	 d;
+	struct listener		**next;
 	struct epoll_event	 evs[64];
 	uint64_t		 ticks;
 	int			 i, n, signalled;
@@ -493,11 +411,13 @@ dispatcher_run(struct config *cf)
 	memset(&d, 0, sizeof(d));
 	d.cf = cf;
 	dispatcher_setup(&d);
-	if (dispatcher_listen(&d, cf) == -1) {
+	if ((next = dispatcher_listen(&d, cf)) == NULL) {
 		dispatcher_teardown(&d);
 		return EXIT_OSERR;
 	}
-	pool_configure(d.pool, cf);
+	if (pool_configure(d.pool, cf) == -1)
+		fatal("start-up");
+	dispatcher_relisten(&d, cf, next);
 	log_info("ready");
 
 	for (;;) {

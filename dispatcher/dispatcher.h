@@ -4,11 +4,6 @@
 
 #include "config.h"
 
-#define DISPATCHER_ACCEPT_BATCH	64	/* accepts per readiness event and lane */
-#define DISPATCHER_LANE_STRIDE	8	/* lower-lane accepts between looks up */
-#define DISPATCHER_REST_MS	2	/* a lowest lane that only refuses rests */
-#define DISPATCHER_REST_AFTER	16	/* refusals in a row before it rests */
-#define DISPATCHER_PAUSE_MS	100	/* accepting pauses this long on EMFILE */
 #define DISPATCHER_GRACE_MS	10000	/* in-flight connections at shutdown */
 #define DISPATCHER_REAP_MS	3000	/* workers' exit before SIGKILL */
 

@@ -14,11 +14,11 @@
 
 enum event_type {
 	EVENT_LISTENER = 1,	/* struct listener */
-	EVENT_CHANNEL,		/* struct pool_worker */
+	EVENT_CHANNEL,		/* struct worker */
 	EVENT_RESPAWN,		/* the pool's respawn timer */
 	EVENT_SIGNAL,		/* the dispatcher's signalfd */
 	EVENT_RESUME,		/* the timer that resumes accepting */
-	EVENT_QUEUED,		/* struct pool_entry: a client waiting */
+	EVENT_QUEUED,		/* struct class_entry: a client waiting */
 	EVENT_REST,		/* the timer that ends a lowest lane's rest */
 };
 

@@ -1,3 +1,5 @@
+#include <sys/epoll.h>
+
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -55,6 +57,7 @@ listener_open(const struct config_listener *cl)
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return NULL;
 	l->type = EVENT_LISTENER;
+	l->epfd = -1;
 	l->ss = cl->ss;
 	l->sslen = cl->sslen;
 	/* Sharing the port is asked for only by lanes: see listener_lanes. */
@@ -105,10 +108,12 @@ listener_order(struct listener *l)
 	}
 }
 
-size_t
+static void	listener_rewatch(struct listener *);
+
+int
 listener_lanes(struct listener *l, int on, const struct lanes_prog *lp)
 {
-	size_t	old = l->nlanes, i;
+	size_t	i;
 	int	fd, one = 1;
 
 	l->lanes = on;
@@ -142,7 +147,9 @@ listener_lanes(struct listener *l, int on, const struct lanes_prog *lp)
 		goto fail;
 	}
 	listener_order(l);
-	return old;
+	l->paused &= ~LISTENER_REST;
+	listener_rewatch(l);
+	return l->lanes;
 
  fail:
 	/*
@@ -157,5 +164,186 @@ listener_lanes(struct listener *l, int on, const struct lanes_prog *lp)
 		l->lane[i].priority = 0;
 	listener_order(l);
 	l->lanes = 0;
-	return old;
+	l->paused &= ~LISTENER_REST;
+	listener_rewatch(l);
+	return 0;
+}
+
+const char *
+listener_name(const struct listener *l)
+{
+	return l->name;
+}
+
+void
+listener_set_index(struct listener *l, unsigned index)
+{
+	l->index = index;
+}
+
+/* What epoll watches on a lane, given why the listener is paused. */
+static uint32_t
+listener_events(const struct listener *l, size_t lane)
+{
+	if (l->paused & LISTENER_FULL)
+		return 0;
+	if ((l->paused & LISTENER_REST) && lane == l->order[l->nlanes - 1])
+		return 0;
+	return EPOLLIN;
+}
+
+/* Tells epoll what to watch on every lane, adding the new ones. */
+static void
+listener_rewatch(struct listener *l)
+{
+	size_t	k;
+
+	if (l->epfd == -1)
+		return;
+	for (k = 0; k < l->nlanes; k++)
+		event_watch(l->epfd, k < l->nwatched ? EPOLL_CTL_MOD :
+		    EPOLL_CTL_ADD, l->lane[k].fd, listener_events(l, k), l);
+	l->nwatched = l->nlanes;
+}
+
+void
+listener_watch(struct listener *l, int epfd)
+{
+	l->epfd = epfd;
+	listener_rewatch(l);
+}
+
+void
+listener_pause(struct listener *l, int why)
+{
+	if ((l->paused & why) == why)
+		return;
+	l->paused |= why;
+	listener_rewatch(l);
+}
+
+void
+listener_resume(struct listener *l, int why)
+{
+	if ((l->paused & why) == 0)
+		return;
+	l->paused &= ~why;
+	listener_rewatch(l);
+}
+
+/*
+ * Up to max connections from one lane; returns how many were taken, in
+ * *refused how many of them fn refused, and in *full whether accepting
+ * failed for lack of descriptors or memory.
+ */
+static int
+listener_accept_lane(struct listener *l, size_t lane, int max,
+    listener_conn_fn *fn, void *arg, int *refused, int *full)
+{
+	struct conn	cn;
+	socklen_t	len;
+	int		i;
+
+	*refused = 0;
+	for (i = 0; i < max; i++) {
+		memset(&cn, 0, sizeof(cn));
+		len = sizeof(cn.peer);
+		cn.fd = accept4(l->lane[lane].fd, (struct sockaddr *)&cn.peer,
+		    &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cn.fd == -1) {
+			switch (errno) {
+			case EAGAIN:
+				return i;
+			case EINTR:
+			case ECONNABORTED:
+			case EPROTO:
+			case ENETDOWN:
+			case ENOPROTOOPT:
+			case EHOSTDOWN:
+			case ENONET:
+			case EHOSTUNREACH:
+			case EOPNOTSUPP:
+			case ENETUNREACH:
+				/* The client's trouble, not ours. */
+				continue;
+			case EMFILE:
+			case ENFILE:
+			case ENOBUFS:
+			case ENOMEM:
+				/* Level-triggered epoll would spin: wait. */
+				log_warn("accept on %s; pausing for %d ms",
+				    l->name, LISTENER_PAUSE_MS);
+				*full = 1;
+				return i;
+			default:
+				log_warn("accept on %s", l->name);
+				return i;
+			}
+		}
+		addr_unmap(&cn.peer);
+		if (l->wildcard) {
+			len = sizeof(cn.local);
+			if (getsockname(cn.fd, (struct sockaddr *)&cn.local,
+			    &len) == -1) {
+				log_warn("getsockname");
+				close(cn.fd);
+				continue;
+			}
+			addr_unmap(&cn.local);
+		} else
+			memcpy(&cn.local, &l->ss, l->sslen);
+		cn.listener = l->index;
+		cn.lane = l->lanes ? (int)lane : -1;
+		cn.lane_priority = l->lane[lane].priority;
+		*refused += fn(arg, &cn);
+	}
+	return i;
+}
+
+/*
+ * The lanes are drained the highest priority first, so that clients the
+ * kernel steered to a higher lane are not accepted after a flood in a
+ * lower one.  A lower lane gives way every LISTENER_STRIDE accepts, when
+ * the higher ones are looked at again: a special client arriving
+ * meanwhile waits for a few accepts, not for a whole batch.
+ *
+ * A lowest lane that has only refused connections for LISTENER_REST_AFTER
+ * accepts holds a flood its classes cannot take.  It is not watched for
+ * LISTENER_REST_MS, so that the dispatcher sleeps and a client steered to
+ * a higher lane wakes it at once, instead of waiting for a dispatcher kept
+ * busy (and, under load, off the CPU) refusing the flood.  The lane is
+ * still drained every few milliseconds, as fast as it was before on a
+ * machine this busy.  Only with a program can the lowest lane hold just
+ * the flood.
+ */
+int
+listener_accept(struct listener *l, listener_conn_fn *fn, void *arg)
+{
+	size_t	i = 0, lowest = l->nlanes - 1;
+	int	budget = LISTENER_BATCH * (int)l->nlanes, n, max;
+	int	refused, flood = 0, full = 0;
+
+	/* Other listeners' events of this batch come after a pause. */
+	if (l->paused & LISTENER_FULL)
+		return 0;
+	while (i < l->nlanes && budget > 0) {
+		max = i == 0 || budget < LISTENER_STRIDE ? budget :
+		    LISTENER_STRIDE;
+		n = listener_accept_lane(l, l->order[i], max, fn, arg,
+		    &refused, &full);
+		if (full) {
+			listener_pause(l, LISTENER_FULL);
+			return LISTENER_FULL;
+		}
+		budget -= n;
+		if (l->lanes && i == lowest && lowest > 0) {
+			flood = n > 0 && refused == n ? flood + n : 0;
+			if (flood >= LISTENER_REST_AFTER) {
+				listener_pause(l, LISTENER_REST);
+				return LISTENER_REST;
+			}
+		}
+		i = i > 0 && n == max ? 0 : i + 1;
+	}
+	return 0;
 }

@@ -1,4 +1,9 @@
-/* listener: the listening sockets. */
+/*
+ * listener: the listening sockets of one configured address, and how
+ * they are drained: with lanes, the highest priority first, a lower lane
+ * giving way every few accepts, and a lowest lane that only refuses
+ * resting between batches.
+ */
 #ifndef LISTENER_H
 #define LISTENER_H
 
@@ -7,7 +12,20 @@
 #include <stddef.h>
 
 #include "addr.h"
+#include "conn.h"
 #include "lanes.h"
+
+#define LISTENER_BATCH		64	/* accepts per readiness event and lane */
+#define LISTENER_STRIDE		8	/* lower-lane accepts between looks up */
+#define LISTENER_REST_MS	2	/* a lowest lane that only refuses rests */
+#define LISTENER_REST_AFTER	16	/* refusals in a row before it rests */
+#define LISTENER_PAUSE_MS	100	/* out of descriptors: accepting pauses */
+
+/* Why a listener does not accept now; both may hold at once. */
+enum listener_pause {
+	LISTENER_FULL = 0x01,	/* out of descriptors: every socket */
+	LISTENER_REST = 0x02,	/* its lowest lane rests */
+};
 
 struct config_listener;
 
@@ -35,7 +53,9 @@ struct listener {
 	struct listener_lane	 lane[LANES_MAX];
 	size_t			 nlanes;
 	size_t			 order[LANES_MAX];	/* highest priority first */
-	int			 resting;	/* lowest lane not watched */
+	int			 epfd;		/* -1 until listener_watch */
+	size_t			 nwatched;	/* lanes epoll knows */
+	int			 paused;	/* enum listener_pause bits */
 };
 
 /*
@@ -55,10 +75,42 @@ int		 listener_is(const struct listener *,
  * at the end of the group, and attaches the program when the group has
  * more than one.  A listener whose lanes cannot be set up logs a warning
  * and goes on without them: no program, every socket it has at the same
- * priority.  Returns how many sockets were open before, so that the
- * caller watches lane[old] to lane[nlanes - 1].
+ * priority.  A resting lane is watched again, as the new lanes may order
+ * the sockets otherwise.  Returns whether it runs with lanes.
  */
-size_t		 listener_lanes(struct listener *, int on,
+int		 listener_lanes(struct listener *, int on,
 		    const struct lanes_prog *);
+
+/* The listener's address, for messages. */
+const char	*listener_name(const struct listener *);
+
+/* Its place in the configuration, which a reload may change. */
+void		 listener_set_index(struct listener *, unsigned);
+
+/*
+ * Has epfd watch every socket of the listener, now and as lanes are
+ * added, for events that point at the listener.
+ */
+void		 listener_watch(struct listener *, int epfd);
+
+/* Stops or starts accepting for a reason (enum listener_pause). */
+void		 listener_pause(struct listener *, int why);
+void		 listener_resume(struct listener *, int why);
+
+/*
+ * Receives one accepted connection, with its peer, local address,
+ * listener and lane filled in; returns 1 when it was refused.
+ */
+typedef int	 listener_conn_fn(void *arg, struct conn *);
+
+/*
+ * Accepts what the listener's sockets hold, a bounded batch, and hands
+ * each connection to fn.  Returns 0, or the reason (enum listener_pause)
+ * it paused itself: LISTENER_FULL when out of descriptors (logged),
+ * after which the caller resumes it in LISTENER_PAUSE_MS, or
+ * LISTENER_REST, after which the caller resumes it in LISTENER_REST_MS.
+ */
+int		 listener_accept(struct listener *, listener_conn_fn *,
+		    void *arg);
 
 #endif

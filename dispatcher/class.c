@@ -1,0 +1,397 @@
+#include <sys/epoll.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "class.h"
+#include "event.h"
+#include "log.h"
+#include "proc.h"
+
+#define CLASS_ENTRY(it) \
+	((struct class_entry *)((char *)(it) - offsetof(struct class_entry, item)))
+
+int
+class_conf_dup(struct config_class *dst, const struct config_class *src)
+{
+	*dst = *src;
+	dst->name = strdup(src->name);
+	dst->reply = strdup(src->reply);
+	dst->busy_reply = src->busy_reply != NULL ? strdup(src->busy_reply) :
+	    NULL;
+	if (dst->name == NULL || dst->reply == NULL ||
+	    (src->busy_reply != NULL && dst->busy_reply == NULL)) {
+		class_conf_free(dst);
+		return -1;
+	}
+	return 0;
+}
+
+void
+class_conf_free(struct config_class *conf)
+{
+	free(conf->name);
+	free(conf->reply);
+	free(conf->busy_reply);
+	conf->name = conf->reply = conf->busy_reply = NULL;
+}
+
+struct class *
+class_new(const struct config_class *conf, int epfd)
+{
+	struct class	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if (class_conf_dup(&c->conf, conf) == -1) {
+		free(c);
+		return NULL;
+	}
+	c->index = -1;
+	c->epfd = epfd;
+	queue_init(&c->queue, (size_t)conf->queue);
+	TAILQ_INIT(&c->dead);
+	return c;
+}
+
+void
+class_set(struct class *c, struct config_class *conf)
+{
+	class_conf_free(&c->conf);
+	c->conf = *conf;
+	c->queue.max = (size_t)conf->queue;
+}
+
+void
+class_free(struct class *c)
+{
+	struct class_entry	*e;
+
+	while ((e = class_first(c)) != NULL)
+		class_drop(e);
+	class_gc(c);
+	class_unreserve(c);
+	while (c->nworkers > 0)
+		free(c->workers[--c->nworkers]);
+	free(c->workers);
+	queue_free(&c->queue);
+	class_conf_free(&c->conf);
+	free(c);
+}
+
+size_t
+class_live(const struct class *c)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < c->nworkers; i++)
+		if (!c->workers[i]->draining)
+			n++;
+	return n;
+}
+
+int
+class_reserve(struct class *c, size_t want)
+{
+	struct worker	**ws, *w;
+	size_t		  live = class_live(c), need;
+
+	if (want <= live)
+		return 0;
+	need = c->nworkers + (want - live);
+	if (need > c->nslots) {
+		if ((ws = reallocarray(c->workers, need, sizeof(*ws))) == NULL)
+			return -1;
+		c->workers = ws;
+	}
+	while (c->nslots < need) {
+		if ((w = calloc(1, sizeof(*w))) == NULL) {
+			class_unreserve(c);
+			return -1;
+		}
+		w->type = EVENT_CHANNEL;
+		w->cls = c;
+		w->chan = -1;
+		c->workers[c->nslots++] = w;
+	}
+	return 0;
+}
+
+void
+class_unreserve(struct class *c)
+{
+	while (c->nslots > c->nworkers)
+		free(c->workers[--c->nslots]);
+}
+
+void
+class_resize(struct class *c, size_t want)
+{
+	size_t	i, live = class_live(c);
+
+	while (live < want && c->nworkers < c->nslots) {
+		c->nworkers++;
+		live++;
+	}
+	for (i = c->nworkers; i-- > 0 && live > want; )
+		if (!c->workers[i]->draining) {
+			class_drain(c, i);
+			live--;
+		}
+}
+
+void
+class_worker_remove(struct class *c, size_t i)
+{
+	free(c->workers[i]);
+	c->workers[i] = c->workers[--c->nworkers];
+	/* The last reserved slot, if any, fills the place left. */
+	c->workers[c->nworkers] = c->workers[--c->nslots];
+	c->cursor = 0;
+}
+
+/*
+ * Closing its channel tells a worker to finish what it holds and exit;
+ * it is reaped, not respawned.  A slot waiting to start just goes.
+ */
+void
+class_drain(struct class *c, size_t i)
+{
+	struct worker	*w = c->workers[i];
+
+	if (w->pid == 0) {
+		class_worker_remove(c, i);
+		return;
+	}
+	w->draining = 1;
+	class_channel_close(w);
+}
+
+void
+class_channel_close(struct worker *w)
+{
+	if (w->chan != -1) {
+		close(w->chan);	/* also leaves the epoll set */
+		w->chan = -1;
+	}
+	w->blocked = 0;
+	w->cls->inhand -= w->inhand;
+	w->inhand = 0;
+}
+
+void
+class_lost(struct worker *w)
+{
+	class_channel_close(w);
+	proc_signal(w, SIGTERM);
+}
+
+/* The worker with the fewest connections in hand, ties in turn. */
+static struct worker *
+class_pick(struct class *c)
+{
+	struct worker	*w, *best = NULL;
+	size_t		 i, k, besti = 0;
+
+	for (k = 1; k <= c->nworkers; k++) {
+		i = (c->cursor + k) % c->nworkers;
+		w = c->workers[i];
+		if (w->chan == -1 || w->blocked || w->draining)
+			continue;
+		if (best == NULL || w->inhand < best->inhand) {
+			best = w;
+			besti = i;
+		}
+	}
+	if (best != NULL)
+		c->cursor = besti;
+	return best;
+}
+
+/* A worker whose channel is full is sent nothing until it drains. */
+static void
+class_block(struct worker *w, int blocked)
+{
+	w->blocked = blocked;
+	event_watch(w->cls->epfd, EPOLL_CTL_MOD, w->chan,
+	    blocked ? EPOLLIN | EPOLLOUT : EPOLLIN, w);
+}
+
+void
+class_unblock(struct worker *w)
+{
+	if (w->blocked)
+		class_block(w, 0);
+}
+
+enum class_sent
+class_send(struct class *c, const struct conn *cn)
+{
+	struct channel_msg	 m;
+	struct worker		*w;
+
+	if (c->conf.max_connections > 0 &&
+	    c->inhand >= (unsigned)c->conf.max_connections)
+		return CLASS_FULL;
+	channel_msg_init(&m, CHANNEL_CONN);
+	m.u.conn.id = cn->id;
+	m.u.conn.class_idx = c->index;
+	m.u.conn.entry = cn->entry;
+	m.u.conn.listener = cn->listener;
+	m.u.conn.peer = cn->peer;
+	m.u.conn.local = cn->local;
+
+	while ((w = class_pick(c)) != NULL) {
+		if (channel_send(w->chan, &m, cn->fd) == 0) {
+			w->inhand++;
+			c->inhand++;
+			return CLASS_SENT;
+		}
+		if (errno == ETOOMANYREFS)
+			return CLASS_HELD;
+		if (errno == EAGAIN) {
+			/* Backpressure: wait until this channel drains. */
+			class_block(w, 1);
+			continue;
+		}
+		log_warn("worker %d (class %s): cannot send", (int)w->pid,
+		    c->conf.name);
+		class_lost(w);
+	}
+	return CLASS_FULL;
+}
+
+int
+class_message(struct worker *w, const struct channel_msg *m)
+{
+	switch (m->type) {
+	case CHANNEL_HELLO:
+		if (w->hello || m->u.hello.pid != w->pid)
+			return -1;
+		w->hello = 1;
+		return 0;
+	case CHANNEL_DONE:
+		if (w->inhand == 0)
+			return -1;
+		w->inhand--;
+		w->cls->inhand--;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+int
+class_enqueue(struct class *c, const struct conn *cn, int priority,
+    uint64_t now_ms)
+{
+	struct class_entry	*e;
+	struct epoll_event	 ev;
+	uint64_t		 deadline = 0;
+
+	if (c->queue.len >= c->queue.max) {
+		errno = EAGAIN;
+		return -1;
+	}
+	if ((e = calloc(1, sizeof(*e))) == NULL) {
+		log_warn("connection %" PRIu64 ": cannot queue it", cn->id);
+		return -1;
+	}
+	e->type = EVENT_QUEUED;
+	e->cls = c;
+	e->conn = *cn;
+	if (c->conf.queue_timeout_ms > 0)
+		deadline = now_ms + (uint64_t)c->conf.queue_timeout_ms;
+	if (queue_push(&c->queue, &e->item, priority, deadline) == -1) {
+		log_warn("connection %" PRIu64 ": cannot queue it", cn->id);
+		free(e);
+		return -1;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLRDHUP;
+	ev.data.ptr = e;
+	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, cn->fd, &ev) == -1) {
+		log_warn("connection %" PRIu64 ": epoll_ctl", cn->id);
+		queue_remove(&c->queue, &e->item);
+		free(e);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * An entry taken out of its queue is freed only after the current batch
+ * of events, some of which may still point at it: until then its type
+ * says it is gone.
+ */
+void
+class_dequeue(struct class_entry *e)
+{
+	struct class	*c = e->cls;
+
+	/* The descriptor may live on in a worker: epoll must forget it now. */
+	if (epoll_ctl(c->epfd, EPOLL_CTL_DEL, e->conn.fd, NULL) == -1)
+		fatal("epoll_ctl");
+	queue_remove(&c->queue, &e->item);
+	e->type = 0;
+	TAILQ_INSERT_TAIL(&c->dead, e, dead);
+}
+
+void
+class_drop(struct class_entry *e)
+{
+	class_dequeue(e);
+	close(e->conn.fd);
+}
+
+static struct class_entry *
+class_entry_of(struct queue_item *it)
+{
+	return it != NULL ? CLASS_ENTRY(it) : NULL;
+}
+
+struct class_entry *
+class_first(const struct class *c)
+{
+	return class_entry_of(queue_first(&c->queue));
+}
+
+struct class_entry *
+class_last(const struct class *c)
+{
+	return class_entry_of(queue_last(&c->queue));
+}
+
+struct class_entry *
+class_expired(const struct class *c, uint64_t now_ms)
+{
+	return class_entry_of(queue_expired(&c->queue, now_ms));
+}
+
+enum class_sent
+class_flush(struct class *c)
+{
+	struct class_entry	*e;
+	enum class_sent		 r = CLASS_SENT;
+
+	while ((e = class_first(c)) != NULL &&
+	    (r = class_send(c, &e->conn)) == CLASS_SENT)
+		class_drop(e);
+	return r;
+}
+
+void
+class_gc(struct class *c)
+{
+	struct class_entry	*e;
+
+	while ((e = TAILQ_FIRST(&c->dead)) != NULL) {
+		TAILQ_REMOVE(&c->dead, e, dead);
+		free(e);
+	}
+}

@@ -1,0 +1,137 @@
+/*
+ * class: a class of workers and the hand-off of connections to them: the
+ * choice of the worker with the fewest connections in hand, the send
+ * with backpressure, the DONE accounting, and the class's queue.
+ *
+ * A class knows its workers' channels, not their processes (proc.c).
+ */
+#ifndef CLASS_H
+#define CLASS_H
+
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <stdint.h>
+
+#include "channel.h"
+#include "config.h"
+#include "conn.h"
+#include "queue.h"
+
+/* One worker of a class: its channel, and its process's state. */
+struct worker {
+	int			 type;		/* EVENT_CHANNEL */
+	struct class		*cls;
+	pid_t			 pid;		/* 0 while waiting to (re)start */
+	int			 chan;		/* -1 when closed */
+	unsigned		 inhand;	/* sent minus DONE */
+	int			 blocked;	/* channel full: waiting for EPOLLOUT */
+	int			 hello;
+	int			 draining;	/* finishing its work, not respawned */
+	uint64_t		 started_ms;
+	uint64_t		 respawn_ms;	/* when to start it (again) */
+	unsigned		 fails;		/* quick deaths in a row */
+};
+
+/*
+ * A connection waiting in a class's queue.  It is watched for the client
+ * leaving (EPOLLRDHUP, never EPOLLIN: nothing is read).
+ */
+struct class_entry {
+	int			 type;		/* EVENT_QUEUED, 0 once gone */
+	struct class		*cls;
+	struct conn		 conn;
+	struct queue_item	 item;
+	TAILQ_ENTRY(class_entry) dead;
+};
+TAILQ_HEAD(class_entries, class_entry);
+
+struct class {
+	struct config_class	  conf;		/* own copies */
+	int			  index;	/* in the configuration, -1 when retired */
+	int			  epfd;
+	/*
+	 * Workers [0, nworkers) are the class's; [nworkers, nslots) are
+	 * reserved by class_reserve and not yet taken by class_resize.
+	 */
+	struct worker		**workers;
+	size_t			  nworkers;
+	size_t			  nslots;
+	size_t			  cursor;	/* last worker picked, for ties */
+	unsigned		  inhand;	/* across its workers */
+	struct queue		  queue;
+	struct class_entries	  dead;		/* left the queue this batch */
+};
+
+enum class_sent {
+	CLASS_SENT,		/* a worker has it */
+	CLASS_FULL,		/* at max_connections, or no worker can take it now */
+	CLASS_HELD,		/* descriptors in flight hit RLIMIT_NOFILE */
+};
+
+/* Copies a class's settings, strings included: 0, or -1 out of memory. */
+int		 class_conf_dup(struct config_class *,
+		    const struct config_class *);
+void		 class_conf_free(struct config_class *);
+
+/* A class with no worker; NULL when out of memory. */
+struct class	*class_new(const struct config_class *, int epfd);
+/* Takes settings copied by class_conf_dup, keeping workers and queue. */
+void		 class_set(struct class *, struct config_class *);
+/* Closes its queued connections and frees it; its workers must be gone. */
+void		 class_free(struct class *);
+
+/* Workers not draining. */
+size_t		 class_live(const struct class *);
+/*
+ * Allocates the slots for the workers that class_resize will add so
+ * that it cannot fail: 0, or -1 out of memory with nothing reserved.
+ * class_unreserve gives back what class_resize did not take.
+ */
+int		 class_reserve(struct class *, size_t want);
+void		 class_unreserve(struct class *);
+/*
+ * Takes reserved slots or drains workers until want are live; a slot
+ * taken has no process yet: pid 0, due at once.
+ */
+void		 class_resize(struct class *, size_t want);
+/* Closes the worker's channel: the worker finishes its work and exits. */
+void		 class_drain(struct class *, size_t i);
+void		 class_worker_remove(struct class *, size_t i);
+/* Its channel is gone; what it held is no longer counted. */
+void		 class_channel_close(struct worker *);
+/*
+ * Lost contact: its channel is closed and its process told to stop; it
+ * is started again when reaped.
+ */
+void		 class_lost(struct worker *);
+
+/*
+ * Sends a connection to the worker with the fewest in hand, ties in
+ * turn.  The caller closes its own copy of the descriptor when sent.
+ */
+enum class_sent	 class_send(struct class *, const struct conn *);
+/* A worker's channel drained: it may be sent to again. */
+void		 class_unblock(struct worker *);
+/* Applies a HELLO or DONE from a worker: 0, or -1 for an unexpected one. */
+int		 class_message(struct worker *, const struct channel_msg *);
+
+/*
+ * Queues a connection behind those of its priority and above: 0, or -1
+ * when the queue is full (EAGAIN) or on failure (logged).
+ */
+int		 class_enqueue(struct class *, const struct conn *,
+		    int priority, uint64_t now_ms);
+/* Takes an entry out of its queue; its descriptor is the caller's. */
+void		 class_dequeue(struct class_entry *);
+/* Takes an entry out of its queue and closes its descriptor. */
+void		 class_drop(struct class_entry *);
+struct class_entry *class_first(const struct class *);
+struct class_entry *class_last(const struct class *);
+struct class_entry *class_expired(const struct class *, uint64_t now_ms);
+/* Hands out the queue in order while workers take: how it stopped. */
+enum class_sent	 class_flush(struct class *);
+/* Frees the entries that left the queue during the last batch. */
+void		 class_gc(struct class *);
+
+#endif

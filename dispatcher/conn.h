@@ -1,0 +1,20 @@
+/* conn: a client connection, accepted and not yet handed to a worker. */
+#ifndef CONN_H
+#define CONN_H
+
+#include <sys/socket.h>
+
+#include <stdint.h>
+
+struct conn {
+	int			 fd;
+	uint64_t		 id;
+	unsigned		 listener;	/* its index in the configuration */
+	int			 lane;		/* accepted from, or -1: no lanes */
+	int			 lane_priority;
+	int			 entry;		/* of the ruleset, or -1 */
+	struct sockaddr_storage	 peer;
+	struct sockaddr_storage	 local;
+};
+
+#endif

@@ -1,0 +1,135 @@
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <spawn.h>
+#include <unistd.h>
+
+#include "channel.h"
+#include "clock.h"
+#include "event.h"
+#include "log.h"
+#include "proc.h"
+
+extern char **environ;
+
+void
+proc_later(struct worker *w)
+{
+	uint64_t	now = clock_ms(), delay = 0;
+	unsigned	i;
+
+	if (w->started_ms != 0 && now - w->started_ms >= PROC_STABLE_MS)
+		w->fails = 0;
+	else
+		w->fails++;
+	/* The first quick death is restarted at once, then 100 ms, 200 ms... */
+	if (w->fails > 1) {
+		delay = PROC_RESPAWN_MIN_MS;
+		for (i = 2; i < w->fails && delay < PROC_RESPAWN_MAX_MS; i++)
+			delay *= 2;
+		if (delay > PROC_RESPAWN_MAX_MS)
+			delay = PROC_RESPAWN_MAX_MS;
+		log_warnx("class %s: worker keeps dying; next start in "
+		    "%" PRIu64 " ms", w->cls->conf.name, delay);
+	}
+	w->pid = 0;
+	w->started_ms = 0;
+	w->respawn_ms = now + delay;
+}
+
+/* posix_spawn with the worker's end of the channel on CHANNEL_FD. */
+static int
+proc_spawn(pid_t *pid, int chan, const struct contract_args *args)
+{
+	posix_spawn_file_actions_t	 fa;
+	posix_spawnattr_t		 attr;
+	struct contract_argv		 av;
+	sigset_t			 none, deflt;
+	int				 rc;
+
+	contract_argv(args, &av);
+	/* The dispatcher blocks the signals it reads from its signalfd. */
+	sigemptyset(&none);
+	sigemptyset(&deflt);
+	sigaddset(&deflt, SIGPIPE);
+	sigaddset(&deflt, SIGCHLD);
+	sigaddset(&deflt, SIGHUP);
+	sigaddset(&deflt, SIGTERM);
+	sigaddset(&deflt, SIGINT);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &deflt);
+	posix_spawnattr_setflags(&attr,
+	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, chan, CHANNEL_FD);
+	rc = posix_spawn(pid, args->program, &fa, &attr, av.argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	return rc;
+}
+
+int
+proc_start(struct worker *w, const struct contract_args *args, int epfd)
+{
+	int	sv[2], fd, rc;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0, sv) == -1) {
+		log_warn("class %s: could not start a worker: socketpair",
+		    w->cls->conf.name);
+		proc_later(w);
+		return -1;
+	}
+	/* dup2 onto itself would keep FD_CLOEXEC: the child end must move. */
+	if (sv[1] == CHANNEL_FD) {
+		fd = fcntl(sv[1], F_DUPFD_CLOEXEC, CHANNEL_FD + 1);
+		close(sv[1]);
+		sv[1] = fd;
+	}
+	rc = sv[1] == -1 ? errno : proc_spawn(&w->pid, sv[1], args);
+	if (sv[1] != -1)
+		close(sv[1]);
+	if (rc != 0) {
+		close(sv[0]);
+		errno = rc;
+		log_warn("class %s: could not start worker %s",
+		    w->cls->conf.name, args->program);
+		proc_later(w);
+		return -1;
+	}
+
+	w->chan = sv[0];
+	w->hello = 0;
+	w->started_ms = clock_ms();
+	w->respawn_ms = 0;
+	event_watch(epfd, EPOLL_CTL_ADD, w->chan, EPOLLIN, w);
+	log_info("worker %d started for class %s", (int)w->pid,
+	    w->cls->conf.name);
+	return 0;
+}
+
+void
+proc_log_exit(const struct worker *w, int status, int expected)
+{
+	void	(*say)(const char *, ...) = expected ? log_info : log_warnx;
+
+	if (WIFSIGNALED(status))
+		say("worker %d (class %s) killed by signal %d", (int)w->pid,
+		    w->cls->conf.name, WTERMSIG(status));
+	else
+		say("worker %d (class %s) exited with status %d", (int)w->pid,
+		    w->cls->conf.name, WEXITSTATUS(status));
+}
+
+void
+proc_signal(const struct worker *w, int sig)
+{
+	if (w->pid > 0)
+		kill(w->pid, sig);
+}

@@ -1,0 +1,31 @@
+/*
+ * proc: the workers' processes: start with a channel on CHANNEL_FD,
+ * back off when they keep dying, log how they ended, signal them.
+ */
+#ifndef PROC_H
+#define PROC_H
+
+#include "class.h"
+#include "contract.h"
+
+#define PROC_RESPAWN_MIN_MS	100	/* first delay for a worker that keeps dying */
+#define PROC_RESPAWN_MAX_MS	10000
+#define PROC_STABLE_MS		1000	/* a worker that lived this long is fine */
+
+/*
+ * Starts the worker's process with those arguments and a new channel,
+ * which it watches on epfd: 0, or -1 (logged) with the next attempt
+ * scheduled by proc_later.
+ */
+int	proc_start(struct worker *, const struct contract_args *, int epfd);
+
+/* Schedules the next start of a worker that failed to start or died. */
+void	proc_later(struct worker *);
+
+/* Logs how a worker ended: as information when expected and clean. */
+void	proc_log_exit(const struct worker *, int status, int expected);
+
+/* Sends sig to the worker's process, if it has one. */
+void	proc_signal(const struct worker *, int sig);
+
+#endif

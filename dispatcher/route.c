@@ -1,0 +1,98 @@
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "clock.h"
+#include "log.h"
+#include "pool_int.h"
+#include "route.h"
+#include "rules.h"
+
+/*
+ * The busy reply is one non-blocking send: a client that cannot take it
+ * at once does not get it, and the dispatcher never waits.
+ */
+void
+route_reject(const struct class *c, struct conn *cn, const char *why)
+{
+	char	peer[ADDR_PORTSTRLEN];
+
+	if (c->conf.busy_reply != NULL)
+		(void)send(cn->fd, c->conf.busy_reply,
+		    strlen(c->conf.busy_reply), MSG_DONTWAIT | MSG_NOSIGNAL);
+	close(cn->fd);
+	log_debug("connection %" PRIu64 " from %s: class %s %s; rejected",
+	    cn->id, addr_format((const struct sockaddr *)&cn->peer, peer,
+	    sizeof(peer)), c->conf.name, why);
+}
+
+/*
+ * A connection for class c: to a worker if the class has room and nobody
+ * waits, else into its queue, else into its overflow class (whose own
+ * slots, queue and overflow apply: configuration forbids cycles), else
+ * rejected.  Returns 1 when it was rejected.
+ */
+static int
+route_admit(struct pool *p, struct class *c, struct conn *cn, int priority)
+{
+	if (c->queue.len == 0 && pool_send(p, c, cn) == 0) {
+		close(cn->fd);
+		return 0;
+	}
+	if (class_enqueue(c, cn, priority, clock_ms()) == 0) {
+		pool_timer_at(p, queue_deadline(&c->queue));
+		return 0;
+	}
+	if (errno != EAGAIN) {
+		/* Out of memory, logged: this connection, not the daemon. */
+		route_reject(c, cn, "could not queue it");
+		return 1;
+	}
+	if (c->conf.overflow != -1)
+		return route_admit(p, p->classes[c->conf.overflow], cn,
+		    priority);
+	route_reject(c, cn, "and its queue are full");
+	return 1;
+}
+
+static void
+route_trace(const struct pool *p, const struct conn *cn,
+    const struct rules_verdict *v)
+{
+	char	peer[ADDR_PORTSTRLEN], local[ADDR_PORTSTRLEN];
+	char	lane[64], verdict[640];
+
+	addr_format((const struct sockaddr *)&cn->peer, peer, sizeof(peer));
+	addr_format((const struct sockaddr *)&cn->local, local, sizeof(local));
+	lane[0] = '\0';
+	if (cn->lane != -1)
+		snprintf(lane, sizeof(lane), " (lane %d, priority %d)",
+		    cn->lane, cn->lane_priority);
+	log_debug("connection %" PRIu64 " from %s on %s%s: %s%s", cn->id, peer,
+	    local, lane, v->entry == -1 ? "no rule -> " : "",
+	    config_verdict_describe(p->cf, v, verdict, sizeof(verdict)));
+}
+
+int
+route_conn(struct pool *p, struct conn *cn)
+{
+	struct rules_verdict	 v;
+	struct class		*c;
+
+	rules_match(p->cf->rules, (struct sockaddr *)&cn->peer,
+	    (int)cn->listener, &v);
+	if (log_verbose())
+		route_trace(p, cn, &v);
+	if (v.action == RULES_DENY) {
+		close(cn->fd);
+		return 1;
+	}
+	cn->entry = v.entry;
+	c = p->classes[v.class_idx];
+	return route_admit(p, c, cn, c->conf.priority);
+}

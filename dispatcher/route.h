@@ -1,0 +1,28 @@
+/*
+ * route: the routing policy, from a connection's peer to its fate: the
+ * rules' verdict, deny, a worker of its class, the class's queue, the
+ * overflow class, or a refusal with the class's busy reply.
+ */
+#ifndef ROUTE_H
+#define ROUTE_H
+
+#include "conn.h"
+
+struct class;
+struct pool;
+
+/*
+ * Matches a connection against the rules and hands it to a worker of its
+ * class, or queues it, or spills it to the overflow class, or refuses it.
+ * The connection's descriptor is taken in every case.  Returns 1 when it
+ * was refused (denied or rejected), 0 otherwise.
+ */
+int	route_conn(struct pool *, struct conn *);
+
+/*
+ * Refuses a connection of class c on purpose (why says so in the debug
+ * line): the busy reply, if any, then close.
+ */
+void	route_reject(const struct class *, struct conn *, const char *why);
+
+#endif

@@ -1,0 +1,317 @@
+/*
+ * test_class: the hand-off of connections to a class's workers, over real
+ * SOCK_SEQPACKET socketpairs and without processes: the choice of the
+ * least-loaded worker, max_connections, backpressure, DONE accounting,
+ * the queue's order, and resizing.
+ */
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "channel.h"
+#include "class.h"
+#include "event.h"
+
+#define NW	3
+
+static int		 epfd = -1;
+static struct class	*cls;
+static int		 peer[NW];	/* the workers' ends of the channels */
+
+/* A class of n workers whose channels lead to peer[]. */
+static void
+make_class(size_t n, int max_connections, int queue)
+{
+	struct config_class	conf;
+	struct worker		*w;
+	int			sv[2];
+	size_t			i;
+
+	memset(&conf, 0, sizeof(conf));
+	conf.name = "normal";
+	conf.reply = "hi\n";
+	conf.workers = (int)n;
+	conf.max_connections = max_connections;
+	conf.queue = queue;
+	conf.overflow = -1;
+	cr_assert_neq(epfd = epoll_create1(EPOLL_CLOEXEC), -1);
+	cr_assert_not_null(cls = class_new(&conf, epfd));
+	cls->index = 0;
+	cr_assert_eq(class_reserve(cls, n), 0);
+	class_resize(cls, n);
+	cr_assert_eq(cls->nworkers, n);
+	for (i = 0; i < n; i++) {
+		cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0, sv), 0);
+		w = cls->workers[i];
+		w->chan = sv[0];
+		peer[i] = sv[1];
+		event_watch(epfd, EPOLL_CTL_ADD, w->chan, EPOLLIN, w);
+	}
+}
+
+static void
+teardown(void)
+{
+	size_t	i;
+
+	if (cls == NULL)
+		return;
+	for (i = 0; i < cls->nworkers; i++) {
+		class_channel_close(cls->workers[i]);
+		close(peer[i]);
+	}
+	while (cls->nworkers > 0)
+		class_worker_remove(cls, cls->nworkers - 1);
+	class_free(cls);
+	cls = NULL;
+	close(epfd);
+}
+
+TestSuite(class, .fini = teardown, .timeout = 30);
+
+/* A client connection: one end of a stream socketpair; *other the rest. */
+static struct conn
+client(uint64_t id, int *other)
+{
+	struct conn	cn;
+	int		sv[2];
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0, sv), 0);
+	memset(&cn, 0, sizeof(cn));
+	cn.fd = sv[0];
+	cn.id = id;
+	cn.entry = -1;
+	cn.peer.ss_family = AF_INET;
+	cn.local.ss_family = AF_INET;
+	*other = sv[1];
+	return cn;
+}
+
+/* Sends connection id to the class; the dispatcher's copy is closed. */
+static enum class_sent
+send_one(uint64_t id)
+{
+	struct conn	cn;
+	enum class_sent	r;
+	int		other;
+
+	cn = client(id, &other);
+	r = class_send(cls, &cn);
+	close(cn.fd);
+	close(other);
+	return r;
+}
+
+/* The id of the CONN waiting on worker i's channel, or 0 for none. */
+static uint64_t
+received(size_t i)
+{
+	struct channel_msg	m;
+	int			fd;
+
+	if (channel_recv(peer[i], &m, &fd) != 1)
+		return 0;
+	cr_assert_eq(m.type, CHANNEL_CONN);
+	cr_assert_neq(fd, -1, "a CONN without its descriptor");
+	close(fd);
+	return m.u.conn.id;
+}
+
+static void
+done(size_t i)
+{
+	struct channel_msg	m;
+
+	channel_msg_init(&m, CHANNEL_DONE);
+	cr_assert_eq(class_message(cls->workers[i], &m), 0);
+}
+
+Test(class, least_loaded_then_in_turn)
+{
+	uint64_t	first;
+	size_t		i;
+
+	make_class(NW, 0, 0);
+	/* Each worker once, in turn; then again in the same order. */
+	for (i = 0; i < 2 * NW; i++)
+		cr_assert_eq(send_one(i + 1), CLASS_SENT);
+	cr_assert_eq(cls->inhand, 2 * NW);
+	for (i = 0; i < NW; i++) {
+		cr_assert_eq(cls->workers[i]->inhand, 2);
+		first = received(i);
+		cr_assert_eq(received(i), first + NW,
+		    "worker %zu: not every NW-th connection", i);
+	}
+	/* The one with fewest in hand wins, whatever the turn. */
+	done(1);
+	cr_assert_eq(cls->inhand, 2 * NW - 1);
+	cr_assert_eq(send_one(100), CLASS_SENT);
+	cr_assert_eq(received(1), 100);
+}
+
+Test(class, max_connections)
+{
+	make_class(2, 2, 0);
+	cr_assert_eq(send_one(1), CLASS_SENT);
+	cr_assert_eq(send_one(2), CLASS_SENT);
+	cr_assert_eq(send_one(3), CLASS_FULL);
+	done(0);
+	cr_assert_eq(send_one(4), CLASS_SENT);
+	/* Ties go in turn from the worker after the last one picked. */
+	cr_assert_eq(received(1), 1);
+	cr_assert_eq(received(0), 2);
+	cr_assert_eq(received(0), 4);
+}
+
+Test(class, unexpected_messages)
+{
+	struct channel_msg	m;
+
+	make_class(1, 0, 0);
+	channel_msg_init(&m, CHANNEL_DONE);
+	cr_assert_eq(class_message(cls->workers[0], &m), -1,
+	    "a DONE with nothing in hand");
+	channel_msg_init(&m, CHANNEL_HELLO);
+	m.u.hello.pid = 12345;
+	cr_assert_eq(class_message(cls->workers[0], &m), -1,
+	    "a HELLO from another pid");
+	channel_msg_init(&m, CHANNEL_CONN);
+	cr_assert_eq(class_message(cls->workers[0], &m), -1);
+}
+
+/* A full channel: the worker is skipped and watched for EPOLLOUT. */
+Test(class, backpressure)
+{
+	struct epoll_event	ev;
+	unsigned		k;
+	int			small = 1, n;
+
+	make_class(2, 0, 0);
+	cr_assert_eq(setsockopt(cls->workers[0]->chan, SOL_SOCKET, SO_SNDBUF,
+	    &small, sizeof(small)), 0);
+	cr_assert_eq(setsockopt(cls->workers[1]->chan, SOL_SOCKET, SO_SNDBUF,
+	    &small, sizeof(small)), 0);
+	for (n = 0; n < 10000 && send_one((uint64_t)n + 1) == CLASS_SENT; n++)
+		;
+	cr_assert_lt(n, 10000, "the channels never filled up");
+	cr_assert(cls->workers[0]->blocked && cls->workers[1]->blocked);
+	cr_assert_eq(cls->inhand, (unsigned)n);
+
+	/* The worker reads what it was sent: its channel drains. */
+	for (k = 0; received(0) != 0; k++)
+		;
+	cr_assert_eq(k, cls->workers[0]->inhand);
+	cr_assert_eq(epoll_wait(epfd, &ev, 1, 1000), 1);
+	cr_assert_eq(ev.data.ptr, cls->workers[0]);
+	cr_assert(ev.events & EPOLLOUT);
+	class_unblock(cls->workers[0]);
+	cr_assert_eq(send_one(20000), CLASS_SENT);
+	cr_assert_eq(cls->workers[0]->inhand, cls->inhand -
+	    cls->workers[1]->inhand);
+}
+
+/* A worker whose process is gone: skipped, its connections uncounted. */
+Test(class, lost_channel)
+{
+	make_class(2, 0, 0);
+	cr_assert_eq(send_one(1), CLASS_SENT);
+	cr_assert_eq(send_one(2), CLASS_SENT);
+	close(peer[1]);
+	peer[1] = -1;
+	cr_assert_eq(send_one(3), CLASS_SENT);
+	cr_assert_eq(send_one(4), CLASS_SENT);
+	cr_assert_eq(cls->workers[1]->chan, -1);
+	cr_assert_eq(cls->inhand, 3, "the lost worker's one is still counted");
+	cr_assert_eq(received(0), 2);
+	cr_assert_eq(received(0), 3);
+	cr_assert_eq(received(0), 4);
+}
+
+/* Queued: higher priority first, then the oldest, as slots free up. */
+Test(class, queue_in_order)
+{
+	struct class_entry	*e;
+	struct conn		 cn;
+	int			 others[4], i;
+	static const int	 prio[] = { 0, 5, 0, 5 };
+
+	make_class(1, 1, 3);
+	cr_assert_eq(send_one(1), CLASS_SENT);
+	for (i = 0; i < 4; i++) {
+		cn = client((uint64_t)i + 10, &others[i]);
+		if (i < 3)
+			cr_assert_eq(class_enqueue(cls, &cn, prio[i], 0), 0);
+		else {
+			errno = 0;
+			cr_assert_eq(class_enqueue(cls, &cn, prio[i], 0), -1);
+			cr_assert_eq(errno, EAGAIN, "the queue holds 3");
+			close(cn.fd);
+		}
+	}
+	cr_assert_eq(cls->queue.len, 3);
+	cr_assert_eq(class_flush(cls), CLASS_FULL);
+	cr_assert_eq(cls->queue.len, 3);
+
+	done(0);
+	cr_assert_eq(class_flush(cls), CLASS_FULL, "one slot, one sent");
+	cr_assert_eq(cls->queue.len, 2);
+	done(0);
+	cr_assert_eq(class_flush(cls), CLASS_FULL);
+	done(0);
+	cr_assert_eq(class_flush(cls), CLASS_SENT, "the queue is empty");
+	cr_assert_null(class_first(cls));
+	cr_assert_eq(received(0), 1);
+	cr_assert_eq(received(0), 11, "priority 5 first");
+	cr_assert_eq(received(0), 10);
+	cr_assert_eq(received(0), 12);
+
+	/* A client that leaves: the entry goes, and its descriptor. */
+	cn = client(20, &i);
+	cr_assert_eq(class_enqueue(cls, &cn, 0, 0), 0);
+	cr_assert_not_null(e = class_first(cls));
+	class_drop(e);
+	cr_assert_eq(cls->queue.len, 0);
+	errno = 0;
+	cr_assert_eq(fcntl(cn.fd, F_GETFD), -1, "the queued copy stays open");
+	class_gc(cls);
+	close(i);
+	for (i = 0; i < 4; i++)
+		close(others[i]);
+}
+
+Test(class, resize_and_drain)
+{
+	make_class(2, 0, 0);
+	cr_assert_eq(class_reserve(cls, 4), 0);
+	cr_assert_eq(cls->nslots, 4);
+	class_resize(cls, 3);
+	cr_assert_eq(cls->nworkers, 3);
+	class_unreserve(cls);
+	cr_assert_eq(cls->nslots, 3);
+	cr_assert_eq(cls->workers[2]->pid, 0, "a new slot waits to start");
+	cr_assert_eq(cls->workers[2]->respawn_ms, 0, "and is due at once");
+
+	/* A worker with a process drains; a slot without one just goes. */
+	cls->workers[1]->pid = INT_MAX;
+	cr_assert_eq(send_one(1), CLASS_SENT);
+	class_resize(cls, 1);
+	cr_assert_eq(class_live(cls), 1);
+	cr_assert_eq(cls->nworkers, 2, "the worker with a process drains");
+	cr_assert(cls->workers[1]->draining);
+	cr_assert_eq(cls->workers[1]->chan, -1);
+	cr_assert_eq(send_one(2), CLASS_SENT);
+	cr_assert_eq(cls->workers[0]->inhand + cls->workers[1]->inhand,
+	    cls->inhand);
+	cr_assert_eq(cls->workers[1]->inhand, 0);
+	cls->workers[1]->pid = 0;
+}
