@@ -5,16 +5,20 @@
 #   make fuzz  install clang if missing, build fuzz/ with libFuzzer and run
 #              each target for FUZZ_SECONDS; `make fuzz-smoke` for CI
 #   make bench build, then run the benchmark scenarios (bench/run)
+#   make bench-before REV=<git revision>
+#              the same, with REV's dispatcher built into build-before and
+#              measured against this tree's in rows 1 to 3
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
+BEFORE     ?= build-before
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 20
 
 .PHONY: all deps build build-asan run test test-plain test-asan clean \
-	fuzz-deps fuzz-build fuzz fuzz-smoke bench
+	fuzz-deps fuzz-build fuzz fuzz-smoke bench bench-before
 
 all: build
 
@@ -36,6 +40,35 @@ run: build
 # same run (bench/run); BENCH_SECONDS sets the length of one round.
 bench: build
 	BUILD=$(BUILD) bench/run
+
+# Before and after: REV's dispatcher and worker, from `git archive` into a
+# temporary folder, built into BEFORE, then bench/run with BENCH_BEFORE:
+# rows 1 to 3 measure both builds, in turn within each round.  REV's
+# source goes once built; BEFORE keeps the programs and a REVISION file.
+bench-before: build
+	@if [ -z "$(REV)" ]; then \
+	    echo "usage: make bench-before REV=<git revision> [BEFORE=dir]" >&2; \
+	    exit 64; fi
+	@case "$(BEFORE)" in ''|.|/|$(BUILD)) \
+	    echo "bench-before: BEFORE must be a build folder of its own" >&2; \
+	    exit 64;; esac
+	@set -e; \
+	rev=$$(git rev-parse --verify --quiet "$(REV)^{commit}") || \
+	    { echo "bench-before: no commit $(REV)" >&2; exit 64; }; \
+	src=$$(mktemp -d "$${TMPDIR:-/tmp}/dispatcher-before.XXXXXX"); \
+	trap 'rm -rf "$$src"' EXIT; \
+	git archive "$$rev" | tar -x -C "$$src"; \
+	rm -rf "$(BEFORE)/CMakeCache.txt" "$(BEFORE)/CMakeFiles"; \
+	mkdir -p "$(BEFORE)"; \
+	log="$(BEFORE)/build.log"; \
+	{ cmake -S "$$src" -B "$(BEFORE)" -DCMAKE_BUILD_TYPE=RelWithDebInfo && \
+	  cmake --build "$(BEFORE)" -j $(JOBS) --target dispatcher \
+	    dispatch-worker; } >"$$log" 2>&1 || \
+	    { tail -n 40 "$$log"; echo "bench-before: $(REV) does not build" >&2; \
+	      exit 1; }; \
+	git log -1 --format='%h %s' "$$rev" >"$(BEFORE)/REVISION"; \
+	echo "bench-before: $(REV) ($$(cat "$(BEFORE)/REVISION")) built into $(BEFORE)"
+	BUILD=$(BUILD) BENCH_BEFORE=$(BEFORE) bench/run
 
 test-plain: build
 	cd $(BUILD) && ctest --output-on-failure -j 2
