@@ -1,4 +1,4 @@
-/* rules: the ruleset, built rule by rule, and what it tells of its rules. */
+/* rules: the ruleset, built entry by entry, and what it tells of them. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -20,7 +20,7 @@ struct rules_prefix {
 
 /*
  * Makes room for need elements of size bytes, doubling so that appending
- * n rules costs O(n).  max bounds the count (indices are 32-bit).
+ * n entries costs O(n).  max bounds the count (indices are 32-bit).
  * Returns the array, moved or not, or NULL with the old one left intact.
  */
 static void *
@@ -131,67 +131,67 @@ rules_parse_prefix(const char *text, struct rules_prefix *p, char *err,
 	return -1;
 }
 
-/* Room for one more rule; the index must fit the verdict's int. */
+/* Room for one more entry; its index must fit the verdict's int. */
 static int
-rules_reserve(struct rules *rs, char *err, size_t errlen)
-{
-	struct rules_rule	*r;
-
-	if (rs->nrules >= INT_MAX) {
-		snprintf(err, errlen, "too many rules");
-		return -1;
-	}
-	if ((r = rules_grow(rs->rules, &rs->caprules, rs->nrules + 1,
-	    sizeof(*rs->rules), INT_MAX)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	rs->rules = r;
-	return 0;
-}
-
-/* Room for one more entry in f. */
-static int
-rules_entry_reserve(struct rules_family *f, char *err, size_t errlen)
+rules_entry_reserve(struct rules *rs, char *err, size_t errlen)
 {
 	struct rules_entry	*e;
 
-	if ((e = rules_grow(f->ent, &f->capent, f->nent + 1, sizeof(*f->ent),
-	    INT_MAX)) == NULL) {
+	if (rs->nentries >= INT_MAX) {
+		snprintf(err, errlen, "too many rules");
+		return -1;
+	}
+	if ((e = rules_grow(rs->entries, &rs->capentries, rs->nentries + 1,
+	    sizeof(*rs->entries), INT_MAX)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	f->ent = e;
+	rs->entries = e;
 	return 0;
 }
 
-/* Appends an entry to a family reserved with rules_entry_reserve. */
-static void
-rules_entry_add(struct rules_family *f, const struct rules_key *start,
-    unsigned int len, uint32_t rule, uint8_t flags)
+/* Room for one more range in f. */
+static int
+rules_range_reserve(struct rules_family *f, char *err, size_t errlen)
 {
-	struct rules_entry	*e = &f->ent[f->nent++];
+	struct rules_range	*r;
 
-	e->start = *start;
-	e->len = (uint8_t)len;
-	e->rule = rule;
-	e->flags = flags;
-	if (!(flags & RULES_ENT_COND))
+	if ((r = rules_grow(f->range, &f->caprange, f->nrange + 1,
+	    sizeof(*f->range), INT_MAX)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	f->range = r;
+	return 0;
+}
+
+/* Appends a range to a family reserved with rules_range_reserve. */
+static void
+rules_range_add(struct rules_family *f, const struct rules_key *start,
+    unsigned int len, uint32_t entry, uint8_t flags)
+{
+	struct rules_range	*r = &f->range[f->nrange++];
+
+	r->start = *start;
+	r->len = (uint8_t)len;
+	r->entry = entry;
+	r->flags = flags;
+	if (!(flags & RULES_RANGE_COND))
 		f->nfast++;
 }
 
 /* The last step of every rules_add_*: nothing can fail any more. */
 static void
-rules_append(struct rules *rs, int class_idx, enum rules_action action,
+rules_entry_append(struct rules *rs, int class_idx, enum rules_action action,
     enum rules_at at, size_t where)
 {
-	struct rules_rule	*r = &rs->rules[rs->nrules++];
+	struct rules_entry	*e = &rs->entries[rs->nentries++];
 
-	r->class_idx = class_idx;
-	r->action = action;
-	r->shadow = RULES_NONE;
-	r->at = at;
-	r->where = (uint32_t)where;
+	e->class_idx = class_idx;
+	e->action = action;
+	e->shadow = RULES_NONE;
+	e->at = at;
+	e->where = (uint32_t)where;
 	rs->compiled = 0;
 }
 
@@ -202,7 +202,7 @@ rules_cond_none(const struct rules_cond *c)
 	    c->port_max >= 65535);
 }
 
-/* Room for one more slow rule, filled in but for its matcher. */
+/* Room for one more slow entry, filled in but for its matcher. */
 static struct rules_slow *
 rules_slow_add(struct rules *rs, const struct rules_cond *cond, char *err,
     size_t errlen)
@@ -217,7 +217,7 @@ rules_slow_add(struct rules *rs, const struct rules_cond *cond, char *err,
 	rs->slow = sl;
 	sl = &rs->slow[rs->nslow];
 	memset(sl, 0, sizeof(*sl));
-	sl->rule = (uint32_t)rs->nrules;
+	sl->entry = (uint32_t)rs->nentries;
 	sl->cond = cond != NULL ? *cond : RULES_COND_NONE;
 	return sl;
 }
@@ -244,11 +244,11 @@ rules_free(struct rules *rs)
 		pcre2_code_free(rs->slow[i].code);
 	free(rs->slow);
 	pcre2_match_data_free(rs->md);
-	free(rs->v4.ent);
-	free(rs->v6.ent);
+	free(rs->v4.range);
+	free(rs->v6.range);
 	rules_table_free(&rs->v4.tab);
 	rules_table_free(&rs->v6.tab);
-	free(rs->rules);
+	free(rs->entries);
 	free(rs);
 }
 
@@ -266,24 +266,24 @@ rules_add_address(struct rules *rs, const char *text, int class_idx,
 	if ((rc = rules_parse_prefix(text, &p, err, errlen)) == -1)
 		return -1;
 	f = p.family == AF_INET ? &rs->v4 : &rs->v6;
-	if (rules_reserve(rs, err, errlen) == -1 ||
-	    rules_entry_reserve(f, err, errlen) == -1)
+	if (rules_entry_reserve(rs, err, errlen) == -1 ||
+	    rules_range_reserve(f, err, errlen) == -1)
 		return -1;
 	if (!rules_cond_none(cond) &&
 	    (sl = rules_slow_add(rs, cond, err, errlen)) == NULL)
 		return -1;
 	start = rules_key_load(p.family, p.addr);
-	rules_entry_add(f, &start, p.len, (uint32_t)rs->nrules,
-	    sl != NULL ? RULES_ENT_COND : 0);
+	rules_range_add(f, &start, p.len, (uint32_t)rs->nentries,
+	    sl != NULL ? RULES_RANGE_COND : 0);
 	if (sl != NULL) {
 		sl->family = p.family;
 		sl->start = start;
 		sl->len = p.len;
 		rs->nslow++;
-		rules_append(rs, class_idx, action, RULES_AT_SLOW,
+		rules_entry_append(rs, class_idx, action, RULES_AT_SLOW,
 		    rs->nslow - 1);
 	} else
-		rules_append(rs, class_idx, action, p.family == AF_INET ?
+		rules_entry_append(rs, class_idx, action, p.family == AF_INET ?
 		    RULES_AT_V4 : RULES_AT_V6, 0);
 	return rc;
 }
@@ -295,26 +295,26 @@ rules_add_any(struct rules *rs, int class_idx, enum rules_action action,
 	static const struct rules_key	 zero;
 	struct rules_slow		*sl;
 
-	if (rules_reserve(rs, err, errlen) == -1)
+	if (rules_entry_reserve(rs, err, errlen) == -1)
 		return -1;
 	if (!rules_cond_none(cond)) {
 		if ((sl = rules_slow_add(rs, cond, err, errlen)) == NULL)
 			return -1;
 		sl->any = 1;
 		rs->nslow++;
-		rules_append(rs, class_idx, action, RULES_AT_SLOW,
+		rules_entry_append(rs, class_idx, action, RULES_AT_SLOW,
 		    rs->nslow - 1);
 		return 0;
 	}
 	/* The prefix of length 0 of both families. */
-	if (rules_entry_reserve(&rs->v4, err, errlen) == -1 ||
-	    rules_entry_reserve(&rs->v6, err, errlen) == -1)
+	if (rules_range_reserve(&rs->v4, err, errlen) == -1 ||
+	    rules_range_reserve(&rs->v6, err, errlen) == -1)
 		return -1;
-	rules_entry_add(&rs->v4, &zero, 0, (uint32_t)rs->nrules,
-	    RULES_ENT_ANY);
-	rules_entry_add(&rs->v6, &zero, 0, (uint32_t)rs->nrules,
-	    RULES_ENT_ANY);
-	rules_append(rs, class_idx, action, RULES_AT_ANY, 0);
+	rules_range_add(&rs->v4, &zero, 0, (uint32_t)rs->nentries,
+	    RULES_RANGE_ANY);
+	rules_range_add(&rs->v6, &zero, 0, (uint32_t)rs->nentries,
+	    RULES_RANGE_ANY);
+	rules_entry_append(rs, class_idx, action, RULES_AT_ANY, 0);
 	return 0;
 }
 
@@ -329,7 +329,7 @@ rules_add_regex(struct rules *rs, const char *pattern, int class_idx,
 	struct rules_slow	*sl;
 	int			 ec;
 
-	if (rules_reserve(rs, err, errlen) == -1)
+	if (rules_entry_reserve(rs, err, errlen) == -1)
 		return -1;
 	if ((sl = rules_slow_add(rs, cond, err, errlen)) == NULL)
 		return -1;
@@ -352,64 +352,64 @@ rules_add_regex(struct rules *rs, const char *pattern, int class_idx,
 	(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
 	sl->code = code;
 	rs->nslow++;
-	rules_append(rs, class_idx, action, RULES_AT_SLOW, rs->nslow - 1);
+	rules_entry_append(rs, class_idx, action, RULES_AT_SLOW, rs->nslow - 1);
 	return 0;
 }
 
 size_t
 rules_count(const struct rules *rs)
 {
-	return rs->nrules;
+	return rs->nentries;
 }
 
 int
-rules_shadowed(const struct rules *rs, size_t rule)
+rules_shadowed(const struct rules *rs, size_t entry)
 {
-	if (rule >= rs->nrules || rs->rules[rule].shadow == RULES_NONE)
+	if (entry >= rs->nentries || rs->entries[entry].shadow == RULES_NONE)
 		return -1;
-	return (int)rs->rules[rule].shadow;
+	return (int)rs->entries[entry].shadow;
 }
 
 int
-rules_get(const struct rules *rs, size_t rule, struct rules_info *ri)
+rules_get(const struct rules *rs, size_t entry, struct rules_entry_info *ei)
 {
-	const struct rules_rule	*r;
-	const struct rules_slow	*sl;
-	const struct rules_entry *e;
+	const struct rules_entry	*e;
+	const struct rules_slow		*sl;
+	const struct rules_range	*r;
 
-	if (!rs->compiled || rule >= rs->nrules)
+	if (!rs->compiled || entry >= rs->nentries)
 		return -1;
-	r = &rs->rules[rule];
-	memset(ri, 0, sizeof(*ri));
-	ri->class_idx = r->class_idx;
-	ri->action = r->action;
-	ri->cond = RULES_COND_NONE;
-	switch (r->at) {
+	e = &rs->entries[entry];
+	memset(ei, 0, sizeof(*ei));
+	ei->class_idx = e->class_idx;
+	ei->action = e->action;
+	ei->cond = RULES_COND_NONE;
+	switch (e->at) {
 	case RULES_AT_V4:
 	case RULES_AT_V6:
-		e = r->at == RULES_AT_V4 ? &rs->v4.ent[r->where] :
-		    &rs->v6.ent[r->where];
-		ri->kind = RULES_KIND_ADDRESS;
-		ri->family = r->at == RULES_AT_V4 ? AF_INET : AF_INET6;
-		rules_key_store(&e->start, ri->addr);
-		ri->len = e->len;
+		r = e->at == RULES_AT_V4 ? &rs->v4.range[e->where] :
+		    &rs->v6.range[e->where];
+		ei->kind = RULES_KIND_ADDRESS;
+		ei->family = e->at == RULES_AT_V4 ? AF_INET : AF_INET6;
+		rules_key_store(&r->start, ei->addr);
+		ei->len = r->len;
 		break;
 	case RULES_AT_SLOW:
-		sl = &rs->slow[r->where];
-		ri->cond = sl->cond;
+		sl = &rs->slow[e->where];
+		ei->cond = sl->cond;
 		if (sl->code != NULL)
-			ri->kind = RULES_KIND_REGEX;
+			ei->kind = RULES_KIND_REGEX;
 		else if (sl->any)
-			ri->kind = RULES_KIND_ANY;
+			ei->kind = RULES_KIND_ANY;
 		else {
-			ri->kind = RULES_KIND_ADDRESS;
-			ri->family = sl->family;
-			rules_key_store(&sl->start, ri->addr);
-			ri->len = sl->len;
+			ei->kind = RULES_KIND_ADDRESS;
+			ei->family = sl->family;
+			rules_key_store(&sl->start, ei->addr);
+			ei->len = sl->len;
 		}
 		break;
 	case RULES_AT_ANY:
-		ri->kind = RULES_KIND_ANY;
+		ei->kind = RULES_KIND_ANY;
 		break;
 	}
 	return 0;

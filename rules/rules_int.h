@@ -18,7 +18,7 @@
 
 #include "rules.h"
 
-#define RULES_NONE	UINT32_MAX	/* no rule: above every real index */
+#define RULES_NONE	UINT32_MAX	/* no entry: above every real index */
 
 /*
  * An address as a 128-bit number, IPv4 in the top 32 bits: a prefix of
@@ -29,15 +29,16 @@ struct rules_key {
 	uint64_t	 lo;
 };
 
-/* Where rules_get finds a rule's address, prefix or conditions. */
+/* Where rules_get finds an entry's address, prefix or conditions. */
 enum rules_at {
-	RULES_AT_V4,		/* v4.ent[where], once compiled */
-	RULES_AT_V6,		/* v6.ent[where], once compiled */
+	RULES_AT_V4,		/* v4.range[where], once compiled */
+	RULES_AT_V6,		/* v6.range[where], once compiled */
 	RULES_AT_SLOW,		/* slow[where] */
-	RULES_AT_ANY,		/* nowhere: an unconditional any rule */
+	RULES_AT_ANY,		/* nowhere: an unconditional any entry */
 };
 
-struct rules_rule {
+/* An entry of the ruleset, at its index. */
+struct rules_entry {
 	int		  class_idx;
 	enum rules_action action;
 	uint32_t	  shadow;	/* rules_shadowed, set by compile */
@@ -45,43 +46,47 @@ struct rules_rule {
 	enum rules_at	  at;
 };
 
-/* An address rule, or an unconditional rules_add_any, as compile sees it. */
-struct rules_entry {
+/*
+ * The address range of an address entry, or of an unconditional any
+ * entry (the prefix of length 0 of both families), as compile sees it.
+ */
+struct rules_range {
 	struct rules_key start;
-	uint32_t	 rule;
+	uint32_t	 entry;
 	uint8_t		 len;
 	uint8_t		 flags;
 };
 /*
- * A conditional rule may not match, so it covers no other rule; it may
- * still be shadowed.  An any rule covers, but is never reported.
+ * A conditional entry may not match, so it covers no other entry; it may
+ * still be shadowed.  An any entry covers, but is never reported.
  */
-#define RULES_ENT_COND	0x01
-#define RULES_ENT_ANY	0x02
+#define RULES_RANGE_COND	0x01
+#define RULES_RANGE_ANY		0x02
 
 struct rules_range4 {
 	uint32_t	 start;		/* host order */
-	uint32_t	 rule;
+	uint32_t	 entry;
 };
 
 struct rules_range6 {
 	struct rules_key start;
-	uint32_t	 rule;
+	uint32_t	 entry;
 };
 
 /*
- * The first match over the unconditional rules of one family, flattened:
- * it is constant between prefix boundaries, so it is kept as ranges in
- * address order, each with the lowest index among the rules covering it
- * (RULES_NONE for none); range 0 starts at address 0, and neighbours with
- * the same index are merged.  A range's start and index share a cache
- * line.  A lookup is a binary search narrowed by an index: the address's
- * top 64 bits, less base, shifted, pick a bucket b (clamped to the first
- * and the last), and the answer lies between ranges index[b] and
- * index[b + 1].  base and shift spread the buckets over the span the
- * ranges use, not over the whole family (IPv6 rules sit in 2000::/3),
- * and with a few ranges a bucket a lookup is a step or two in a cache
- * line or two, where a binary trie chases up to 32 or 128 pointers.
+ * The first match over the unconditional entries of one family,
+ * flattened: it is constant between prefix boundaries, so it is kept as
+ * ranges in address order, each with the lowest index among the entries
+ * covering it (RULES_NONE for none); range 0 starts at address 0, and
+ * neighbours with the same index are merged.  A range's start and index
+ * share a cache line.  A lookup is a binary search narrowed by an index:
+ * the address's top 64 bits, less base, shifted, pick a bucket b (clamped
+ * to the first and the last), and the answer lies between ranges
+ * index[b] and index[b + 1].  base and shift spread the buckets over the
+ * span the ranges use, not over the whole family (IPv6 entries sit in
+ * 2000::/3), and with a few ranges a bucket a lookup is a step or two in
+ * a cache line or two, where a binary trie chases up to 32 or 128
+ * pointers.
  */
 struct rules_table {
 	struct rules_range4	*r4;	/* IPv4, or NULL */
@@ -94,20 +99,20 @@ struct rules_table {
 };
 
 struct rules_family {
-	struct rules_entry	*ent;	/* in rule order until compiled */
-	size_t			 nent;
-	size_t			 capent;
+	struct rules_range	*range;	/* in entry order until compiled */
+	size_t			 nrange;
+	size_t			 caprange;
 	size_t			 nfast;	/* the unconditional ones */
 	struct rules_table	 tab;
 };
 
 /*
- * A rule the table cannot answer alone: a regex, or a rule with
+ * An entry the table cannot answer alone: a regex, or an entry with
  * conditions.  These are tried in order, and only while they come before
  * the table's answer.
  */
 struct rules_slow {
-	uint32_t		 rule;
+	uint32_t		 entry;
 	pcre2_code		*code;		/* a regex, or NULL */
 	int			 any;		/* no address to match */
 	int			 family;	/* when neither */
@@ -117,17 +122,17 @@ struct rules_slow {
 };
 
 struct rules {
-	struct rules_rule	*rules;
-	size_t			 nrules;
-	size_t			 caprules;
+	struct rules_entry	*entries;
+	size_t			 nentries;
+	size_t			 capentries;
 	struct rules_family	 v4;
 	struct rules_family	 v6;
-	struct rules_slow	*slow;		/* in rule order */
+	struct rules_slow	*slow;		/* in entry order */
 	size_t			 nslow;
 	size_t			 capslow;
 	pcre2_match_data	*md;
 	int			 default_class;
-	int			 compiled;	/* no rule added since */
+	int			 compiled;	/* no entry added since */
 };
 
 static inline struct rules_key

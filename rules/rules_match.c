@@ -1,4 +1,4 @@
-/* rules_match: the lookup, in the ranges and then in the slow rules. */
+/* rules_match: the lookup, in the ranges and then in the slow entries. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -41,7 +41,7 @@ rules_table_find4(const struct rules_table *t, uint32_t a)
 		base = r[base + half].start <= a ? base + half : base;
 		n -= half;
 	}
-	return r[base].rule;
+	return r[base].entry;
 }
 
 static uint32_t
@@ -61,7 +61,7 @@ rules_table_find6(const struct rules_table *t, const struct rules_key *a)
 		    base + half : base;
 		n -= half;
 	}
-	return r[base].rule;
+	return r[base].entry;
 }
 
 static int
@@ -72,7 +72,7 @@ rules_cond_holds(const struct rules_cond *c, int listener, unsigned port)
 }
 
 /*
- * The slow rules before best, in order: the first whose conditions hold
+ * The slow entries before best, in order: the first whose conditions hold
  * and whose prefix, regex or nothing matches the peer wins.
  */
 static uint32_t
@@ -85,14 +85,14 @@ rules_slow_match(struct rules *rs, int family, const struct rules_key *k,
 	size_t			 i;
 
 	text[0] = '\0';
-	for (i = 0; i < rs->nslow && rs->slow[i].rule < best; i++) {
+	for (i = 0; i < rs->nslow && rs->slow[i].entry < best; i++) {
 		sl = &rs->slow[i];
 		if (!rules_cond_holds(&sl->cond, listener, port))
 			continue;
 		if (sl->code == NULL) {
 			if (sl->any || (sl->family == family &&
 			    rules_key_in(k, &sl->start, sl->len)))
-				return sl->rule;
+				return sl->entry;
 			continue;
 		}
 		if (text[0] == '\0') {
@@ -113,7 +113,7 @@ rules_slow_match(struct rules *rs, int family, const struct rules_key *k,
 		 */
 		if (pcre2_match(sl->code, (PCRE2_SPTR)text,
 		    PCRE2_ZERO_TERMINATED, 0, 0, rs->md, NULL) >= 0)
-			return sl->rule;
+			return sl->entry;
 	}
 	return best;
 }
@@ -124,7 +124,7 @@ rules_match(struct rules *rs, const struct sockaddr *peer, int listener,
 {
 	const struct sockaddr_in	*sin;
 	const struct sockaddr_in6	*sin6;
-	const struct rules_rule		*r;
+	const struct rules_entry	*e;
 	struct rules_key		 k;
 	uint32_t			 best;
 	in_port_t			 port;
@@ -161,13 +161,13 @@ rules_match(struct rules *rs, const struct sockaddr *peer, int listener,
 		best = rules_table_find4(&rs->v4.tab, (uint32_t)(k.hi >> 32));
 	else
 		best = rules_table_find6(&rs->v6.tab, &k);
-	if (rs->nslow > 0 && rs->slow[0].rule < best)
+	if (rs->nslow > 0 && rs->slow[0].entry < best)
 		best = rules_slow_match(rs, family, &k, ntohs(port), listener,
 		    best);
 	if (best == RULES_NONE)
 		return;
-	r = &rs->rules[best];
+	e = &rs->entries[best];
 	v->entry = (int)best;
-	v->class_idx = r->class_idx;
-	v->action = r->action;
+	v->class_idx = e->class_idx;
+	v->action = e->action;
 }

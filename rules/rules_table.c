@@ -1,6 +1,6 @@
 /*
  * rules_table: rules_compile, which flattens the unconditional address
- * rules of each family into sorted ranges and indexes them.
+ * entries of each family into sorted ranges and indexes them.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -47,16 +47,16 @@ rules_table_free(struct rules_table *t)
 
 /* Address order; at one address the shorter prefix, then the earlier. */
 static int
-rules_entry_cmp(const void *pa, const void *pb)
+rules_range_cmp(const void *pa, const void *pb)
 {
-	const struct rules_entry	*a = pa, *b = pb;
+	const struct rules_range	*a = pa, *b = pb;
 	int				 c;
 
 	if ((c = rules_key_cmp(&a->start, &b->start)) != 0)
 		return c;
 	if (a->len != b->len)
 		return a->len < b->len ? -1 : 1;
-	return a->rule < b->rule ? -1 : a->rule > b->rule;
+	return a->entry < b->entry ? -1 : a->entry > b->entry;
 }
 
 /* Range i's start as a key; its top 64 bits pick its bucket. */
@@ -72,19 +72,19 @@ rules_table_key(const struct rules_table *t, size_t i)
 }
 
 static uint32_t *
-rules_table_rule(struct rules_table *t, size_t i)
+rules_table_entry(struct rules_table *t, size_t i)
 {
-	return t->r6 != NULL ? &t->r6[i].rule : &t->r4[i].rule;
+	return t->r6 != NULL ? &t->r6[i].entry : &t->r4[i].entry;
 }
 
 /*
  * Starts a range at k, after every range so far.  At the same address
  * as the last one, the new range replaces it: a longer prefix starting
- * there decides.  Next to a range of the same rule, it merges into it.
+ * there decides.  Next to a range of the same entry, it merges into it.
  */
 static void
 rules_table_push(struct rules_table *t, const struct rules_key *k,
-    uint32_t rule)
+    uint32_t entry)
 {
 	struct rules_key	 last;
 
@@ -93,17 +93,17 @@ rules_table_push(struct rules_table *t, const struct rules_key *k,
 		if (rules_key_cmp(&last, k) == 0)
 			t->n--;
 	}
-	if (t->n > 0 && *rules_table_rule(t, t->n - 1) == rule)
+	if (t->n > 0 && *rules_table_entry(t, t->n - 1) == entry)
 		return;
 	if (t->r6 != NULL)
 		t->r6[t->n].start = *k;
 	else
 		t->r4[t->n].start = (uint32_t)(k->hi >> 32);
-	*rules_table_rule(t, t->n++) = rule;
+	*rules_table_entry(t, t->n++) = entry;
 }
 
 /*
- * The ranges, by a sweep over the entries in address order with a stack
+ * The ranges, by a sweep over the prefixes in address order with a stack
  * of the open prefixes, each nested in the one below; each stack level
  * keeps the lowest index from the bottom up to it, which is the first
  * match inside it and what rules_shadowed reports.  A prefix opens a
@@ -121,32 +121,32 @@ rules_table_sweep(struct rules *rs, struct rules_family *f)
 	}			 st[RULES_DEPTH];
 	static const struct rules_key	 zero;
 	struct rules_table	*t = &f->tab;
-	const struct rules_entry *e;
+	const struct rules_range *r;
 	struct rules_key	 next;
 	size_t			 i, depth = 0;
 	uint32_t		 cover;
 
 	rules_table_push(t, &zero, RULES_NONE);
-	for (i = 0; i < f->nent; i++) {
-		e = &f->ent[i];
+	for (i = 0; i < f->nrange; i++) {
+		r = &f->range[i];
 		while (depth > 0 &&
-		    rules_key_cmp(&st[depth - 1].end, &e->start) < 0) {
+		    rules_key_cmp(&st[depth - 1].end, &r->start) < 0) {
 			next = st[--depth].end;
 			rules_key_inc(&next);
 			rules_table_push(t, &next,
 			    depth > 0 ? st[depth - 1].min : RULES_NONE);
 		}
 		cover = depth > 0 ? st[depth - 1].min : RULES_NONE;
-		if (!(e->flags & RULES_ENT_ANY))
-			rs->rules[e->rule].shadow =
-			    cover < e->rule ? cover : RULES_NONE;
-		if (e->flags & RULES_ENT_COND ||
-		    (depth > 0 && st[depth - 1].len == e->len))
+		if (!(r->flags & RULES_RANGE_ANY))
+			rs->entries[r->entry].shadow =
+			    cover < r->entry ? cover : RULES_NONE;
+		if (r->flags & RULES_RANGE_COND ||
+		    (depth > 0 && st[depth - 1].len == r->len))
 			continue;
-		st[depth].end = rules_key_end(&e->start, e->len);
-		st[depth].min = cover < e->rule ? cover : e->rule;
-		st[depth].len = e->len;
-		rules_table_push(t, &e->start, st[depth++].min);
+		st[depth].end = rules_key_end(&r->start, r->len);
+		st[depth].min = cover < r->entry ? cover : r->entry;
+		st[depth].len = r->len;
+		rules_table_push(t, &r->start, st[depth++].min);
 	}
 	/* Those ending at the last address end every one below too. */
 	while (depth > 0) {
@@ -199,12 +199,12 @@ rules_table_build(struct rules *rs, struct rules_family *f, int v6)
 	size_t			 cap = 2 * f->nfast + 1, i;
 	void			*p;
 
-	if (f->nent > 0)
-		qsort(f->ent, f->nent, sizeof(*f->ent), rules_entry_cmp);
-	/* An unconditional address rule has one entry, found here. */
-	for (i = 0; i < f->nent; i++)
-		if (!(f->ent[i].flags & (RULES_ENT_COND | RULES_ENT_ANY)))
-			rs->rules[f->ent[i].rule].where = (uint32_t)i;
+	if (f->nrange > 0)
+		qsort(f->range, f->nrange, sizeof(*f->range), rules_range_cmp);
+	/* An unconditional address entry has one range, found here. */
+	for (i = 0; i < f->nrange; i++)
+		if (!(f->range[i].flags & (RULES_RANGE_COND | RULES_RANGE_ANY)))
+			rs->entries[f->range[i].entry].where = (uint32_t)i;
 	/* Each prefix opens one range and gives one back. */
 	if ((v6 && (t->r6 = calloc(cap, sizeof(*t->r6))) == NULL) ||
 	    (!v6 && (t->r4 = calloc(cap, sizeof(*t->r4))) == NULL))

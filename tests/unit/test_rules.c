@@ -1,4 +1,4 @@
-/* Unit tests for rules/rules.c: one behaviour a test, then a random check. */
+/* Unit tests for rules/: one behaviour a test, then a random check. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -67,25 +67,25 @@ test_rules_match(struct rules *rs, const char *host)
 	return v;
 }
 
-/* Asserts the index of the rule that host matches, -1 for none. */
+/* Asserts the index of the entry that host matches, -1 for none. */
 static void
-test_rules_expect(struct rules *rs, const char *host, int rule)
+test_rules_expect(struct rules *rs, const char *host, int entry)
 {
 	struct rules_verdict	 v = test_rules_match(rs, host);
 
-	cr_assert_eq(v.entry, rule, "%s matched rule %d, want %d", host, v.entry,
-	    rule);
+	cr_assert_eq(v.entry, entry, "%s matched entry %d, want %d", host,
+	    v.entry, entry);
 }
 
 /* Asserts host's whole verdict. */
 static void
-test_rules_verdict(struct rules *rs, const char *host, int rule, int class_idx,
-    enum rules_action action)
+test_rules_verdict(struct rules *rs, const char *host, int entry,
+    int class_idx, enum rules_action action)
 {
 	struct rules_verdict	 v = test_rules_match(rs, host);
 
-	cr_assert_eq(v.entry, rule, "%s matched rule %d, want %d", host, v.entry,
-	    rule);
+	cr_assert_eq(v.entry, entry, "%s matched entry %d, want %d", host,
+	    v.entry, entry);
 	cr_assert_eq(v.class_idx, class_idx, "%s: class %d, want %d", host,
 	    v.class_idx, class_idx);
 	cr_assert_eq(v.action, action, "%s: action %d, want %d", host,
@@ -662,26 +662,26 @@ test_rules_any(struct rules *rs, int class_idx, enum rules_action action,
 	    sizeof(err)), 0, "%s", err);
 }
 
-/* Asserts the rule that host:port, arriving on listener, matches. */
+/* Asserts the entry that host:port, arriving on listener, matches. */
 static void
 test_rules_expect_at(struct rules *rs, const char *host, unsigned int port,
-    int listener, int rule)
+    int listener, int entry)
 {
 	struct sockaddr_storage	 ss;
 	struct rules_verdict	 v;
 
 	test_peer(host, port, &ss);
 	rules_match(rs, (struct sockaddr *)&ss, listener, &v);
-	cr_assert_eq(v.entry, rule, "%s port %u listener %d: rule %d, want %d",
-	    host, port, listener, v.entry, rule);
+	cr_assert_eq(v.entry, entry, "%s port %u listener %d: entry %d, "
+	    "want %d", host, port, listener, v.entry, entry);
 }
 
 static void
-test_rules_shadow(const struct rules *rs, size_t rule, int by)
+test_rules_shadow(const struct rules *rs, size_t entry, int by)
 {
-	int	 got = rules_shadowed(rs, rule);
+	int	 got = rules_shadowed(rs, entry);
 
-	cr_assert_eq(got, by, "rule %zu shadowed by %d, want %d", rule, got,
+	cr_assert_eq(got, by, "entry %zu shadowed by %d, want %d", entry, got,
 	    by);
 }
 
