@@ -1,7 +1,7 @@
 /*
  * rules_int.h: what the files of the rules library share, and no one else
- * sees: the ruleset's structs and the small key helpers that the lookup
- * needs inlined.
+ * sees: the ruleset's structs, and the small helpers that more than one
+ * file uses, inline so that the lookup calls nothing on its fast path.
  */
 #ifndef RULES_INT_H
 #define RULES_INT_H
@@ -161,16 +161,6 @@ rules_key_store(const struct rules_key *k, uint8_t *a)
 
 	memcpy(a, &hi, 8);
 	memcpy(a + 8, &lo, 8);
-}
-
-static inline int
-rules_key_cmp(const struct rules_key *a, const struct rules_key *b)
-{
-	if (a->hi != b->hi)
-		return a->hi < b->hi ? -1 : 1;
-	if (a->lo != b->lo)
-		return a->lo < b->lo ? -1 : 1;
-	return 0;
 }
 
 /* The index bucket of an address whose top 64 bits are top. */

@@ -13,6 +13,16 @@
 #define RULES_BUCKET	2		/* ranges per index bucket, about */
 #define RULES_INDEXBITS	20		/* the largest index: 4 MiB */
 
+static int
+rules_key_cmp(const struct rules_key *a, const struct rules_key *b)
+{
+	if (a->hi != b->hi)
+		return a->hi < b->hi ? -1 : 1;
+	if (a->lo != b->lo)
+		return a->lo < b->lo ? -1 : 1;
+	return 0;
+}
+
 /* The prefix's last address. */
 static struct rules_key
 rules_key_end(const struct rules_key *start, unsigned int len)
