@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "refmatch.h"
 #include "rules.h"
 
 #define BENCH_PEERS	(1u << 20)	/* distinct peers, cycled through */
@@ -131,15 +132,6 @@ bench_median(double *v, unsigned int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void
-bench_mask(uint8_t *a, unsigned int len)
-{
-	unsigned int	 i;
-
-	for (i = len; i < 128; i++)
-		a[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
-}
-
 static unsigned int
 bench_v4_len(struct bench_rng *r, unsigned int short_pct)
 {
@@ -198,7 +190,7 @@ bench_generate(const struct bench_opts *o, struct bench_prefix *p)
 			bench_rng_bytes(&r, p[i].addr, 4);
 			p[i].len = bench_v4_len(&r, o->short_pct);
 		}
-		bench_mask(p[i].addr, p[i].len);
+		refmatch_mask(p[i].addr, p[i].len, v6 ? 128 : 32);
 		inet_ntop(v6 ? AF_INET6 : AF_INET, p[i].addr, a, sizeof(a));
 		t += sprintf(t, "%s/%u\n", a, p[i].len);
 	}
@@ -311,17 +303,6 @@ bench_time(struct rules *rs, const void *peers, size_t size, size_t count,
 	return (bench_now() - t0) * 1e9 / (double)count;
 }
 
-static int
-bench_prefix_has(const struct bench_prefix *p, const uint8_t *a)
-{
-	unsigned int	 full = p->len / 8, rest = p->len % 8;
-
-	if (memcmp(p->addr, a, full) != 0)
-		return 0;
-	return rest == 0 ||
-	    ((p->addr[full] ^ a[full]) & (uint8_t)(0xff00 >> rest)) == 0;
-}
-
 /*
  * The baseline: a first-match scan of the rules in order, on the first
  * count peers of each family.  Each answer is checked against the
@@ -350,7 +331,8 @@ bench_linear(struct rules *rs, const struct bench_opts *o,
 			t0 = bench_now();
 			want = -1;
 			for (j = from; j < to; j++) {
-				if (bench_prefix_has(&p[j], a)) {
+				if (refmatch_prefix_has(p[j].addr, p[j].len,
+				    a)) {
 					want = (int)j;
 					break;
 				}
@@ -358,7 +340,7 @@ bench_linear(struct rules *rs, const struct bench_opts *o,
 			t += bench_now() - t0;
 			rules_match(rs, sa, 0, &v);
 			if (v.entry != want) {
-				fprintf(stderr, "rules_bench: lookup %zu: rule "
+				fprintf(stderr, "rules_bench: lookup %zu: entry "
 				    "%d, linear scan says %d\n", i, v.entry,
 				    want);
 				exit(1);

@@ -66,14 +66,14 @@ lanes_listener_fams(const struct config_listener *cl)
 	return addr_is_any(&cl->ss) ? LANES_V4 | LANES_V6 : LANES_V6;
 }
 
-/* The families in which a rule can match on the listener. */
+/* The families in which an entry can match on the listener. */
 static unsigned
-lanes_rule_fams(const struct lanes_ctx *x, const struct rules_info *ri)
+lanes_entry_fams(const struct lanes_ctx *x, const struct rules_entry_info *ei)
 {
-	if (ri->cond.listener != -1 && ri->cond.listener != x->listener)
+	if (ei->cond.listener != -1 && ei->cond.listener != x->listener)
 		return 0;
-	if (ri->kind == RULES_KIND_ADDRESS)
-		return x->fams & (ri->family == AF_INET ? LANES_V4 : LANES_V6);
+	if (ei->kind == RULES_KIND_ADDRESS)
+		return x->fams & (ei->family == AF_INET ? LANES_V4 : LANES_V6);
 	return x->fams;
 }
 
@@ -97,13 +97,13 @@ lanes_lane(const struct lanes_ctx *x, int priority)
 
 /* A deny goes to the lowest lane, as nobody waits for its answer. */
 static uint32_t
-lanes_value(const struct lanes_ctx *x, const struct rules_info *ri)
+lanes_value(const struct lanes_ctx *x, const struct rules_entry_info *ei)
 {
 	int	p;
 
-	if (ri->action == RULES_DENY)
+	if (ei->action == RULES_DENY)
 		return 0;
-	p = x->cf->classes[ri->class_idx].priority;
+	p = x->cf->classes[ei->class_idx].priority;
 	if (x->levels == NULL)
 		return (uint32_t)(p + CONFIG_MAX_PRIORITY + 1);
 	return lanes_lane(x, p);
@@ -170,17 +170,18 @@ lanes_v4_close(struct lanes_sec *s)
 }
 
 static void
-lanes_v4_add(struct lanes_sec *s, const struct rules_info *ri, uint32_t lane)
+lanes_v4_add(struct lanes_sec *s, const struct rules_entry_info *ei,
+    uint32_t lane)
 {
 	uint32_t	mask;
 
-	if (ri->len == 0) {
+	if (ei->len == 0) {
 		lanes_v4_close(s);
 		lanes_emit(s, BPF_RET | BPF_K, 0, 0, lane);
 		s->closed = 1;
 		return;
 	}
-	mask = UINT32_MAX << (32 - ri->len);
+	mask = UINT32_MAX << (32 - ei->len);
 	if (mask != s->mask) {
 		lanes_v4_close(s);
 		lanes_emit(s, BPF_MISC | BPF_TXA, 0, 0, 0);
@@ -194,28 +195,29 @@ lanes_v4_add(struct lanes_sec *s, const struct rules_info *ri, uint32_t lane)
 		s->gstart = s->n;
 		s->glane = lane;
 	}
-	lanes_emit(s, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, lanes_word(ri->addr));
+	lanes_emit(s, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, lanes_word(ei->addr));
 	s->glen++;
 }
 
 static void
-lanes_v6_add(struct lanes_sec *s, const struct rules_info *ri, uint32_t lane)
+lanes_v6_add(struct lanes_sec *s, const struct rules_entry_info *ei,
+    uint32_t lane)
 {
 	size_t		start = s->n, p;
 	unsigned int	w, bits;
 
-	if (ri->len == 0) {
+	if (ei->len == 0) {
 		lanes_emit(s, BPF_RET | BPF_K, 0, 0, lane);
 		s->closed = 1;
 		return;
 	}
-	for (w = 0; w * 32 < ri->len; w++) {
+	for (w = 0; w * 32 < ei->len; w++) {
 		lanes_emit(s, BPF_LD | BPF_MEM, 0, 0, w);
-		if ((bits = ri->len - w * 32) < 32)
+		if ((bits = ei->len - w * 32) < 32)
 			lanes_emit(s, BPF_ALU | BPF_AND | BPF_K, 0, 0,
 			    UINT32_MAX << (32 - bits));
 		lanes_emit(s, BPF_JMP | BPF_JEQ | BPF_K, 0, 0,
-		    lanes_word(ri->addr + 4 * w));
+		    lanes_word(ei->addr + 4 * w));
 	}
 	lanes_emit(s, BPF_RET | BPF_K, 0, 0, lane);
 	/* Every miss goes past the return. */
@@ -252,7 +254,7 @@ static size_t
 lanes_walk(struct lanes_ctx *x, size_t limit, enum lanes_stop *stop,
     unsigned char *seen)
 {
-	struct rules_info	ri;
+	struct rules_entry_info	ei;
 	struct lanes_sec	v4, v6;
 	size_t			e;
 	unsigned		f;
@@ -260,33 +262,33 @@ lanes_walk(struct lanes_ctx *x, size_t limit, enum lanes_stop *stop,
 
 	*stop = LANES_DONE;
 	for (e = 0; e < limit && lanes_open_fams(x) != 0; e++) {
-		if (rules_get(x->cf->rules, e, &ri) == -1)
+		if (rules_get(x->cf->rules, e, &ei) == -1)
 			abort();
-		if ((f = lanes_rule_fams(x, &ri) & lanes_open_fams(x)) == 0)
+		if ((f = lanes_entry_fams(x, &ei) & lanes_open_fams(x)) == 0)
 			continue;
-		if (ri.kind == RULES_KIND_REGEX) {
+		if (ei.kind == RULES_KIND_REGEX) {
 			*stop = LANES_REGEX;
 			return e;
 		}
-		if (ri.cond.port_min != 0 || ri.cond.port_max < 65535) {
+		if (ei.cond.port_min != 0 || ei.cond.port_max < 65535) {
 			*stop = LANES_PORT;
 			return e;
 		}
 		v4 = x->v4;
 		v6 = x->v6;
-		value = lanes_value(x, &ri);
+		value = lanes_value(x, &ei);
 		if (f & LANES_V4)
-			lanes_v4_add(&x->v4, &ri, value);
+			lanes_v4_add(&x->v4, &ei, value);
 		if (f & LANES_V6)
-			lanes_v6_add(&x->v6, &ri, value);
+			lanes_v6_add(&x->v6, &ei, value);
 		if (lanes_size(x) > LANES_MAX_INSNS) {
 			x->v4 = v4;
 			x->v6 = v6;
 			*stop = LANES_FULL;
 			return e;
 		}
-		if (seen != NULL && ri.action == RULES_ROUTE)
-			seen[x->cf->classes[ri.class_idx].priority +
+		if (seen != NULL && ei.action == RULES_ROUTE)
+			seen[x->cf->classes[ei.class_idx].priority +
 			    CONFIG_MAX_PRIORITY] = 1;
 	}
 	/* Past a match-all in every family, nothing can change the answer. */
@@ -443,11 +445,11 @@ lanes_priorities(const struct lanes_prog *lp, char *buf, size_t len)
 static enum lanes_fate
 lanes_fate(const struct lanes_ctx *x, const struct lanes_prog *lp, size_t e)
 {
-	struct rules_info	ri;
+	struct rules_entry_info	ei;
 
-	if (rules_get(x->cf->rules, e, &ri) == -1)
+	if (rules_get(x->cf->rules, e, &ei) == -1)
 		abort();
-	if (lanes_rule_fams(x, &ri) == 0)
+	if (lanes_entry_fams(x, &ei) == 0)
 		return LANES_ELSEWHERE;
 	return e < lp->decided ? LANES_IN : LANES_USER;
 }

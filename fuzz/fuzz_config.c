@@ -239,7 +239,7 @@ fuzz_match(struct config *cf)
 			    &v);
 			fuzz_check(v.entry >= -1 &&
 			    v.entry < (int)rules_count(cf->rules),
-			    "a verdict with a rule in range");
+			    "a verdict with an entry in range");
 			fuzz_check(v.entry != -1 || (v.action == RULES_ROUTE &&
 			    v.class_idx == cf->default_class),
 			    "the default class when no rule matches");
@@ -304,7 +304,7 @@ fuzz_loaded(struct config *cf)
 		fuzz_check(strncmp(buf, "rule #", 6) == 0, "describing rules");
 		by = rules_shadowed(cf->rules, i);
 		fuzz_check(by >= -1 && by < (int)i,
-		    "shadowed by an earlier rule");
+		    "shadowed by an earlier entry");
 	}
 	fuzz_match(cf);
 }

@@ -1,17 +1,16 @@
 /*
  * fuzz_rules: rules_match and rules_shadowed against a linear reference.
  *
- * The input is read as a small program: a header byte, then rules, then
- * peers.  A rule is a kind byte (IPv4, IPv6, IPv4-mapped text, raw text,
+ * The input is read as a small program: a header byte, then entries,
+ * then peers.  An entry is a kind byte (IPv4, IPv6, IPv4-mapped text, raw text,
  * regex, any; conditions; deny or route), address bytes laid over a base
  * so that prefixes overlap, and a prefix length.  Every peer is checked,
  * and so are the first and last addresses of every prefix and their
- * neighbours outside it.  The reference is a first-match scan written
- * for plainness; any difference aborts.  Past its end the input reads as
- * zeros, so every input is a valid program.
+ * neighbours outside it.  The reference is refmatch, a first-match scan
+ * written for plainness; any difference aborts.  Past its end the input
+ * reads as zeros, so every input is a valid program.
  */
 #include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <stdint.h>
@@ -20,6 +19,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "refmatch.h"
 #include "rules.h"
 
 #define FUZZ_MAXRULES	48
@@ -34,47 +34,22 @@ struct fuzz_in {
 	size_t		 n;
 };
 
-enum fuzz_kind {
-	FUZZ_ADDRESS,
-	FUZZ_REGEX,
-	FUZZ_ANY,
-};
-
-/* The regexes a rule may use, each with what it means in plain C. */
-enum fuzz_anchor {
-	FUZZ_START,		/* ^lit */
-	FUZZ_END,		/* lit$ */
-	FUZZ_WHOLE,		/* ^lit$ */
-	FUZZ_INSIDE,		/* lit */
-};
-
+/* The regexes an entry may use, each with what it means to refmatch. */
 static const struct {
-	const char	*pattern;
-	const char	*lit;
-	enum fuzz_anchor anchor;
+	const char		*pattern;
+	const char		*lit;
+	enum refmatch_anchor	 anchor;
 } fuzz_regex[] = {
-	{ "^10\\.", "10.", FUZZ_START },
-	{ "\\.1$", ".1", FUZZ_END },
-	{ "^2001:db8:", "2001:db8:", FUZZ_START },
-	{ "::", "::", FUZZ_INSIDE },
-	{ "^::ffff:", "::ffff:", FUZZ_START },
-	{ "^0\\.0\\.0\\.0$", "0.0.0.0", FUZZ_WHOLE },
-	{ "", "", FUZZ_INSIDE },
-	{ "ff", "ff", FUZZ_INSIDE },
+	{ "^10\\.", "10.", REFMATCH_START },
+	{ "\\.1$", ".1", REFMATCH_END },
+	{ "^2001:db8:", "2001:db8:", REFMATCH_START },
+	{ "::", "::", REFMATCH_INSIDE },
+	{ "^::ffff:", "::ffff:", REFMATCH_START },
+	{ "^0\\.0\\.0\\.0$", "0.0.0.0", REFMATCH_WHOLE },
+	{ "", "", REFMATCH_INSIDE },
+	{ "ff", "ff", REFMATCH_INSIDE },
 };
 #define FUZZ_NREGEX	(sizeof(fuzz_regex) / sizeof(fuzz_regex[0]))
-
-struct fuzz_rule {
-	enum fuzz_kind	  kind;
-	int		  family;	/* after unmapping */
-	uint8_t		  addr[16];
-	unsigned int	  len;
-	unsigned int	  regex;
-	struct rules_cond cond;
-	int		  class_idx;
-	enum rules_action action;
-	char		  text[FUZZ_TEXTLEN];
-};
 
 static unsigned int
 fuzz_byte(struct fuzz_in *in)
@@ -92,43 +67,13 @@ fuzz_fail(const char *what, size_t i)
 	abort();
 }
 
-static int
-fuzz_prefix_has(int family, const uint8_t *p, unsigned int len, int afamily,
-    const uint8_t *a)
-{
-	unsigned int	 i;
-
-	if (family != afamily)
-		return 0;
-	for (i = 0; i < len; i++) {
-		if (((p[i / 8] ^ a[i / 8]) >> (7 - i % 8)) & 1)
-			return 0;
-	}
-	return 1;
-}
-
-/* Clears the host bits; returns whether any was set. */
-static int
-fuzz_mask(uint8_t *a, unsigned int len, unsigned int bits)
-{
-	unsigned int	 i;
-	int		 set = 0;
-
-	for (i = len; i < bits; i++) {
-		if (a[i / 8] & (0x80 >> (i % 8)))
-			set = 1;
-		a[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
-	}
-	return set;
-}
-
 /*
  * The reference parser for raw text: "ADDR" or "ADDR/LEN", the length in
  * plain decimal without a leading zero, a mapped IPv6 prefix of /96 or
  * more read as IPv4.  Returns what rules_add_address must return.
  */
 static int
-fuzz_parse(struct fuzz_rule *r)
+fuzz_parse(struct refmatch_entry *r, const char *text)
 {
 	static const uint8_t	 v4mapped[12] = {
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
@@ -138,9 +83,9 @@ fuzz_parse(struct fuzz_rule *r)
 	unsigned int		 bits;
 	int			 set;
 
-	snprintf(a, sizeof(a), "%s", r->text);
-	if ((slash = strchr(r->text, '/')) != NULL)
-		a[slash - r->text] = '\0';
+	snprintf(a, sizeof(a), "%s", text);
+	if ((slash = strchr(text, '/')) != NULL)
+		a[slash - text] = '\0';
 	r->family = strchr(a, ':') != NULL ? AF_INET6 : AF_INET;
 	bits = r->family == AF_INET ? 32 : 128;
 	memset(r->addr, 0, sizeof(r->addr));
@@ -159,7 +104,7 @@ fuzz_parse(struct fuzz_rule *r)
 				return -1;
 		}
 	}
-	set = fuzz_mask(r->addr, r->len, bits);
+	set = refmatch_mask(r->addr, r->len, bits);
 	if (r->family == AF_INET6 && r->len >= 96 &&
 	    memcmp(r->addr, v4mapped, sizeof(v4mapped)) == 0) {
 		memmove(r->addr, r->addr + 12, 4);
@@ -171,12 +116,13 @@ fuzz_parse(struct fuzz_rule *r)
 }
 
 /*
- * An address rule drawn from the input: the bytes are laid over a base
- * (10.1.2.3 or 2001:db8::) from the right, so that most prefixes nest.
- * Returns what rules_add_address must return.
+ * An address entry drawn from the input, and its text in text: the bytes
+ * are laid over a base (10.1.2.3 or 2001:db8::) from the right, so that
+ * most prefixes nest.  Returns what rules_add_address must return.
  */
 static int
-fuzz_address(struct fuzz_in *in, struct fuzz_rule *r, unsigned int kind)
+fuzz_address(struct fuzz_in *in, struct refmatch_entry *r, char *text,
+    unsigned int kind)
 {
 	static const uint8_t	 base4[4] = { 10, 1, 2, 3 };
 	static const uint8_t	 base6[16] = { 0x20, 0x01, 0x0d, 0xb8 };
@@ -188,9 +134,9 @@ fuzz_address(struct fuzz_in *in, struct fuzz_rule *r, unsigned int kind)
 		/* Raw text, for the parser. */
 		n = fuzz_byte(in) % (FUZZ_TEXTLEN - 1);
 		for (i = 0; i < n; i++)
-			r->text[i] = (char)fuzz_byte(in);
-		r->text[n] = '\0';
-		return fuzz_parse(r);
+			text[i] = (char)fuzz_byte(in);
+		text[n] = '\0';
+		return fuzz_parse(r, text);
 	}
 	r->family = kind == 1 ? AF_INET6 : AF_INET;
 	bits = r->family == AF_INET ? 32 : 128;
@@ -203,16 +149,15 @@ fuzz_address(struct fuzz_in *in, struct fuzz_rule *r, unsigned int kind)
 	r->len = (style >> 2) % (bits + 1);
 	/* Host bits are kept in the text half of the time. */
 	if (style & 1)
-		fuzz_mask(r->addr, r->len, bits);
+		refmatch_mask(r->addr, r->len, bits);
 	inet_ntop(r->family, r->addr, a, sizeof(a));
-	set = fuzz_mask(r->addr, r->len, bits);
+	set = refmatch_mask(r->addr, r->len, bits);
 	if (kind == 2)
-		snprintf(r->text, sizeof(r->text), "::ffff:%s/%u", a,
-		    r->len + 96);
+		snprintf(text, FUZZ_TEXTLEN, "::ffff:%s/%u", a, r->len + 96);
 	else if (r->len == bits && (style & 2))
-		snprintf(r->text, sizeof(r->text), "%s", a);
+		snprintf(text, FUZZ_TEXTLEN, "%s", a);
 	else
-		snprintf(r->text, sizeof(r->text), "%s/%u", a, r->len);
+		snprintf(text, FUZZ_TEXTLEN, "%s/%u", a, r->len);
 	return set;
 }
 
@@ -228,122 +173,32 @@ fuzz_cond(struct fuzz_in *in, unsigned int kind, struct rules_cond *c)
 	}
 }
 
-static int
-fuzz_cond_holds(const struct rules_cond *c, int listener, unsigned int port)
-{
-	return (c->listener == -1 || c->listener == listener) &&
-	    port >= c->port_min && port <= c->port_max;
-}
-
-static int
-fuzz_regex_has(unsigned int k, const char *text)
-{
-	const char	*lit = fuzz_regex[k].lit;
-	size_t		 tl = strlen(text), ll = strlen(lit);
-
-	switch (fuzz_regex[k].anchor) {
-	case FUZZ_START:
-		return strncmp(text, lit, ll) == 0;
-	case FUZZ_END:
-		return ll <= tl && strcmp(text + tl - ll, lit) == 0;
-	case FUZZ_WHOLE:
-		return strcmp(text, lit) == 0;
-	case FUZZ_INSIDE:
-		return strstr(text, lit) != NULL;
-	}
-	return 0;
-}
-
-/* The reference: the first rule in order that matches, or -1. */
-static int
-fuzz_ref_match(const struct fuzz_rule *r, size_t n, int family,
-    const uint8_t *a, int listener, unsigned int port)
-{
-	char	 text[ADDR_STRLEN];
-	size_t	 i;
-
-	inet_ntop(family, a, text, sizeof(text));
-	for (i = 0; i < n; i++) {
-		if (!fuzz_cond_holds(&r[i].cond, listener, port))
-			continue;
-		if (r[i].kind == FUZZ_ANY ||
-		    (r[i].kind == FUZZ_REGEX && fuzz_regex_has(r[i].regex,
-		    text)) ||
-		    (r[i].kind == FUZZ_ADDRESS && fuzz_prefix_has(r[i].family,
-		    r[i].addr, r[i].len, family, a)))
-			return (int)i;
-	}
-	return -1;
-}
-
-static int
-fuzz_ref_shadowed(const struct fuzz_rule *r, size_t i)
-{
-	struct rules_cond	 none = RULES_COND_NONE;
-	size_t			 j;
-
-	if (r[i].kind != FUZZ_ADDRESS)
-		return -1;
-	for (j = 0; j < i; j++) {
-		if (r[j].kind == FUZZ_REGEX ||
-		    memcmp(&r[j].cond, &none, sizeof(none)) != 0)
-			continue;
-		if (r[j].kind == FUZZ_ANY || (r[j].len <= r[i].len &&
-		    fuzz_prefix_has(r[j].family, r[j].addr, r[j].len,
-		    r[i].family, r[i].addr)))
-			return (int)j;
-	}
-	return -1;
-}
-
 /*
  * One lookup both ways.  An IPv4 peer arrives as AF_INET or, when mapped,
  * as ::ffff:a.b.c.d on AF_INET6; both must give the same verdict.
  */
 static void
-fuzz_check(struct rules *rs, const struct fuzz_rule *r, size_t n,
+fuzz_check(struct rules *rs, const struct refmatch_entry *r, size_t n,
     int family, const uint8_t *a, int mapped, int listener,
     unsigned int port)
 {
 	struct sockaddr_storage	 ss;
-	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
 	struct rules_verdict	 v;
 	int			 want;
 
-	memset(&ss, 0, sizeof(ss));
-	if (family == AF_INET6 || mapped) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((in_port_t)port);
-		if (family == AF_INET6)
-			memcpy(&sin6->sin6_addr, a, 16);
-		else {
-			sin6->sin6_addr.s6_addr[10] = 0xff;
-			sin6->sin6_addr.s6_addr[11] = 0xff;
-			memcpy(&sin6->sin6_addr.s6_addr[12], a, 4);
-		}
-	} else {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((in_port_t)port);
-		memcpy(&sin->sin_addr, a, 4);
-	}
-	/* An IPv6 address inside ::ffff:0:0/96 is an IPv4 peer too. */
-	if (family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-		family = AF_INET;
-		a += 12;
-	}
-	want = fuzz_ref_match(r, n, family, a, listener, port);
+	refmatch_sockaddr(&ss, family, a, port, mapped);
+	want = refmatch_first(r, n, family, a, listener, port);
 	rules_match(rs, (struct sockaddr *)&ss, listener, &v);
 	if (v.entry != want)
-		fuzz_fail("rule differs from the linear scan's", (size_t)want);
+		fuzz_fail("entry differs from the linear scan's", (size_t)want);
 	if (v.class_idx != (want == -1 ? FUZZ_DEFAULT : r[want].class_idx) ||
 	    v.action != (want == -1 ? RULES_ROUTE : r[want].action))
-		fuzz_fail("verdict differs from the rule's", (size_t)want);
+		fuzz_fail("verdict differs from the entry's", (size_t)want);
 }
 
 /* The first and last addresses of a prefix, and their outer neighbours. */
 static void
-fuzz_check_edges(struct rules *rs, const struct fuzz_rule *r, size_t n,
+fuzz_check_edges(struct rules *rs, const struct refmatch_entry *r, size_t n,
     size_t i)
 {
 	uint8_t		 a[16];
@@ -370,12 +225,12 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in		 in = { data, size };
-	struct fuzz_rule	 r[FUZZ_MAXRULES];
+	struct refmatch_entry	 r[FUZZ_MAXRULES];
 	struct rules		*rs;
 	uint8_t			 a[16];
-	char			 err[256];
+	char			 err[256], text[FUZZ_TEXTLEN];
 	size_t			 i, j, n, mid;
-	unsigned int		 head, kind, bits;
+	unsigned int		 head, kind, bits, k;
 	int			 rc, want, family;
 
 	head = fuzz_byte(&in);
@@ -392,23 +247,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r[i].action = kind & 0x20 ? RULES_DENY : RULES_ROUTE;
 		switch (kind & 7) {
 		case 4:
-			r[i].kind = FUZZ_REGEX;
-			r[i].regex = fuzz_byte(&in) % FUZZ_NREGEX;
-			rc = rules_add_regex(rs, fuzz_regex[r[i].regex].pattern,
+			r[i].kind = REFMATCH_REGEX;
+			k = fuzz_byte(&in) % FUZZ_NREGEX;
+			r[i].anchor = fuzz_regex[k].anchor;
+			snprintf(r[i].lit, sizeof(r[i].lit), "%s",
+			    fuzz_regex[k].lit);
+			rc = rules_add_regex(rs, fuzz_regex[k].pattern,
 			    r[i].class_idx, r[i].action, &r[i].cond, err,
 			    sizeof(err));
 			want = 0;
 			break;
 		case 5:
-			r[i].kind = FUZZ_ANY;
+			r[i].kind = REFMATCH_ANY;
 			rc = rules_add_any(rs, r[i].class_idx, r[i].action,
 			    &r[i].cond, err, sizeof(err));
 			want = 0;
 			break;
 		default:
-			r[i].kind = FUZZ_ADDRESS;
-			want = fuzz_address(&in, &r[i], (kind & 7) % 4);
-			rc = rules_add_address(rs, r[i].text, r[i].class_idx,
+			r[i].kind = REFMATCH_ADDRESS;
+			want = fuzz_address(&in, &r[i], text, (kind & 7) % 4);
+			rc = rules_add_address(rs, text, r[i].class_idx,
 			    r[i].action, &r[i].cond, err, sizeof(err));
 			break;
 		}
@@ -433,9 +291,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_fail(err, n);
 
 	for (i = 0; i < n; i++) {
-		if (rules_shadowed(rs, i) != fuzz_ref_shadowed(r, i))
+		if (rules_shadowed(rs, i) != refmatch_shadowed(r, i))
 			fuzz_fail("rules_shadowed differs", i);
-		if (r[i].kind == FUZZ_ADDRESS)
+		if (r[i].kind == REFMATCH_ADDRESS)
 			fuzz_check_edges(rs, r, n, i);
 	}
 	for (i = 0; i < FUZZ_MAXPEERS && in.n > 0; i++) {
@@ -443,8 +301,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		family = kind & 1 ? AF_INET6 : AF_INET;
 		bits = family == AF_INET ? 32 : 128;
 		memset(a, 0, sizeof(a));
-		if (n > 0 && (kind & 2) && r[kind % n].kind == FUZZ_ADDRESS) {
-			/* Near a rule: its address with one byte changed. */
+		if (n > 0 && (kind & 2) &&
+		    r[kind % n].kind == REFMATCH_ADDRESS) {
+			/* Near an entry: its address with one byte changed. */
 			family = r[kind % n].family;
 			bits = family == AF_INET ? 32 : 128;
 			memcpy(a, r[kind % n].addr, sizeof(a));

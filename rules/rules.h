@@ -1,14 +1,17 @@
 /*
  * rules: the compiled ruleset and the matcher.
  *
- * A pure library: no sockets, no globals, no logging.  Rules are appended
- * in file order; a lookup returns the first rule, in that order, that
- * matches the peer.  rules_compile flattens the unconditional address
- * rules of each family into sorted address ranges, each holding the lowest
- * index among the rules that cover it, so that a lookup is a short search
- * whatever the number of rules; regexes (PCRE2, JIT-compiled once when
- * added) and rules with conditions are tried in order, and only where
- * their index is lower than the ranges' answer.
+ * A pure library: no sockets, no globals, no logging.  What it stores is
+ * an entry: the caller's configured rule is one entry, or one per line
+ * of a list file, and the caller keeps which rule each entry came from.
+ * Entries are appended in order and known by their 0-based index; a
+ * lookup returns the first entry, in that order, that matches the peer.
+ * rules_compile flattens the unconditional address entries of each
+ * family into sorted address ranges, each holding the lowest index among
+ * the entries that cover it, so that a lookup is a short search whatever
+ * the number of entries; regexes (PCRE2, JIT-compiled once when added)
+ * and entries with conditions are tried in order, and only where their
+ * index is lower than the ranges' answer.
  */
 #ifndef RULES_H
 #define RULES_H
@@ -29,7 +32,7 @@ struct rules_verdict {
 };
 
 /*
- * Conditions besides the address that a rule may carry; all must hold.
+ * Conditions besides the address that an entry may carry; all must hold.
  * A NULL condition is the same as RULES_COND_NONE.
  */
 struct rules_cond {
@@ -46,18 +49,18 @@ struct rules	*rules_new(int default_class);
 void		 rules_free(struct rules *);
 
 /*
- * Each function appends one rule and returns 0, or 1 when it was added
+ * Each function appends one entry and returns 0, or 1 when it was added
  * with a warning written to err, or -1 with the reason in err and nothing
  * added.  err always receives a NUL-terminated message on non-zero.
  *
  * rules_add_address takes "ADDR" or "ADDR/LEN", IPv4 or IPv6.  A prefix
- * with host bits set is masked with a warning.  An IPv6 rule inside
+ * with host bits set is masked with a warning.  An IPv6 entry inside
  * ::ffff:0:0/96 applies to the IPv4 address it maps.
  *
  * rules_add_regex takes a PCRE2 pattern that is matched against the peer
  * address in text form: dotted quad, or IPv6 in RFC 5952 form.
  *
- * rules_add_any matches every address: a rule of conditions alone.
+ * rules_add_any matches every address: an entry of conditions alone.
  */
 int		 rules_add_address(struct rules *, const char *text, int class_idx,
 		    enum rules_action, const struct rules_cond *, char *err,
@@ -69,24 +72,26 @@ int		 rules_add_any(struct rules *, int class_idx, enum rules_action,
 		    const struct rules_cond *, char *err, size_t errlen);
 
 /*
- * Builds the lookup structures once the last rule is added, an empty
+ * Builds the lookup structures once the last entry is added, an empty
  * ruleset included.  rules_match may only be called after it, and adding
- * a rule undoes it until it is called again (rules_match aborts on a
- * ruleset not compiled since its last rule).  Returns 0, or -1 with the
+ * an entry undoes it until it is called again (rules_match aborts on a
+ * ruleset not compiled since its last entry).  Returns 0, or -1 with the
  * reason in err.
  */
 int		 rules_compile(struct rules *, char *err, size_t errlen);
 
+/* The number of entries: the index the next one added will have. */
 size_t		 rules_count(const struct rules *);
 
 /*
- * The index of an earlier rule that leaves this one no address to match,
- * whatever its conditions (the lowest-numbered unconditional address or
- * any rule whose prefix covers this address rule's), or -1.  Regex and any
- * rules are never reported.  Known for the rules added before the last
- * rules_compile (-1 for the others); a constant-time look-up.
+ * The index of an earlier entry that leaves this one no address to
+ * match, whatever its conditions (the lowest-numbered unconditional
+ * address or any entry whose prefix covers this address entry's), or -1.
+ * Regex and any entries are never reported.  Known for the entries added
+ * before the last rules_compile (-1 for the others); a constant-time
+ * look-up.
  */
-int		 rules_shadowed(const struct rules *, size_t rule);
+int		 rules_shadowed(const struct rules *, size_t entry);
 
 enum rules_kind {
 	RULES_KIND_ADDRESS,	/* an address or a prefix */
@@ -94,7 +99,7 @@ enum rules_kind {
 	RULES_KIND_ANY,		/* conditions alone */
 };
 
-struct rules_info {
+struct rules_entry_info {
 	enum rules_kind	  kind;
 	int		  family;	/* RULES_KIND_ADDRESS: AF_INET(6) */
 	uint8_t		  addr[16];	/* the prefix, network order */
@@ -105,13 +110,14 @@ struct rules_info {
 };
 
 /*
- * Describes a rule of a compiled ruleset, for a caller that translates
- * rules into another matcher (such as a kernel socket filter).  A rule
- * inside ::ffff:0:0/96 is described as the IPv4 prefix it maps.  Returns
- * 0, or -1 for a rule out of range or a ruleset not compiled since its
- * last rule.  A constant-time look-up.
+ * Describes an entry of a compiled ruleset, for a caller that translates
+ * entries into another matcher (such as a kernel socket filter).  An
+ * entry inside ::ffff:0:0/96 is described as the IPv4 prefix it maps.
+ * Returns 0, or -1 for an entry out of range or a ruleset not compiled
+ * since its last entry.  A constant-time look-up.
  */
-int		 rules_get(const struct rules *, size_t rule, struct rules_info *);
+int		 rules_get(const struct rules *, size_t entry,
+		    struct rules_entry_info *);
 
 /*
  * The verdict for a peer (AF_INET or AF_INET6; an IPv4-mapped IPv6 address

@@ -496,10 +496,10 @@ Test(lanes, dual_stack)
 	done(cf, &lp, &g);
 }
 
-Test(lanes, rules_get_describes_each_rule)
+Test(lanes, rules_get_describes_each_entry)
 {
 	struct config		*cf;
-	struct rules_info	 ri;
+	struct rules_entry_info	 ei;
 	uint8_t			 want[16] = { 10 };
 
 	cf = load(V4 "rules = (\n"
@@ -510,32 +510,32 @@ Test(lanes, rules_get_describes_each_rule)
 	    "  { listener = \"other\"; class = \"gold\"; },\n"
 	    "  { address = \"2001:db8::/32\"; class = \"normal\"; }\n"
 	    ");\n");
-	cr_assert_eq(rules_get(cf->rules, 0, &ri), 0);
-	cr_expect_eq(ri.kind, RULES_KIND_ADDRESS);
-	cr_expect_eq(ri.family, AF_INET);
-	cr_expect_eq(ri.len, 8);
-	cr_expect_arr_eq(ri.addr, want, 16);
-	cr_expect_eq(ri.class_idx, 1);
-	cr_expect_eq(ri.cond.listener, -1);
-	cr_assert_eq(rules_get(cf->rules, 1, &ri), 0);
-	cr_expect_eq(ri.kind, RULES_KIND_REGEX);
-	cr_expect_eq(ri.action, RULES_DENY);
-	cr_assert_eq(rules_get(cf->rules, 2, &ri), 0);
-	cr_expect_eq(ri.kind, RULES_KIND_ADDRESS);
-	cr_expect_eq(ri.family, AF_INET);
-	cr_expect_eq(ri.len, 8);
-	cr_expect_arr_eq(ri.addr, want, 16);
-	cr_expect_eq(ri.cond.port_min, 80);
-	cr_expect_eq(ri.cond.port_max, 80);
-	cr_assert_eq(rules_get(cf->rules, 3, &ri), 0);
-	cr_expect_eq(ri.kind, RULES_KIND_ANY);
-	cr_expect_eq(ri.cond.listener, 1);
-	cr_assert_eq(rules_get(cf->rules, 4, &ri), 0);
-	cr_expect_eq(ri.family, AF_INET6);
-	cr_expect_eq(ri.len, 32);
-	cr_expect_eq(ri.addr[0], 0x20);
-	cr_expect_eq(ri.addr[3], 0xb8);
-	cr_expect_eq(rules_get(cf->rules, 5, &ri), -1);
+	cr_assert_eq(rules_get(cf->rules, 0, &ei), 0);
+	cr_expect_eq(ei.kind, RULES_KIND_ADDRESS);
+	cr_expect_eq(ei.family, AF_INET);
+	cr_expect_eq(ei.len, 8);
+	cr_expect_arr_eq(ei.addr, want, 16);
+	cr_expect_eq(ei.class_idx, 1);
+	cr_expect_eq(ei.cond.listener, -1);
+	cr_assert_eq(rules_get(cf->rules, 1, &ei), 0);
+	cr_expect_eq(ei.kind, RULES_KIND_REGEX);
+	cr_expect_eq(ei.action, RULES_DENY);
+	cr_assert_eq(rules_get(cf->rules, 2, &ei), 0);
+	cr_expect_eq(ei.kind, RULES_KIND_ADDRESS);
+	cr_expect_eq(ei.family, AF_INET);
+	cr_expect_eq(ei.len, 8);
+	cr_expect_arr_eq(ei.addr, want, 16);
+	cr_expect_eq(ei.cond.port_min, 80);
+	cr_expect_eq(ei.cond.port_max, 80);
+	cr_assert_eq(rules_get(cf->rules, 3, &ei), 0);
+	cr_expect_eq(ei.kind, RULES_KIND_ANY);
+	cr_expect_eq(ei.cond.listener, 1);
+	cr_assert_eq(rules_get(cf->rules, 4, &ei), 0);
+	cr_expect_eq(ei.family, AF_INET6);
+	cr_expect_eq(ei.len, 32);
+	cr_expect_eq(ei.addr[0], 0x20);
+	cr_expect_eq(ei.addr[3], 0xb8);
+	cr_expect_eq(rules_get(cf->rules, 5, &ei), -1);
 	config_free(cf);
 }
 

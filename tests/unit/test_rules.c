@@ -1,4 +1,4 @@
-/* Unit tests for rules/rules.c: one behaviour a test, then a random check. */
+/* Unit tests for rules/: one behaviour a test, then a random check. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -13,8 +13,9 @@
 #include <criterion/criterion.h>
 
 #include "addr.h"
-#include "rules.h"
 #include "peer.h"
+#include "refmatch.h"
+#include "rules.h"
 
 #define TEST_DEFAULT	7	/* default class of every ruleset here */
 
@@ -67,25 +68,25 @@ test_rules_match(struct rules *rs, const char *host)
 	return v;
 }
 
-/* Asserts the index of the rule that host matches, -1 for none. */
+/* Asserts the index of the entry that host matches, -1 for none. */
 static void
-test_rules_expect(struct rules *rs, const char *host, int rule)
+test_rules_expect(struct rules *rs, const char *host, int entry)
 {
 	struct rules_verdict	 v = test_rules_match(rs, host);
 
-	cr_assert_eq(v.entry, rule, "%s matched rule %d, want %d", host, v.entry,
-	    rule);
+	cr_assert_eq(v.entry, entry, "%s matched entry %d, want %d", host,
+	    v.entry, entry);
 }
 
 /* Asserts host's whole verdict. */
 static void
-test_rules_verdict(struct rules *rs, const char *host, int rule, int class_idx,
-    enum rules_action action)
+test_rules_verdict(struct rules *rs, const char *host, int entry,
+    int class_idx, enum rules_action action)
 {
 	struct rules_verdict	 v = test_rules_match(rs, host);
 
-	cr_assert_eq(v.entry, rule, "%s matched rule %d, want %d", host, v.entry,
-	    rule);
+	cr_assert_eq(v.entry, entry, "%s matched entry %d, want %d", host,
+	    v.entry, entry);
 	cr_assert_eq(v.class_idx, class_idx, "%s: class %d, want %d", host,
 	    v.class_idx, class_idx);
 	cr_assert_eq(v.action, action, "%s: action %d, want %d", host,
@@ -662,26 +663,26 @@ test_rules_any(struct rules *rs, int class_idx, enum rules_action action,
 	    sizeof(err)), 0, "%s", err);
 }
 
-/* Asserts the rule that host:port, arriving on listener, matches. */
+/* Asserts the entry that host:port, arriving on listener, matches. */
 static void
 test_rules_expect_at(struct rules *rs, const char *host, unsigned int port,
-    int listener, int rule)
+    int listener, int entry)
 {
 	struct sockaddr_storage	 ss;
 	struct rules_verdict	 v;
 
 	test_peer(host, port, &ss);
 	rules_match(rs, (struct sockaddr *)&ss, listener, &v);
-	cr_assert_eq(v.entry, rule, "%s port %u listener %d: rule %d, want %d",
-	    host, port, listener, v.entry, rule);
+	cr_assert_eq(v.entry, entry, "%s port %u listener %d: entry %d, "
+	    "want %d", host, port, listener, v.entry, entry);
 }
 
 static void
-test_rules_shadow(const struct rules *rs, size_t rule, int by)
+test_rules_shadow(const struct rules *rs, size_t entry, int by)
 {
-	int	 got = rules_shadowed(rs, rule);
+	int	 got = rules_shadowed(rs, entry);
 
-	cr_assert_eq(got, by, "rule %zu shadowed by %d, want %d", rule, got,
+	cr_assert_eq(got, by, "entry %zu shadowed by %d, want %d", entry, got,
 	    by);
 }
 
@@ -1019,11 +1020,11 @@ Test(rules, shadowed_never_reports_regex_or_any)
 }
 
 /*
- * Randomized equivalence with a linear first-match scan.  Rule addresses
- * are drawn around a few bases per family so that prefixes nest and
- * overlap, and lookups are drawn around rule addresses so that most hit.
- * Conditions draw from two listeners and a few ports, so that they hold
- * about as often as not.
+ * Randomized equivalence with refmatch, a linear first-match scan.  Rule
+ * addresses are drawn around a few bases per family so that prefixes nest
+ * and overlap, and lookups are drawn around rule addresses so that most
+ * hit.  Conditions draw from two listeners and a few ports, so that they
+ * hold about as often as not.
  */
 
 #define TEST_SEED		20240517u
@@ -1033,19 +1034,6 @@ Test(rules, shadowed_never_reports_regex_or_any)
 #define TEST_BIG_RULES		60000	/* the last round: a large index */
 #define TEST_BIG_LOOKUPS	3000
 #define TEST_SHADOW_CHECKS	64	/* rules_shadowed checks a round */
-
-struct test_ref {
-	int		 regex;		/* else a prefix, or any */
-	int		 any;
-	struct rules_cond cond;
-	int		 family;	/* after mapping ::ffff:0:0/96 */
-	uint8_t		 addr[16];
-	unsigned int	 len;
-	char		 lit[ADDR_STRLEN];	/* regex: literal text */
-	int		 suffix;	/* regex: "lit$", else "^lit" */
-	int		 class_idx;
-	enum rules_action action;
-};
 
 struct test_rng {
 	uint64_t	 s;
@@ -1091,66 +1079,6 @@ test_rng_perturb(struct test_rng *r, uint8_t *a, unsigned int from,
 		if (rnd[i / 8] & (0x80 >> (i % 8)))
 			a[i / 8] ^= (uint8_t)(0x80 >> (i % 8));
 	}
-}
-
-static int
-test_ref_prefix_match(const uint8_t *a, const uint8_t *p, unsigned int len)
-{
-	unsigned int	 full = len / 8, rest = len % 8;
-	uint8_t		 m;
-
-	if (memcmp(a, p, full) != 0)
-		return 0;
-	if (rest == 0)
-		return 1;
-	m = (uint8_t)(0xff00 >> rest);
-	return (a[full] & m) == (p[full] & m);
-}
-
-/* Bit by bit on purpose: the reference should be plainly right, not fast. */
-static int
-test_ref_mask(uint8_t *a, unsigned int len, unsigned int bits)
-{
-	unsigned int	 i;
-	int		 set = 0;
-
-	for (i = len; i < bits; i++) {
-		if (a[i / 8] & (0x80 >> (i % 8)))
-			set = 1;
-		a[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
-	}
-	return set;
-}
-
-/* The reference verdict: the first rule, in order, that matches. */
-static int
-test_ref_match(const struct test_ref *ref, size_t n, int family,
-    const uint8_t *a, const char *text, int listener, unsigned int port)
-{
-	const struct rules_cond	*c;
-	size_t			 i, tl, ll;
-
-	tl = strlen(text);
-	for (i = 0; i < n; i++) {
-		c = &ref[i].cond;
-		if ((c->listener != -1 && c->listener != listener) ||
-		    port < c->port_min || port > c->port_max)
-			continue;
-		if (ref[i].any)
-			return (int)i;
-		if (!ref[i].regex) {
-			if (ref[i].family == family &&
-			    test_ref_prefix_match(a, ref[i].addr, ref[i].len))
-				return (int)i;
-			continue;
-		}
-		ll = strlen(ref[i].lit);
-		if (ref[i].suffix ? ll <= tl &&
-		    memcmp(text + tl - ll, ref[i].lit, ll) == 0 :
-		    strncmp(text, ref[i].lit, ll) == 0)
-			return (int)i;
-	}
-	return -1;
 }
 
 struct test_round {
@@ -1212,14 +1140,14 @@ test_round_near_base(struct test_round *t, int v6, uint8_t *a)
  * is given to rules_add_*; returns the result rules_add_* must give.
  */
 static int
-test_round_rule(struct test_round *t, struct test_ref *ref, char *text,
+test_round_rule(struct test_round *t, struct refmatch_entry *ref, char *text,
     size_t textlen)
 {
 	struct test_rng	*r = &t->rng;
 	char		 a[ADDR_STRLEN];
 	size_t		 i, n, from;
 	unsigned int	 bits;
-	int		 v6, rc;
+	int		 v6, rc, suffix;
 
 	memset(ref, 0, sizeof(*ref));
 	ref->class_idx = (int)test_rng_below(r, 8);
@@ -1227,7 +1155,7 @@ test_round_rule(struct test_round *t, struct test_ref *ref, char *text,
 	test_round_cond(t, &ref->cond);
 	/* Rare: an unconditional one hides every rule after it. */
 	if (test_rng_below(r, 2000) == 0) {
-		ref->any = 1;
+		ref->kind = REFMATCH_ANY;
 		return 0;
 	}
 	v6 = test_rng_below(r, 100) < 45;
@@ -1238,21 +1166,22 @@ test_round_rule(struct test_round *t, struct test_ref *ref, char *text,
 
 	if (test_rng_below(r, 1000) < t->regex_permille) {
 		/* A literal cut from an address's text, escaped, anchored. */
-		ref->regex = 1;
-		ref->suffix = test_rng_below(r, 4) == 0;
+		ref->kind = REFMATCH_REGEX;
+		suffix = test_rng_below(r, 4) == 0;
+		ref->anchor = suffix ? REFMATCH_END : REFMATCH_START;
 		n = 1 + test_rng_below(r, (uint32_t)strlen(a));
-		from = ref->suffix ? strlen(a) - n : 0;
+		from = suffix ? strlen(a) - n : 0;
 		memcpy(ref->lit, a + from, n);
 		ref->lit[n] = '\0';
 		i = 0;
-		if (!ref->suffix)
+		if (!suffix)
 			text[i++] = '^';
 		for (from = 0; from < n; from++) {
 			if (ref->lit[from] == '.')
 				text[i++] = '\\';
 			text[i++] = ref->lit[from];
 		}
-		if (ref->suffix)
+		if (suffix)
 			text[i++] = '$';
 		text[i] = '\0';
 		return 0;
@@ -1266,9 +1195,9 @@ test_round_rule(struct test_round *t, struct test_ref *ref, char *text,
 	else
 		ref->len = bits / 4 + test_rng_below(r, bits - bits / 4 + 1);
 	if (test_rng_below(r, 2) == 0)
-		test_ref_mask(ref->addr, ref->len, bits);
+		refmatch_mask(ref->addr, ref->len, bits);
 	inet_ntop(ref->family, ref->addr, a, sizeof(a));
-	rc = test_ref_mask(ref->addr, ref->len, bits);
+	rc = refmatch_mask(ref->addr, ref->len, bits);
 	if (!v6 && test_rng_below(r, 8) == 0)
 		snprintf(text, textlen, "::ffff:%s/%u", a, ref->len + 96);
 	else if (ref->len == bits && test_rng_below(r, 2) == 0)
@@ -1280,16 +1209,17 @@ test_round_rule(struct test_round *t, struct test_ref *ref, char *text,
 
 /* A peer near a rule's address, or near a base, or anywhere. */
 static void
-test_round_peer(struct test_round *t, const struct test_ref *ref, size_t n,
-    int *family, uint8_t *a)
+test_round_peer(struct test_round *t, const struct refmatch_entry *ref,
+    size_t n, int *family, uint8_t *a)
 {
-	struct test_rng		*r = &t->rng;
-	const struct test_ref	*p = &ref[test_rng_below(r, (uint32_t)n)];
-	unsigned int		 bits, from, k;
-	int			 v6;
+	struct test_rng			*r = &t->rng;
+	const struct refmatch_entry	*p;
+	unsigned int			 bits, from, k;
+	int				 v6;
 
+	p = &ref[test_rng_below(r, (uint32_t)n)];
 	k = test_rng_below(r, 100);
-	if (k < 10 || p->regex || p->any) {
+	if (k < 10 || p->kind != REFMATCH_ADDRESS) {
 		v6 = test_rng_below(r, 100) < 45;
 		*family = test_family(v6);
 		if (k < 10) {
@@ -1309,58 +1239,10 @@ test_round_peer(struct test_round *t, const struct test_ref *ref, size_t n,
 	test_rng_perturb(r, a, from, bits);
 }
 
-static void
-test_round_sockaddr(struct test_round *t, int family, const uint8_t *a,
-    unsigned int port, struct sockaddr_storage *ss)
-{
-	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET6 || test_rng_below(&t->rng, 4) == 0) {
-		/* A dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d. */
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((in_port_t)port);
-		if (family == AF_INET6)
-			memcpy(&sin6->sin6_addr, a, 16);
-		else {
-			sin6->sin6_addr.s6_addr[10] = 0xff;
-			sin6->sin6_addr.s6_addr[11] = 0xff;
-			memcpy(&sin6->sin6_addr.s6_addr[12], a, 4);
-		}
-		return;
-	}
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons((in_port_t)port);
-	memcpy(&sin->sin_addr, a, 4);
-}
-
-/* The reference for rules_shadowed: a plain search of the earlier rules. */
-static int
-test_ref_shadowed(const struct test_ref *ref, size_t i)
-{
-	const struct test_ref	*q;
-	struct rules_cond	 none = RULES_COND_NONE;
-	size_t			 j;
-
-	if (ref[i].regex || ref[i].any)
-		return -1;
-	for (j = 0; j < i; j++) {
-		q = &ref[j];
-		if (q->regex || memcmp(&q->cond, &none, sizeof(none)) != 0)
-			continue;
-		if (q->any || (q->family == ref[i].family &&
-		    q->len <= ref[i].len &&
-		    test_ref_prefix_match(ref[i].addr, q->addr, q->len)))
-			return (int)j;
-	}
-	return -1;
-}
-
 /* Adds n random rules to rs, as the reference ref sees them too. */
 static void
-test_round_fill(struct test_round *t, struct rules *rs, struct test_ref *ref,
-    size_t n, unsigned int seed, unsigned int round)
+test_round_fill(struct test_round *t, struct rules *rs,
+    struct refmatch_entry *ref, size_t n, unsigned int seed, unsigned int round)
 {
 	char	 text[128], err[256];
 	size_t	 i;
@@ -1368,18 +1250,18 @@ test_round_fill(struct test_round *t, struct rules *rs, struct test_ref *ref,
 
 	for (i = 0; i < n; i++) {
 		want_rc = test_round_rule(t, &ref[i], text, sizeof(text));
-		if (ref[i].any) {
+		if (ref[i].kind == REFMATCH_ANY) {
 			snprintf(text, sizeof(text), "(any)");
 			rc = rules_add_any(rs, ref[i].class_idx, ref[i].action,
 			    &ref[i].cond, err, sizeof(err));
-		} else if (ref[i].regex)
+		} else if (ref[i].kind == REFMATCH_REGEX)
 			rc = rules_add_regex(rs, text, ref[i].class_idx,
 			    ref[i].action, &ref[i].cond, err, sizeof(err));
 		else
 			rc = rules_add_address(rs, text, ref[i].class_idx,
 			    ref[i].action, &ref[i].cond, err, sizeof(err));
 		cr_assert_eq(rc, want_rc,
-		    "seed %u round %u rule %zu \"%s\": %d, want %d (%s)",
+		    "seed %u round %u entry %zu \"%s\": %d, want %d (%s)",
 		    seed, round, i, text, rc, want_rc, rc ? err : "");
 	}
 	cr_assert_eq(rules_count(rs), n, "seed %u round %u", seed, round);
@@ -1389,8 +1271,8 @@ test_round_fill(struct test_round *t, struct rules *rs, struct test_ref *ref,
 /* count random lookups, each against the reference. */
 static void
 test_round_lookups(struct test_round *t, struct rules *rs,
-    const struct test_ref *ref, size_t n, size_t count, unsigned int seed,
-    unsigned int round)
+    const struct refmatch_entry *ref, size_t n, size_t count,
+    unsigned int seed, unsigned int round)
 {
 	struct rules_verdict	 v;
 	struct sockaddr_storage	 ss;
@@ -1398,19 +1280,21 @@ test_round_lookups(struct test_round *t, struct rules *rs,
 	char			 peer[ADDR_STRLEN];
 	size_t			 i;
 	unsigned int		 port;
-	int			 family, listener, want;
+	int			 family, listener, mapped, want;
 
 	for (i = 0; i < count; i++) {
 		test_round_peer(t, ref, n, &family, a);
 		port = test_round_port(t);
 		listener = (int)test_rng_below(&t->rng, 3) - 1;
-		test_round_sockaddr(t, family, a, port, &ss);
+		/* A dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d. */
+		mapped = family == AF_INET && test_rng_below(&t->rng, 4) == 0;
+		refmatch_sockaddr(&ss, family, a, port, mapped);
 		inet_ntop(family, a, peer, sizeof(peer));
-		want = test_ref_match(ref, n, family, a, peer, listener, port);
+		want = refmatch_first(ref, n, family, a, listener, port);
 		rules_match(rs, (struct sockaddr *)&ss, listener, &v);
 		cr_assert_eq(v.entry, want,
 		    "seed %u round %u lookup %zu peer %s port %u listener %d "
-		    "(family %d): rule %d, want %d", seed, round, i, peer,
+		    "(family %d): entry %d, want %d", seed, round, i, peer,
 		    port, listener, ss.ss_family, v.entry, want);
 		cr_assert_eq(v.class_idx, want == -1 ? TEST_DEFAULT :
 		    ref[want].class_idx, "seed %u round %u lookup %zu",
@@ -1423,7 +1307,7 @@ test_round_lookups(struct test_round *t, struct rules *rs,
 
 static void
 test_round_shadows(struct test_round *t, struct rules *rs,
-    const struct test_ref *ref, size_t n, unsigned int seed,
+    const struct refmatch_entry *ref, size_t n, unsigned int seed,
     unsigned int round)
 {
 	size_t	 i, k;
@@ -1431,9 +1315,9 @@ test_round_shadows(struct test_round *t, struct rules *rs,
 
 	for (k = 0; k < TEST_SHADOW_CHECKS; k++) {
 		i = test_rng_below(&t->rng, (uint32_t)n);
-		want = test_ref_shadowed(ref, i);
+		want = refmatch_shadowed(ref, i);
 		cr_assert_eq(rules_shadowed(rs, i), want,
-		    "seed %u round %u: rule %zu shadowed by %d, want %d",
+		    "seed %u round %u: entry %zu shadowed by %d, want %d",
 		    seed, round, i, rules_shadowed(rs, i), want);
 	}
 }
@@ -1443,7 +1327,7 @@ Test(rules, random_rulesets_agree_with_linear_first_match)
 	static const unsigned int	 permille[] = { 0, 5, 30 };
 	static const unsigned int	 cond_permille[] = { 0, 100, 500 };
 	struct test_round		 t;
-	struct test_ref			*ref;
+	struct refmatch_entry		*ref;
 	struct rules			*rs;
 	const char			*env;
 	size_t				 n, maxn = 4000;
