@@ -36,13 +36,9 @@
 
 #include "addr.h"
 #include "channel.h"
+#include "contract.h"
 #include "log.h"
 
-#define WORKER_DEFAULT_REPLY \
-	"Request handled with {class} priority by worker {pid}\n"
-#define WORKER_CLASS_MAX	255		/* bytes in a class name */
-#define WORKER_TEMPLATE_MAX	16384		/* bytes in a reply template */
-#define WORKER_DELAY_MAX	86400000L	/* one day, in ms */
 #define WORKER_LINGER_MS	2000L		/* wait for the client's EOF */
 #define WORKER_DISCARD_MAX	65536		/* client bytes read in linger */
 #define WORKER_EVENTS		64		/* epoll events per wait */
@@ -100,10 +96,8 @@ struct worker_timer {
 };
 
 struct worker {
-	const char		*class;
-	const char		*template;
+	struct contract_args	 args;		/* class, reply template, delay */
 	char			 pid[24];
-	long			 delay_ms;
 
 	/*
 	 * The reply, when it is the same for every connection; else its
@@ -130,7 +124,6 @@ struct worker {
 	size_t			 nconn;		/* in hand: not yet closed */
 	size_t			 max_conn;	/* what RLIMIT_NOFILE leaves room for */
 
-	int			 verbose;
 	int			 quit;
 	int			 status;
 };
@@ -179,7 +172,7 @@ main(int argc, char *argv[])
 
 	snprintf(prog, sizeof(prog), "dispatch-worker[%ld]", (long)getpid());
 	worker_args(&w, argc, argv);
-	log_init(prog, w.verbose);
+	log_init(prog, w.args.verbose);
 	worker_setup(&w);
 	status = worker_loop(&w);
 	worker_free(&w);
@@ -197,47 +190,11 @@ worker_usage(void)
 static void
 worker_args(struct worker *w, int argc, char *argv[])
 {
-	char	*end;
-	int	 ch;
+	char	 err[128];
 
 	memset(w, 0, sizeof(*w));
-	w->template = WORKER_DEFAULT_REPLY;
-	while ((ch = getopt(argc, argv, "n:r:d:v")) != -1) {
-		switch (ch) {
-		case 'n':
-			w->class = optarg;
-			break;
-		case 'r':
-			w->template = optarg;
-			break;
-		case 'd':
-			errno = 0;
-			w->delay_ms = strtol(optarg, &end, 10);
-			if (optarg[0] < '0' || optarg[0] > '9' ||
-			    *end != '\0' || errno != 0 ||
-			    w->delay_ms > WORKER_DELAY_MAX) {
-				fprintf(stderr, "dispatch-worker: -d: "
-				    "milliseconds, 0 to %ld\n", WORKER_DELAY_MAX);
-				worker_usage();
-			}
-			break;
-		case 'v':
-			w->verbose = 1;
-			break;
-		default:
-			worker_usage();
-		}
-	}
-	if (optind != argc || w->class == NULL)
-		worker_usage();
-	if (w->class[0] == '\0' || strlen(w->class) > WORKER_CLASS_MAX) {
-		fprintf(stderr, "dispatch-worker: -n: 1 to %d bytes\n",
-		    WORKER_CLASS_MAX);
-		worker_usage();
-	}
-	if (strlen(w->template) > WORKER_TEMPLATE_MAX) {
-		fprintf(stderr, "dispatch-worker: -r: at most %d bytes\n",
-		    WORKER_TEMPLATE_MAX);
+	if (contract_parse(argc, argv, &w->args, err, sizeof(err)) == -1) {
+		fprintf(stderr, "dispatch-worker: %s\n", err);
 		worker_usage();
 	}
 }
@@ -333,7 +290,8 @@ worker_setup(struct worker *w)
 	m.u.hello.pid = (int32_t)getpid();
 	if (channel_send(w->chan, &m, -1) == -1)
 		fatal("channel: HELLO");
-	log_debug("class %s, delay %ld ms: ready", w->class, w->delay_ms);
+	log_debug("class %s, delay %d ms: ready", w->args.class,
+	    w->args.delay_ms);
 }
 
 static void
@@ -431,44 +389,46 @@ static size_t
 worker_render(const struct worker *w, const char *peer, char *out,
     size_t *npeer)
 {
-	const struct {
-		const char	*name;
-		const char	*value;
-		int		 is_peer;
-	} subst[] = {
-		{ "{{", "{", 0 },
-		{ "{class}", w->class, 0 },
-		{ "{pid}", w->pid, 0 },
-		{ "{peer}", peer, 1 },
-	};
-	const size_t	 nsubst = sizeof(subst) / sizeof(subst[0]);
-	const char	*s = w->template;
-	size_t		 i, len = 0, n;
+	const char	*s = w->args.reply, *value;
+	size_t		 len = 0, n, skip;
 
 	if (npeer != NULL)
 		*npeer = 0;
-	while (*s != '\0') {
-		/* Every name starts with '{': other bytes are copied as such. */
-		i = nsubst;
-		if (*s == '{')
-			for (i = 0; i < nsubst; i++)
-				if (strncmp(s, subst[i].name,
-				    strlen(subst[i].name)) == 0)
-					break;
-		if (i == nsubst) {
+	for (; *s != '\0'; s += skip) {
+		value = NULL;
+		skip = 1;
+		/* Every placeholder starts with '{': other bytes are copied. */
+		if (*s == '{') {
+			switch (contract_placeholder(s, &skip)) {
+			case CONTRACT_BRACE:
+				value = "{";
+				break;
+			case CONTRACT_CLASS:
+				value = w->args.class;
+				break;
+			case CONTRACT_PID:
+				value = w->pid;
+				break;
+			case CONTRACT_PEER:
+				value = peer;
+				if (npeer != NULL)
+					(*npeer)++;
+				break;
+			case CONTRACT_NONE:
+				/* Not in a template contract_parse took. */
+				break;
+			}
+		}
+		if (value == NULL) {
 			if (out != NULL)
 				out[len] = *s;
 			len++;
-			s++;
 			continue;
 		}
-		if (subst[i].is_peer && npeer != NULL)
-			(*npeer)++;
-		n = strlen(subst[i].value);
+		n = strlen(value);
 		if (out != NULL)
-			memcpy(out + len, subst[i].value, n);
+			memcpy(out + len, value, n);
 		len += n;
-		s += strlen(subst[i].name);
 	}
 	if (out != NULL)
 		out[len] = '\0';
@@ -766,7 +726,7 @@ worker_conn_new(struct worker *w, const struct channel_msg *m, int fd)
 	TAILQ_INSERT_TAIL(&w->queues[WORKER_WRITING], c, entry);
 	w->nconn++;
 	/* For the reply and the debug log only. */
-	if ((w->reply == NULL || w->verbose) &&
+	if ((w->reply == NULL || w->args.verbose) &&
 	    addr_ntop((const struct sockaddr *)&m->u.conn.peer, c->peer,
 	    sizeof(c->peer)) == NULL)
 		snprintf(c->peer, sizeof(c->peer), "unknown");
@@ -790,9 +750,9 @@ worker_conn_new(struct worker *w, const struct channel_msg *m, int fd)
 		c->reply = c->reply_buf;
 	}
 
-	if (w->delay_ms > 0) {
+	if (w->args.delay_ms > 0) {
 		/* No events: a client that resets meanwhile still shows. */
-		worker_deadline(&c->deadline, w->delay_ms);
+		worker_deadline(&c->deadline, w->args.delay_ms);
 		worker_conn_move(w, c, WORKER_DELAYED);
 		if (worker_conn_watch(w, c, 0) == -1)
 			worker_conn_close(w, c, "epoll_ctl failed");

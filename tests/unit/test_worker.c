@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "channel.h"
+#include "contract.h"
 
 #define WAIT_MS		10000	/* the longest any single step may take */
 #define CLIENT_ADDR	"127.0.0.100"
@@ -424,7 +425,7 @@ Test(worker, serves_many_connections_in_turn)
 Test(worker, expands_placeholders)
 {
 	const char	*args[] = { "-n", "special", "-r",
-	    "{class}|{peer}|{pid}|{{|{{peer}|{x}|}|{\n", NULL };
+	    "{class}|{peer}|{pid}|{{|{{peer}|{{x}|}|{{\n", NULL };
 	struct worker	 w;
 	struct tcp	 t;
 	char		 want[128];
@@ -552,16 +553,20 @@ Test(worker, descriptor_limit_holds_connections_in_the_channel)
 
 /*
  * A worker that served one connection at a time would stay stuck on the
- * first: its client reads nothing and the reply is far larger than the
+ * first: its client reads nothing and the reply, the longest class name
+ * as many times as the longest template holds, is far larger than the
  * socket buffers.  The second must be served meanwhile, with a delay and
  * without one (the reply is then written as the socket arrives).  The
  * accepted sockets are blocking, as accept4 without SOCK_NONBLOCK gives
  * them.
  */
+#define STALL_NAMES	(CONTRACT_MAX_REPLY / 7)	/* "{class}"s */
+
 static void
 stalled_client(const char *delay)
 {
-	char		 class[201], tmpl[7 * 2000 + 1], *want, *got;
+	char		 class[CONTRACT_MAX_NAME + 1], tmpl[7 * STALL_NAMES + 1];
+	char		*want, *got;
 	const char	*args[] = { "-n", class, "-r", tmpl, "-d", delay,
 	    NULL };
 	struct worker	 w;
@@ -571,12 +576,12 @@ stalled_client(const char *delay)
 
 	memset(class, 'c', sizeof(class) - 1);
 	class[sizeof(class) - 1] = '\0';
-	for (i = 0; i < 2000; i++)
+	for (i = 0; i < STALL_NAMES; i++)
 		memcpy(tmpl + 7 * i, "{class}", 7);
 	tmpl[sizeof(tmpl) - 1] = '\0';
-	len = 2000 * (sizeof(class) - 1);
+	len = STALL_NAMES * (sizeof(class) - 1);
 	cr_assert_not_null(want = malloc(len + 1));
-	for (i = 0; i < 2000; i++)
+	for (i = 0; i < STALL_NAMES; i++)
 		memcpy(want + i * (sizeof(class) - 1), class,
 		    sizeof(class) - 1);
 	want[len] = '\0';
@@ -1067,8 +1072,10 @@ Test(worker, bad_usage_exits_64)
 	const char	*negative[] = { "-n", "special", "-d", "-5", NULL };
 	const char	*extra[] = { "-n", "special", "extra", NULL };
 	const char	*unknown[] = { "-n", "special", "-x", NULL };
+	const char	*placeholder[] = { "-n", "special", "-r", "{x}", NULL };
+	const char	*unterminated[] = { "-n", "special", "-r", "{", NULL };
 	const char *const *cases[] = { no_class, bad_delay, negative, extra,
-	    unknown };
+	    unknown, placeholder, unterminated };
 	struct worker	 w;
 	size_t		 i;
 
