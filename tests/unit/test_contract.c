@@ -9,13 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "child.h"
 #include "config.h"
 #include "contract.h"
 #include "exitcode.h"
-#include "tmpfile.h"
+#include "load.h"
 
 #define TEST_PROGRAM	"/usr/libexec/dispatch-worker"
 
@@ -48,24 +47,15 @@ class_at_limits(struct limit_class *k)
 static struct config *
 load(const struct limit_class *k)
 {
-	struct config	*cf;
-	FILE		*fp, *errs;
-	size_t		 len;
+	char	 text[sizeof(k->name) * 2 + sizeof(k->reply) + 256];
 
-	fp = test_tmpfile(cfg_path, "/tmp/test_contract.XXXXXX");
-	fprintf(fp, "listen = [ \"127.0.0.1:1337\" ];\n"
+	snprintf(text, sizeof(text), "listen = [ \"127.0.0.1:1337\" ];\n"
 	    "default = \"%s\";\n"
 	    "classes = ( { name = \"%s\"; reply = \"%s\";\n"
 	    "              delay_ms = %d; } );\n",
 	    k->name, k->name, k->reply, k->delay_ms);
-	cr_assert_eq(fclose(fp), 0);
-	free(cfg_errors);
-	cfg_errors = NULL;
-	cr_assert_not_null(errs = open_memstream(&cfg_errors, &len));
-	cf = config_load(cfg_path, config_report_print, errs);
-	fclose(errs);
-	unlink(cfg_path);
-	return cf;
+	return test_load(cfg_path, "/tmp/test_contract.XXXXXX", text,
+	    &cfg_errors);
 }
 
 /* Starts WORKER_PATH as the dispatcher would for such a class. */
