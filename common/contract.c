@@ -89,7 +89,12 @@ contract_parse(int argc, char *argv[], struct contract_args *a, char *err,
 	a->program = argv[0];
 	a->reply = CONTRACT_DEFAULT_REPLY;
 	err[0] = '\0';
-	optind = 1;
+	/*
+	 * 0, not 1: glibc then forgets an earlier argv entirely, including
+	 * the rest of an option cluster ("-xv") it stopped in, which it
+	 * would otherwise go on reading as the start of this argv.
+	 */
+	optind = 0;
 	opterr = 0;
 	while ((ch = getopt(argc, argv, "n:r:d:v")) != -1) {
 		switch (ch) {

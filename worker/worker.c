@@ -1,19 +1,10 @@
 /*
  * dispatch-worker: serves the connections its dispatcher hands over.
  *
- * The channel (a SOCK_SEQPACKET socket on CHANNEL_FD) brings CONN messages,
- * each with one client socket.  Every connection goes through the same
- * steps: an optional delay, the reply, a lingering close, then DONE back
- * to the dispatcher.  One thread and one epoll set; nothing blocks.
- *
- * All connections have the same delay and the same linger time, so their
- * deadlines come in arrival order: each timed step is a FIFO whose head
- * alone arms one timerfd.
- *
- * System calls are most of what a connection costs here, so a socket is
- * registered with epoll only when it has to wait: a fresh socket takes a
- * short reply in one send, and a client that has already closed when its
- * linger would begin is closed without ever being watched.
+ * This file starts the worker and runs its loop: the command line, the
+ * channel and the signals, and the DONE messages, sent in order as
+ * connections close and held while the channel is full.  What happens to
+ * one connection is in worker_conn.c; worker.h has the map.
  */
 #include <sys/types.h>
 #include <sys/epoll.h>
@@ -21,119 +12,24 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
 #include "channel.h"
+#include "contract.h"
 #include "log.h"
+#include "worker.h"
 
-#define WORKER_DEFAULT_REPLY \
-	"Request handled with {class} priority by worker {pid}\n"
-#define WORKER_CLASS_MAX	255		/* bytes in a class name */
-#define WORKER_TEMPLATE_MAX	16384		/* bytes in a reply template */
-#define WORKER_DELAY_MAX	86400000L	/* one day, in ms */
-#define WORKER_LINGER_MS	2000L		/* wait for the client's EOF */
-#define WORKER_DISCARD_MAX	65536		/* client bytes read in linger */
 #define WORKER_EVENTS		64		/* epoll events per wait */
 #define WORKER_RECV_BATCH	64		/* channel messages per event */
 #define WORKER_FD_RESERVE	16		/* descriptors not for connections */
-
-enum worker_kind {
-	WORKER_CHANNEL,
-	WORKER_SIGNAL,
-	WORKER_TIMER,
-	WORKER_CONN,
-};
-
-/* First member of everything epoll reports: says what the pointer is. */
-struct worker_src {
-	enum worker_kind	 kind;
-};
-
-/* Each state is one queue; a connection is always in exactly one. */
-enum worker_state {
-	WORKER_DELAYED,		/* waiting for its reply time */
-	WORKER_WRITING,		/* writing the reply, or waiting for EPOLLOUT */
-	WORKER_SHUT,		/* replied and shut down, not yet read from */
-	WORKER_LINGERING,	/* replied and shut down, discarding input */
-	WORKER_CLOSED,		/* closed, its DONE not yet sent */
-	WORKER_NSTATES,
-};
-
-struct worker_conn {
-	struct worker_src	 src;
-	TAILQ_ENTRY(worker_conn) entry;
-	uint64_t		 id;
-	int			 fd;
-	enum worker_state	 state;
-	int			 watched;	/* registered with epoll */
-	uint32_t		 events;	/* as registered with epoll */
-	struct timespec		 deadline;	/* DELAYED, SHUT, LINGERING */
-	const char		*reply;
-	char			*reply_buf;	/* own reply: it names the peer */
-	size_t			 reply_len;
-	size_t			 sent;
-	size_t			 discarded;
-	char			 peer[ADDR_STRLEN];
-};
-
-TAILQ_HEAD(worker_connq, worker_conn);
-
-/* A FIFO of connections with increasing deadlines, and its timerfd. */
-struct worker_timer {
-	struct worker_src	 src;
-	int			 fd;
-	enum worker_state	 state;		/* the queue it watches */
-	int			 armed;		/* set, and not yet fired */
-	struct timespec		 when;		/* what it is set for */
-};
-
-struct worker {
-	const char		*class;
-	const char		*template;
-	char			 pid[24];
-	long			 delay_ms;
-
-	/*
-	 * The reply, when it is the same for every connection; else its
-	 * length without the peer, which it names npeer times.
-	 */
-	char			*reply;
-	size_t			 reply_len;
-	size_t			 npeer;
-
-	int			 epfd;
-	int			 sigfd;
-	struct worker_src	 sig_src;
-	int			 chan;
-	struct worker_src	 chan_src;
-	uint32_t		 chan_events;
-	int			 chan_registered;
-	int			 draining;	/* EOF seen: no new work */
-	int			 chan_full;	/* DONE waits for EPOLLOUT */
-	int			 chan_dead;	/* DONE can no longer be sent */
-
-	struct worker_timer	 delay;
-	struct worker_timer	 linger;
-	struct worker_connq	 queues[WORKER_NSTATES];
-	size_t			 nconn;		/* in hand: not yet closed */
-	size_t			 max_conn;	/* what RLIMIT_NOFILE leaves room for */
-
-	int			 verbose;
-	int			 quit;
-	int			 status;
-};
 
 static _Noreturn void worker_usage(void);
 static void	worker_args(struct worker *, int, char *[]);
@@ -141,34 +37,11 @@ static void	worker_setup(struct worker *);
 static void	worker_free(struct worker *);
 static int	worker_loop(struct worker *);
 static void	worker_stop(struct worker *, int);
-static size_t	worker_render(const struct worker *, const char *, char *,
-		    size_t *);
-static void	worker_deadline(struct timespec *, long);
-static int	worker_expired(const struct timespec *,
-		    const struct timespec *);
-static void	worker_epoll_add(struct worker *, int, struct worker_src *);
-static void	worker_timer_init(struct worker *, struct worker_timer *,
-		    enum worker_state);
-static void	worker_timer_update(struct worker *, struct worker_timer *);
-static void	worker_timer_event(struct worker *, struct worker_timer *);
 static void	worker_signal_event(struct worker *);
 static void	worker_channel_event(struct worker *, uint32_t);
 static void	worker_channel_read(struct worker *);
 static void	worker_channel_update(struct worker *);
 static void	worker_done_flush(struct worker *);
-static void	worker_linger_start(struct worker *);
-static void	worker_conn_new(struct worker *, const struct channel_msg *,
-		    int);
-static void	worker_conn_move(struct worker *, struct worker_conn *,
-		    enum worker_state);
-static int	worker_conn_watch(struct worker *, struct worker_conn *,
-		    uint32_t);
-static void	worker_conn_event(struct worker *, struct worker_conn *,
-		    uint32_t);
-static void	worker_conn_reply(struct worker *, struct worker_conn *);
-static int	worker_conn_discard(struct worker *, struct worker_conn *);
-static void	worker_conn_close(struct worker *, struct worker_conn *,
-		    const char *);
 
 int
 main(int argc, char *argv[])
@@ -179,7 +52,7 @@ main(int argc, char *argv[])
 
 	snprintf(prog, sizeof(prog), "dispatch-worker[%ld]", (long)getpid());
 	worker_args(&w, argc, argv);
-	log_init(prog, w.verbose);
+	log_init(prog, w.args.verbose);
 	worker_setup(&w);
 	status = worker_loop(&w);
 	worker_free(&w);
@@ -197,47 +70,11 @@ worker_usage(void)
 static void
 worker_args(struct worker *w, int argc, char *argv[])
 {
-	char	*end;
-	int	 ch;
+	char	 err[128];
 
 	memset(w, 0, sizeof(*w));
-	w->template = WORKER_DEFAULT_REPLY;
-	while ((ch = getopt(argc, argv, "n:r:d:v")) != -1) {
-		switch (ch) {
-		case 'n':
-			w->class = optarg;
-			break;
-		case 'r':
-			w->template = optarg;
-			break;
-		case 'd':
-			errno = 0;
-			w->delay_ms = strtol(optarg, &end, 10);
-			if (optarg[0] < '0' || optarg[0] > '9' ||
-			    *end != '\0' || errno != 0 ||
-			    w->delay_ms > WORKER_DELAY_MAX) {
-				fprintf(stderr, "dispatch-worker: -d: "
-				    "milliseconds, 0 to %ld\n", WORKER_DELAY_MAX);
-				worker_usage();
-			}
-			break;
-		case 'v':
-			w->verbose = 1;
-			break;
-		default:
-			worker_usage();
-		}
-	}
-	if (optind != argc || w->class == NULL)
-		worker_usage();
-	if (w->class[0] == '\0' || strlen(w->class) > WORKER_CLASS_MAX) {
-		fprintf(stderr, "dispatch-worker: -n: 1 to %d bytes\n",
-		    WORKER_CLASS_MAX);
-		worker_usage();
-	}
-	if (strlen(w->template) > WORKER_TEMPLATE_MAX) {
-		fprintf(stderr, "dispatch-worker: -r: at most %d bytes\n",
-		    WORKER_TEMPLATE_MAX);
+	if (contract_parse(argc, argv, &w->args, err, sizeof(err)) == -1) {
+		fprintf(stderr, "dispatch-worker: %s\n", err);
 		worker_usage();
 	}
 }
@@ -310,13 +147,7 @@ worker_setup(struct worker *w)
 	if ((w->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		fatal("signalfd");
 
-	/* Without {peer}, one reply serves every connection. */
-	w->reply_len = worker_render(w, "", NULL, &w->npeer);
-	if (w->npeer == 0) {
-		if ((w->reply = malloc(w->reply_len + 1)) == NULL)
-			fatal("malloc");
-		worker_render(w, "", w->reply, NULL);
-	}
+	worker_conn_init(w);
 
 	if ((w->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		fatal("epoll_create1");
@@ -333,7 +164,8 @@ worker_setup(struct worker *w)
 	m.u.hello.pid = (int32_t)getpid();
 	if (channel_send(w->chan, &m, -1) == -1)
 		fatal("channel: HELLO");
-	log_debug("class %s, delay %ld ms: ready", w->class, w->delay_ms);
+	log_debug("class %s, delay %d ms: ready", w->args.class,
+	    w->args.delay_ms);
 }
 
 static void
@@ -405,7 +237,7 @@ worker_loop(struct worker *w)
 		}
 		if (w->quit)
 			break;
-		worker_linger_start(w);
+		worker_conn_linger_start(w);
 		/*
 		 * Closed connections are freed only here, once their DONE is
 		 * sent, so no event of this batch can point to freed memory.
@@ -422,81 +254,7 @@ worker_stop(struct worker *w, int status)
 	w->status = status;
 }
 
-/*
- * Expands the reply template for one peer into out (when not NULL) and
- * returns its length; counts in *npeer (when not NULL) the times it
- * names the peer.
- */
-static size_t
-worker_render(const struct worker *w, const char *peer, char *out,
-    size_t *npeer)
-{
-	const struct {
-		const char	*name;
-		const char	*value;
-		int		 is_peer;
-	} subst[] = {
-		{ "{{", "{", 0 },
-		{ "{class}", w->class, 0 },
-		{ "{pid}", w->pid, 0 },
-		{ "{peer}", peer, 1 },
-	};
-	const size_t	 nsubst = sizeof(subst) / sizeof(subst[0]);
-	const char	*s = w->template;
-	size_t		 i, len = 0, n;
-
-	if (npeer != NULL)
-		*npeer = 0;
-	while (*s != '\0') {
-		/* Every name starts with '{': other bytes are copied as such. */
-		i = nsubst;
-		if (*s == '{')
-			for (i = 0; i < nsubst; i++)
-				if (strncmp(s, subst[i].name,
-				    strlen(subst[i].name)) == 0)
-					break;
-		if (i == nsubst) {
-			if (out != NULL)
-				out[len] = *s;
-			len++;
-			s++;
-			continue;
-		}
-		if (subst[i].is_peer && npeer != NULL)
-			(*npeer)++;
-		n = strlen(subst[i].value);
-		if (out != NULL)
-			memcpy(out + len, subst[i].value, n);
-		len += n;
-		s += strlen(subst[i].name);
-	}
-	if (out != NULL)
-		out[len] = '\0';
-	return len;
-}
-
-static void
-worker_deadline(struct timespec *ts, long ms)
-{
-	if (clock_gettime(CLOCK_MONOTONIC, ts) == -1)
-		fatal("clock_gettime");
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
-static int
-worker_expired(const struct timespec *deadline, const struct timespec *now)
-{
-	return deadline->tv_sec < now->tv_sec ||
-	    (deadline->tv_sec == now->tv_sec &&
-	    deadline->tv_nsec <= now->tv_nsec);
-}
-
-static void
+void
 worker_epoll_add(struct worker *w, int fd, struct worker_src *src)
 {
 	struct epoll_event	 ev;
@@ -506,75 +264,6 @@ worker_epoll_add(struct worker *w, int fd, struct worker_src *src)
 	ev.data.ptr = src;
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) == -1)
 		fatal("epoll_ctl");
-}
-
-static void
-worker_timer_init(struct worker *w, struct worker_timer *t,
-    enum worker_state state)
-{
-	t->src.kind = WORKER_TIMER;
-	t->state = state;
-	t->armed = 0;
-	if ((t->fd = timerfd_create(CLOCK_MONOTONIC,
-	    TFD_NONBLOCK | TFD_CLOEXEC)) == -1)
-		fatal("timerfd_create");
-	worker_epoll_add(w, t->fd, &t->src);
-}
-
-/*
- * Arms the timer for the head of its queue when it is idle or set for
- * later.  Deadlines only grow along a queue, so a timer set for a head
- * that has left since fires early, finds nothing due and is set again:
- * one call per expiry rather than one per connection.  An empty queue
- * leaves the timer as it is for the same reason.
- */
-static void
-worker_timer_update(struct worker *w, struct worker_timer *t)
-{
-	const struct worker_conn	*head;
-	struct itimerspec		 its;
-
-	head = TAILQ_FIRST(&w->queues[t->state]);
-	if (head == NULL ||
-	    (t->armed && worker_expired(&t->when, &head->deadline)))
-		return;
-	memset(&its, 0, sizeof(its));
-	its.it_value = head->deadline;
-	if (timerfd_settime(t->fd, TFD_TIMER_ABSTIME, &its, NULL) == -1)
-		fatal("timerfd_settime");
-	t->armed = 1;
-	t->when = head->deadline;
-}
-
-static void
-worker_timer_event(struct worker *w, struct worker_timer *t)
-{
-	struct worker_conn	*c;
-	struct timespec		 now;
-	uint64_t		 expirations;
-	int			 fired;
-
-	/* EAGAIN: set again since it fired, and not due yet. */
-	fired = read(t->fd, &expirations, sizeof(expirations)) ==
-	    (ssize_t)sizeof(expirations);
-	if (!fired && errno != EAGAIN)
-		log_warn("timerfd");
-	if (clock_gettime(CLOCK_MONOTONIC, &now) == -1)
-		fatal("clock_gettime");
-	/*
-	 * Each step below takes the head out of this queue.  The timer still
-	 * counts as set meanwhile, so that it is set once, for the head left.
-	 */
-	while ((c = TAILQ_FIRST(&w->queues[t->state])) != NULL &&
-	    worker_expired(&c->deadline, &now)) {
-		if (t->state == WORKER_DELAYED)
-			worker_conn_reply(w, c);
-		else
-			worker_conn_close(w, c, "linger timeout");
-	}
-	if (fired)
-		t->armed = 0;
-	worker_timer_update(w, t);
 }
 
 static void
@@ -707,248 +396,4 @@ worker_done_flush(struct worker *w)
 		free(c);
 	}
 	worker_channel_update(w);
-}
-
-/*
- * Gives each connection shut down in this turn of the loop its first read.
- * It waits until now because a client usually closes as soon as it has
- * the reply: the later the read, the more often it finds EOF, and such a
- * connection is closed without an epoll_ctl or a wake-up.  Those whose
- * client sent something join the lingering queue in order, so its
- * deadlines still grow.
- */
-static void
-worker_linger_start(struct worker *w)
-{
-	struct worker_conn	*c;
-
-	while ((c = TAILQ_FIRST(&w->queues[WORKER_SHUT])) != NULL) {
-		if (!worker_conn_discard(w, c))
-			continue;
-		/*
-		 * A client that has sent nothing waits for us to speak first:
-		 * it has no bytes in flight that could turn the close into a
-		 * reset, and lingering is for clients that send (nginx, too,
-		 * lingers only when more input may come).
-		 */
-		if (c->discarded == 0) {
-			worker_conn_close(w, c, "replied");
-			continue;
-		}
-		worker_conn_move(w, c, WORKER_LINGERING);
-		if (worker_conn_watch(w, c, EPOLLIN | EPOLLRDHUP) == -1)
-			worker_conn_close(w, c, "epoll_ctl failed");
-	}
-}
-
-static void
-worker_conn_new(struct worker *w, const struct channel_msg *m, int fd)
-{
-	struct worker_conn	*c;
-	struct channel_msg	 done;
-
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		/* No room to queue its DONE either: now or never. */
-		log_warn("connection %" PRIu64 ": calloc", m->u.conn.id);
-		close(fd);
-		channel_msg_init(&done, CHANNEL_DONE);
-		done.u.done.id = m->u.conn.id;
-		if (w->chan_dead || w->chan_full ||
-		    channel_send(w->chan, &done, -1) == -1)
-			log_warnx("connection %" PRIu64 ": DONE lost",
-			    m->u.conn.id);
-		return;
-	}
-	c->src.kind = WORKER_CONN;
-	c->id = m->u.conn.id;
-	c->fd = fd;
-	c->state = WORKER_WRITING;
-	TAILQ_INSERT_TAIL(&w->queues[WORKER_WRITING], c, entry);
-	w->nconn++;
-	/* For the reply and the debug log only. */
-	if ((w->reply == NULL || w->verbose) &&
-	    addr_ntop((const struct sockaddr *)&m->u.conn.peer, c->peer,
-	    sizeof(c->peer)) == NULL)
-		snprintf(c->peer, sizeof(c->peer), "unknown");
-
-	/*
-	 * From here on, every failure ends in close, hence DONE.  The socket
-	 * is left as it came, blocking or not: its file status flags may be
-	 * shared, and every send and recv here says MSG_DONTWAIT.
-	 */
-	if (w->reply != NULL) {
-		c->reply = w->reply;
-		c->reply_len = w->reply_len;
-	} else {
-		c->reply_len = w->reply_len + w->npeer * strlen(c->peer);
-		if ((c->reply_buf = malloc(c->reply_len + 1)) == NULL) {
-			log_warn("connection %" PRIu64 ": malloc", c->id);
-			worker_conn_close(w, c, "out of memory");
-			return;
-		}
-		worker_render(w, c->peer, c->reply_buf, NULL);
-		c->reply = c->reply_buf;
-	}
-
-	if (w->delay_ms > 0) {
-		/* No events: a client that resets meanwhile still shows. */
-		worker_deadline(&c->deadline, w->delay_ms);
-		worker_conn_move(w, c, WORKER_DELAYED);
-		if (worker_conn_watch(w, c, 0) == -1)
-			worker_conn_close(w, c, "epoll_ctl failed");
-	} else
-		worker_conn_reply(w, c);
-}
-
-/* Moves a connection to the queue of a state; keeps both timers on time. */
-static void
-worker_conn_move(struct worker *w, struct worker_conn *c,
-    enum worker_state state)
-{
-	if (state == c->state)
-		return;
-	TAILQ_REMOVE(&w->queues[c->state], c, entry);
-	TAILQ_INSERT_TAIL(&w->queues[state], c, entry);
-	c->state = state;
-	worker_timer_update(w, &w->delay);
-	worker_timer_update(w, &w->linger);
-}
-
-/* Registers the socket with epoll for events, or changes what it waits for. */
-static int
-worker_conn_watch(struct worker *w, struct worker_conn *c, uint32_t events)
-{
-	struct epoll_event	 ev;
-
-	if (c->watched && events == c->events)
-		return 0;
-	memset(&ev, 0, sizeof(ev));
-	ev.events = events;
-	ev.data.ptr = &c->src;
-	if (epoll_ctl(w->epfd, c->watched ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
-	    c->fd, &ev) == -1) {
-		log_warn("connection %" PRIu64 ": epoll_ctl", c->id);
-		return -1;
-	}
-	c->watched = 1;
-	c->events = events;
-	return 0;
-}
-
-static void
-worker_conn_event(struct worker *w, struct worker_conn *c, uint32_t events)
-{
-	switch (c->state) {
-	case WORKER_DELAYED:
-	case WORKER_WRITING:
-		/* A reset or vanished client is routine: nothing to say. */
-		if (events & (EPOLLHUP | EPOLLERR))
-			worker_conn_close(w, c, "client gone");
-		else if (c->state == WORKER_WRITING && (events & EPOLLOUT))
-			worker_conn_reply(w, c);
-		break;
-	case WORKER_LINGERING:
-		worker_conn_discard(w, c);
-		break;
-	case WORKER_SHUT:
-		/* Its first read, before the next wait, tells all. */
-	case WORKER_CLOSED:
-	case WORKER_NSTATES:
-		break;
-	}
-}
-
-static void
-worker_conn_reply(struct worker *w, struct worker_conn *c)
-{
-	ssize_t	 n;
-
-	while (c->sent < c->reply_len) {
-		n = send(c->fd, c->reply + c->sent, c->reply_len - c->sent,
-		    MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n >= 0) {
-			c->sent += (size_t)n;
-			continue;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			worker_conn_move(w, c, WORKER_WRITING);
-			if (worker_conn_watch(w, c, EPOLLOUT) == -1)
-				worker_conn_close(w, c, "epoll_ctl failed");
-			return;
-		}
-		if (errno == EPIPE || errno == ECONNRESET)
-			worker_conn_close(w, c, "client gone");
-		else {
-			log_warn("connection %" PRIu64 ": send", c->id);
-			worker_conn_close(w, c, "send failed");
-		}
-		return;
-	}
-
-	/*
-	 * Closing with unread client bytes would send RST, which can destroy
-	 * the reply before the client reads it: send FIN, then read and
-	 * discard until the client closes too, or for a bounded time.
-	 */
-	if (shutdown(c->fd, SHUT_WR) == -1) {
-		worker_conn_close(w, c, "client gone");
-		return;
-	}
-	worker_deadline(&c->deadline, WORKER_LINGER_MS);
-	worker_conn_move(w, c, WORKER_SHUT);
-}
-
-/* Reads and discards what the client sent; returns 0 once it is closed. */
-static int
-worker_conn_discard(struct worker *w, struct worker_conn *c)
-{
-	char	 buf[4096];
-	ssize_t	 n;
-
-	for (;;) {
-		n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n > 0) {
-			c->discarded += (size_t)n;
-			if (c->discarded >= WORKER_DISCARD_MAX) {
-				worker_conn_close(w, c, "replied, input cut");
-				return 0;
-			}
-			continue;
-		}
-		if (n == 0) {
-			worker_conn_close(w, c, "replied");
-			return 0;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return 1;
-		worker_conn_close(w, c, "replied, client gone");
-		return 0;
-	}
-}
-
-/* Closes the client socket; the connection waits for its DONE. */
-static void
-worker_conn_close(struct worker *w, struct worker_conn *c, const char *how)
-{
-	/*
-	 * Explicitly: another reference to the socket (the dispatcher's, in
-	 * a race) would keep it in the epoll set after close.
-	 */
-	if (c->watched &&
-	    epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL) == -1)
-		log_warn("connection %" PRIu64 ": epoll_ctl", c->id);
-	c->watched = 0;
-	close(c->fd);
-	c->fd = -1;
-	free(c->reply_buf);
-	c->reply_buf = NULL;
-	c->reply = NULL;
-	log_debug("connection %" PRIu64 " from %s: done, %s", c->id, c->peer,
-	    how);
-	worker_conn_move(w, c, WORKER_CLOSED);
-	w->nconn--;
 }

@@ -8,7 +8,6 @@
 #include <sys/types.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -26,18 +25,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "channel.h"
+#include "child.h"
+#include "contract.h"
 
-#define WAIT_MS		10000	/* the longest any single step may take */
 #define CLIENT_ADDR	"127.0.0.100"
-
-struct worker {
-	pid_t	 pid;
-	int	 chan;
-};
 
 struct tcp {
 	int			 lfd;
@@ -47,167 +41,45 @@ struct tcp {
 	struct sockaddr_storage	 local;
 };
 
-static long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Waits until fd is ready for events, at most ms; returns revents. */
-static short
-wait_fd(int fd, short events, long ms)
-{
-	struct pollfd	 pfd = { .fd = fd, .events = events };
-	long		 end = now_ms() + ms, left;
-	int		 r;
-
-	for (;;) {
-		left = end - now_ms();
-		r = poll(&pfd, 1, left > 0 ? (int)left : 0);
-		if (r == -1 && errno == EINTR)
-			continue;
-		cr_assert_neq(r, -1, "poll: %s", strerror(errno));
-		return r == 0 ? 0 : pfd.revents;
-	}
-}
-
-/*
- * Starts dispatch-worker with args; the channel is the returned w.chan.
- * sndbuf > 0 shrinks the send buffer of the worker's end; nofile > 0 sets
- * the worker's RLIMIT_NOFILE, soft and hard.
- */
+/* Starts dispatch-worker with args after its name; see test_child_start. */
 static void
-worker_start_with(struct worker *w, const char *const args[], int sndbuf,
+worker_start_with(struct child *w, const char *const args[], int sndbuf,
     rlim_t nofile)
 {
-	struct rlimit	 rl = { nofile, nofile };
-	char		*argv[16];
-	int		 sv[2], i, flags;
+	char	*argv[16];
+	int	 i;
 
-	cr_assert_eq(socketpair(AF_UNIX,
-	    SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
-	if (sndbuf > 0)
-		cr_assert_eq(setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &sndbuf,
-		    sizeof(sndbuf)), 0);
-	argv[0] = (char *)"dispatch-worker";
+	argv[0] = (char *)WORKER_PATH;
 	for (i = 0; args[i] != NULL && i < 14; i++)
 		argv[i + 1] = (char *)args[i];
 	argv[i + 1] = NULL;
-
-	fflush(NULL);
-	cr_assert_neq(w->pid = fork(), -1);
-	if (w->pid == 0) {
-		if (sv[1] == CHANNEL_FD) {
-			flags = fcntl(sv[1], F_GETFD);
-			if (flags == -1 ||
-			    fcntl(sv[1], F_SETFD, flags & ~FD_CLOEXEC) == -1)
-				_exit(127);
-		} else if (dup2(sv[1], CHANNEL_FD) == -1)
-			_exit(127);
-		if (nofile > 0 && setrlimit(RLIMIT_NOFILE, &rl) == -1)
-			_exit(127);
-		execv(WORKER_PATH, argv);
-		_exit(127);
-	}
-	close(sv[1]);
-	w->chan = sv[0];
+	test_child_start(w, argv, sndbuf, nofile);
 }
 
 static void
-worker_start(struct worker *w, const char *const args[])
+worker_start(struct child *w, const char *const args[])
 {
 	worker_start_with(w, args, 0, 0);
 }
 
-/* Waits for the worker's exit, at most WAIT_MS; returns the wait status. */
-static int
-worker_reap(struct worker *w)
-{
-	long	 end = now_ms() + WAIT_MS;
-	pid_t	 r;
-	int	 status;
-
-	if (w->chan != -1) {
-		close(w->chan);
-		w->chan = -1;
-	}
-	for (;;) {
-		r = waitpid(w->pid, &status, WNOHANG);
-		cr_assert_neq(r, -1, "waitpid: %s", strerror(errno));
-		if (r == w->pid)
-			return status;
-		if (now_ms() > end) {
-			kill(w->pid, SIGKILL);
-			waitpid(w->pid, &status, 0);
-			cr_assert_fail("the worker did not exit");
-		}
-		usleep(10000);
-	}
-}
-
 static void
-expect_exit(struct worker *w, int code)
-{
-	int	 status = worker_reap(w);
-
-	cr_assert(WIFEXITED(status), "the worker did not exit normally "
-	    "(status 0x%x)", status);
-	cr_assert_eq(WEXITSTATUS(status), code, "exit %d, expected %d",
-	    WEXITSTATUS(status), code);
-}
-
-/* The next message on the channel, which must come within WAIT_MS. */
-static void
-chan_expect(struct worker *w, enum channel_type type, struct channel_msg *m)
-{
-	long	 end = now_ms() + WAIT_MS;
-	int	 fd = -1, r;
-
-	for (;;) {
-		cr_assert(wait_fd(w->chan, POLLIN, end - now_ms()) != 0,
-		    "no message of type %d from the worker", type);
-		r = channel_recv(w->chan, m, &fd);
-		if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			continue;
-		cr_assert_eq(r, 1, "channel_recv: %d (%s)", r,
-		    r == -1 ? strerror(errno) : "end of file");
-		cr_assert_eq(fd, -1);
-		cr_assert_eq(m->type, type, "message type %d, expected %d",
-		    m->type, type);
-		return;
-	}
-}
-
-static void
-expect_hello(struct worker *w)
+expect_done(struct child *w, uint64_t id)
 {
 	struct channel_msg	 m;
 
-	chan_expect(w, CHANNEL_HELLO, &m);
-	cr_assert_eq(m.u.hello.pid, w->pid);
-}
-
-static void
-expect_done(struct worker *w, uint64_t id)
-{
-	struct channel_msg	 m;
-
-	chan_expect(w, CHANNEL_DONE, &m);
+	test_child_expect(w, CHANNEL_DONE, &m);
 	cr_assert_eq(m.u.done.id, id, "DONE %llu, expected %llu",
 	    (unsigned long long)m.u.done.id, (unsigned long long)id);
 }
 
 /* Two DONE messages, for a and b in any order. */
 static void
-expect_done_pair(struct worker *w, uint64_t a, uint64_t b)
+expect_done_pair(struct child *w, uint64_t a, uint64_t b)
 {
 	struct channel_msg	 m1, m2;
 
-	chan_expect(w, CHANNEL_DONE, &m1);
-	chan_expect(w, CHANNEL_DONE, &m2);
+	test_child_expect(w, CHANNEL_DONE, &m1);
+	test_child_expect(w, CHANNEL_DONE, &m2);
 	cr_assert((m1.u.done.id == a && m2.u.done.id == b) ||
 	    (m1.u.done.id == b && m2.u.done.id == a),
 	    "DONE %llu and %llu, expected %llu and %llu",
@@ -217,14 +89,14 @@ expect_done_pair(struct worker *w, uint64_t a, uint64_t b)
 
 /* n DONE messages, for ids 1 to n in any order. */
 static void
-expect_done_set(struct worker *w, uint64_t n)
+expect_done_set(struct child *w, uint64_t n)
 {
 	struct channel_msg	 m;
 	uint64_t		 i, seen = 0;
 
 	cr_assert_leq(n, 64);
 	for (i = 0; i < n; i++) {
-		chan_expect(w, CHANNEL_DONE, &m);
+		test_child_expect(w, CHANNEL_DONE, &m);
 		cr_assert(m.u.done.id >= 1 && m.u.done.id <= n,
 		    "DONE %llu", (unsigned long long)m.u.done.id);
 		cr_assert_eq(seen & (UINT64_C(1) << (m.u.done.id - 1)), 0,
@@ -271,7 +143,7 @@ tcp_connect(struct tcp *t, int *server, int bufsize)
 	    "bind %s: %s", CLIENT_ADDR, strerror(errno));
 	cr_assert_eq(connect(cfd, (struct sockaddr *)&t->addr,
 	    sizeof(t->addr)), 0, "connect: %s", strerror(errno));
-	cr_assert(wait_fd(t->lfd, POLLIN, WAIT_MS) & POLLIN);
+	cr_assert(test_wait_fd(t->lfd, POLLIN, TEST_WAIT_MS) & POLLIN);
 	len = sizeof(t->peer);
 	cr_assert_geq(*server = accept4(t->lfd, (struct sockaddr *)&t->peer,
 	    &len, SOCK_CLOEXEC), 0);
@@ -286,7 +158,7 @@ tcp_connect(struct tcp *t, int *server, int bufsize)
 
 /* Hands the accepted socket to the worker, as the dispatcher does. */
 static void
-send_conn(struct worker *w, const struct tcp *t, uint64_t id, int server)
+send_conn(struct child *w, const struct tcp *t, uint64_t id, int server)
 {
 	struct channel_msg	 m;
 
@@ -301,16 +173,16 @@ send_conn(struct worker *w, const struct tcp *t, uint64_t id, int server)
 	close(server);
 }
 
-/* Reads up to EOF, within WAIT_MS; returns the length, NUL-terminated. */
+/* Reads up to EOF, within TEST_WAIT_MS; returns its length, NUL-ended. */
 static size_t
 read_reply(int cfd, char *buf, size_t cap)
 {
-	long	 end = now_ms() + WAIT_MS;
+	long	 end = test_now_ms() + TEST_WAIT_MS;
 	size_t	 len = 0;
 	ssize_t	 n;
 
 	for (;;) {
-		cr_assert(wait_fd(cfd, POLLIN, end - now_ms()) != 0,
+		cr_assert(test_wait_fd(cfd, POLLIN, end - test_now_ms()) != 0,
 		    "no end of reply after %zu bytes", len);
 		cr_assert_lt(len, cap - 1, "reply too long");
 		n = read(cfd, buf + len, cap - 1 - len);
@@ -327,16 +199,16 @@ read_reply(int cfd, char *buf, size_t cap)
 
 /* Waits until the worker has taken every message sent to it. */
 static void
-chan_wait_taken(struct worker *w)
+chan_wait_taken(struct child *w)
 {
-	long	 end = now_ms() + WAIT_MS;
+	long	 end = test_now_ms() + TEST_WAIT_MS;
 	int	 outq;
 
 	for (;;) {
 		cr_assert_eq(ioctl(w->chan, SIOCOUTQ, &outq), 0);
 		if (outq == 0)
 			return;
-		cr_assert_lt(now_ms(), end, "the worker does not read");
+		cr_assert_lt(test_now_ms(), end, "the worker does not read");
 		usleep(5000);
 	}
 }
@@ -351,7 +223,7 @@ expect_reply(int cfd, const char *want)
 }
 
 static void
-default_reply(char *buf, size_t len, const struct worker *w)
+default_reply(char *buf, size_t len, const struct child *w)
 {
 	snprintf(buf, len, "Request handled with special priority by worker "
 	    "%ld\n", (long)w->pid);
@@ -369,23 +241,23 @@ TestSuite(worker, .init = setup, .timeout = 120);
 Test(worker, says_hello_with_its_pid)
 {
 	const char	*args[] = { "-n", "special", NULL };
-	struct worker	 w;
+	struct child	 w;
 
 	worker_start(&w, args);
-	expect_hello(&w);
-	expect_exit(&w, 0);
+	test_child_expect_hello(&w);
+	test_child_expect_exit(&w, 0);
 }
 
 Test(worker, serves_default_reply_then_done)
 {
 	const char	*args[] = { "-n", "special", NULL };
-	struct worker	 w;
+	struct child	 w;
 	struct tcp	 t;
 	char		 want[128];
 	int		 cfd, sfd;
 
 	worker_start(&w, args);
-	expect_hello(&w);
+	test_child_expect_hello(&w);
 	tcp_listen(&t);
 	cfd = tcp_connect(&t, &sfd, 0);
 	send_conn(&w, &t, 41, sfd);
@@ -394,20 +266,20 @@ Test(worker, serves_default_reply_then_done)
 	close(cfd);
 	expect_done(&w, 41);
 	close(t.lfd);
-	expect_exit(&w, 0);
+	test_child_expect_exit(&w, 0);
 }
 
 Test(worker, serves_many_connections_in_turn)
 {
 	const char	*args[] = { "-n", "special", NULL };
-	struct worker	 w;
+	struct child	 w;
 	struct tcp	 t;
 	char		 want[128];
 	int		 cfd, sfd;
 	uint64_t	 id;
 
 	worker_start(&w, args);
-	expect_hello(&w);
+	test_child_expect_hello(&w);
 	tcp_listen(&t);
 	default_reply(want, sizeof(want), &w);
 	for (id = 1; id <= 20; id++) {
@@ -418,20 +290,20 @@ Test(worker, serves_many_connections_in_turn)
 		expect_done(&w, id);
 	}
 	close(t.lfd);
-	expect_exit(&w, 0);
+	test_child_expect_exit(&w, 0);
 }
 
 Test(worker, expands_placeholders)
 {
 	const char	*args[] = { "-n", "special", "-r",
-	    "{class}|{peer}|{pid}|{{|{{peer}|{x}|}|{\n", NULL };
-	struct worker	 w;
+	    "{class}|{peer}|{pid}|{{|{{peer}|{{x}|}|{{\n", NULL };
+	struct child	 w;
 	struct tcp	 t;
 	char		 want[128];
 	int		 cfd, sfd;
 
 	worker_start(&w, args);
-	expect_hello(&w);
+	test_child_expect_hello(&w);
 	tcp_listen(&t);
 	cfd = tcp_connect(&t, &sfd, 0);
 	send_conn(&w, &t, 1, sfd);
@@ -441,18 +313,18 @@ Test(worker, expands_placeholders)
 	close(cfd);
 	expect_done(&w, 1);
 	close(t.lfd);
-	expect_exit(&w, 0);
+	test_child_expect_exit(&w, 0);
 }
 
 Test(worker, empty_reply_just_closes)
 {
 	const char	*args[] = { "-n", "special", "-r", "", NULL };
-	struct worker	 w;
+	struct child	 w;
 	struct tcp	 t;
 	int		 cfd, sfd;
 
 	worker_start(&w, args);
-	expect_hello(&w);
+	test_child_expect_hello(&w);
 	tcp_listen(&t);
 	cfd = tcp_connect(&t, &sfd, 0);
 	send_conn(&w, &t, 5, sfd);
@@ -460,64 +332,64 @@ Test(worker, empty_reply_just_closes)
 	close(cfd);
 	expect_done(&w, 5);
 	close(t.lfd);
-	expect_exit(&w, 0);
+	test_child_expect_exit(&w, 0);
 }
 
 Test(worker, delay_holds_the_reply)
 {
 	const char	*args[] = { "-n", "special", "-d", "300", NULL };
-	struct worker	 w;
+	struct child	 w;
 	struct tcp	 t;
 	char		 want[128];
 	long		 start;
 	int		 cfd, sfd;
 
 	worker_start(&w, args);
-	expect_hello(&w);
+	test_child_expect_hello(&w);
 	tcp_listen(&t);
 	cfd = tcp_connect(&t, &sfd, 0);
-	start = now_ms();
+	start = test_now_ms();
 	send_conn(&w, &t, 9, sfd);
 	default_reply(want, sizeof(want), &w);
 	expect_reply(cfd, want);
-	cr_assert_geq(now_ms() - start, 270, "replied after %ld ms",
-	    now_ms() - start);
+	cr_assert_geq(test_now_ms() - start, 270, "replied after %ld ms",
+	    test_now_ms() - start);
 	close(cfd);
 	expect_done(&w, 9);
 	close(t.lfd);
-	expect_exit(&w, 0);
+	test_child_expect_exit(&w, 0);
 }
 
 Test(worker, delays_each_of_several_connections)
 {
 	const char	*args[] = { "-n", "special", "-d", "200", NULL };
-	struct worker	 w;
+	struct child	 w;
 	struct tcp	 t;
 	char		 want[128];
 	long		 start[4];
 	int		 cfd[4], sfd, i;
 
 	worker_start(&w, args);
-	expect_hello(&w);
+	test_child_expect_hello(&w);
 	tcp_listen(&t);
 	for (i = 0; i < 4; i++) {
 		cfd[i] = tcp_connect(&t, &sfd, 0);
-		start[i] = now_ms();
+		start[i] = test_now_ms();
 		send_conn(&w, &t, (uint64_t)i + 1, sfd);
 		usleep(20000);
 	}
 	default_reply(want, sizeof(want), &w);
 	for (i = 0; i < 4; i++) {
 		expect_reply(cfd[i], want);
-		cr_assert_geq(now_ms() - start[i], 180,
+		cr_assert_geq(test_now_ms() - start[i], 180,
 		    "connection %d replied after %ld ms", i + 1,
-		    now_ms() - start[i]);
+		    test_now_ms() - start[i]);
 	}
 	for (i = 0; i < 4; i++)
 		close(cfd[i]);
 	expect_done_set(&w, 4);
 	close(t.lfd);
-	expect_exit(&w, 0);
+	test_child_expect_exit(&w, 0);
 }
 
 /*
@@ -528,13 +400,13 @@ Test(worker, delays_each_of_several_connections)
 Test(worker, descriptor_limit_holds_connections_in_the_channel)
 {
 	const char	*args[] = { "-n", "special", "-d", "300", NULL };
-	struct worker	 w;
+	struct child	 w;
 	struct tcp	 t;
 	char		 want[128];
 	int		 cfd[40], sfd, i;
 
 	worker_start_with(&w, args, 0, 32);
-	expect_hello(&w);
+	test_child_expect_hello(&w);
 	tcp_listen(&t);
 	for (i = 0; i < 40; i++) {
 		cfd[i] = tcp_connect(&t, &sfd, 0);
@@ -547,43 +419,47 @@ Test(worker, descriptor_limit_holds_connections_in_the_channel)
 	}
 	expect_done_set(&w, 40);
 	close(t.lfd);
-	expect_exit(&w, 0);
+	test_child_expect_exit(&w, 0);
 }
 
 /*
  * A worker that served one connection at a time would stay stuck on the
- * first: its client reads nothing and the reply is far larger than the
+ * first: its client reads nothing and the reply, the longest class name
+ * as many times as the longest template holds, is far larger than the
  * socket buffers.  The second must be served meanwhile, with a delay and
  * without one (the reply is then written as the socket arrives).  The
  * accepted sockets are blocking, as accept4 without SOCK_NONBLOCK gives
  * them.
  */
+#define STALL_NAMES	(CONTRACT_MAX_REPLY / 7)	/* "{class}"s */
+
 static void
 stalled_client(const char *delay)
 {
-	char		 class[201], tmpl[7 * 2000 + 1], *want, *got;
+	char		 class[CONTRACT_MAX_NAME + 1];
+	char		 tmpl[7 * STALL_NAMES + 1], *want, *got;
 	const char	*args[] = { "-n", class, "-r", tmpl, "-d", delay,
 	    NULL };
-	struct worker	 w;
+	struct child	 w;
 	struct tcp	 t;
 	size_t		 len, i;
 	int		 a, b, sfd, inq;
 
 	memset(class, 'c', sizeof(class) - 1);
 	class[sizeof(class) - 1] = '\0';
-	for (i = 0; i < 2000; i++)
+	for (i = 0; i < STALL_NAMES; i++)
 		memcpy(tmpl + 7 * i, "{class}", 7);
 	tmpl[sizeof(tmpl) - 1] = '\0';
-	len = 2000 * (sizeof(class) - 1);
+	len = STALL_NAMES * (sizeof(class) - 1);
 	cr_assert_not_null(want = malloc(len + 1));
-	for (i = 0; i < 2000; i++)
+	for (i = 0; i < STALL_NAMES; i++)
 		memcpy(want + i * (sizeof(class) - 1), class,
 		    sizeof(class) - 1);
 	want[len] = '\0';
 	cr_assert_not_null(got = malloc(len + 2));
 
 	worker_start(&w, args);
-	expect_hello(&w);
+	test_child_expect_hello(&w);
 	tcp_listen(&t);
 	a = tcp_connect(&t, &sfd, 4096);
 	send_conn(&w, &t, 1, sfd);
@@ -606,7 +482,7 @@ stalled_client(const char *delay)
 	free(want);
 	free(got);
 	close(t.lfd);
-	expect_exit(&w, 0);
+	test_child_expect_exit(&w, 0);
 }
 
 Test(worker, stalled_client_does_not_hold_up_others)
@@ -626,14 +502,14 @@ Test(worker, partial_reply_without_delay_completes)
 Test(worker, done_waits_for_a_full_channel)
 {
 	const char	*args[] = { "-n", "special", NULL };
-	struct worker	 w;
+	struct child	 w;
 	struct tcp	 t;
 	char		 want[128];
 	int		 cfd, sfd;
 	uint64_t	 id;
 
 	worker_start_with(&w, args, 1024, 0);
-	expect_hello(&w);
+	test_child_expect_hello(&w);
 	tcp_listen(&t);
 	default_reply(want, sizeof(want), &w);
 	for (id = 1; id <= 60; id++) {
@@ -644,20 +520,20 @@ Test(worker, done_waits_for_a_full_channel)
 	}
 	expect_done_set(&w, 60);
 	close(t.lfd);
-	expect_exit(&w, 0);
+	test_child_expect_exit(&w, 0);
 }
 
 /* A client sending while the worker lingers does not lose the reply. */
 Test(worker, reply_survives_unread_client_bytes)
 {
 	const char	*args[] = { "-n", "special", NULL };
-	struct worker	 w;
+	struct child	 w;
 	struct tcp	 t;
 	char		 want[128], junk[1000];
 	int		 cfd, sfd;
 
 	worker_start(&w, args);
-	expect_hello(&w);
+	test_child_expect_hello(&w);
 	tcp_listen(&t);
 	cfd = tcp_connect(&t, &sfd, 0);
 	memset(junk, 'j', sizeof(junk));
@@ -668,36 +544,36 @@ Test(worker, reply_survives_unread_client_bytes)
 	close(cfd);
 	expect_done(&w, 3);
 	close(t.lfd);
-	expect_exit(&w, 0);
+	test_child_expect_exit(&w, 0);
 }
 
 /* Without the client's EOF, the linger ends on its own. */
 Test(worker, linger_is_bounded)
 {
 	const char	*args[] = { "-n", "special", NULL };
-	struct worker	 w;
+	struct child	 w;
 	struct tcp	 t;
 	char		 want[128];
 	long		 start, took;
 	int		 cfd, sfd;
 
 	worker_start(&w, args);
-	expect_hello(&w);
+	test_child_expect_hello(&w);
 	tcp_listen(&t);
 	cfd = tcp_connect(&t, &sfd, 0);
 	/* A client that sends may send more: its close is waited for. */
 	cr_assert_eq(write(cfd, "x", 1), 1);
-	start = now_ms();
+	start = test_now_ms();
 	send_conn(&w, &t, 4, sfd);
 	default_reply(want, sizeof(want), &w);
 	expect_reply(cfd, want);
 	expect_done(&w, 4);
-	took = now_ms() - start;
+	took = test_now_ms() - start;
 	cr_assert(took >= 1800 && took < 5000, "linger ended after %ld ms",
 	    took);
 	close(cfd);
 	close(t.lfd);
-	expect_exit(&w, 0);
+	test_child_expect_exit(&w, 0);
 }
 
 /*
@@ -708,26 +584,26 @@ Test(worker, linger_is_bounded)
 Test(worker, silent_client_is_closed_at_once)
 {
 	const char	*args[] = { "-n", "special", NULL };
-	struct worker	 w;
+	struct child	 w;
 	struct tcp	 t;
 	char		 want[128];
 	long		 start;
 	int		 cfd, sfd;
 
 	worker_start(&w, args);
-	expect_hello(&w);
+	test_child_expect_hello(&w);
 	tcp_listen(&t);
 	cfd = tcp_connect(&t, &sfd, 0);
-	start = now_ms();
+	start = test_now_ms();
 	send_conn(&w, &t, 5, sfd);
 	default_reply(want, sizeof(want), &w);
 	expect_reply(cfd, want);
 	expect_done(&w, 5);
-	cr_assert_lt(now_ms() - start, 1000, "closed after %ld ms",
-	    now_ms() - start);
+	cr_assert_lt(test_now_ms() - start, 1000, "closed after %ld ms",
+	    test_now_ms() - start);
 	close(cfd);
 	close(t.lfd);
-	expect_exit(&w, 0);
+	test_child_expect_exit(&w, 0);
 }
 
 /*
@@ -737,14 +613,14 @@ Test(worker, silent_client_is_closed_at_once)
 Test(worker, linger_is_bounded_after_the_first_ends)
 {
 	const char	*args[] = { "-n", "special", NULL };
-	struct worker	 w;
+	struct child	 w;
 	struct tcp	 t;
 	char		 want[128];
 	long		 start, took;
 	int		 a, b, sfd;
 
 	worker_start(&w, args);
-	expect_hello(&w);
+	test_child_expect_hello(&w);
 	tcp_listen(&t);
 	default_reply(want, sizeof(want), &w);
 	/* Both clients send a byte, so that both lingers run. */
@@ -755,18 +631,18 @@ Test(worker, linger_is_bounded_after_the_first_ends)
 	usleep(500000);
 	b = tcp_connect(&t, &sfd, 0);
 	cr_assert_eq(write(b, "x", 1), 1);
-	start = now_ms();
+	start = test_now_ms();
 	send_conn(&w, &t, 2, sfd);
 	expect_reply(b, want);
 	close(a);
 	expect_done(&w, 1);
 	expect_done(&w, 2);
-	took = now_ms() - start;
+	took = test_now_ms() - start;
 	cr_assert(took >= 1800 && took < 5000,
 	    "second linger ended after %ld ms", took);
 	close(b);
 	close(t.lfd);
-	expect_exit(&w, 0);
+	test_child_expect_exit(&w, 0);
 }
 
 /*
@@ -775,7 +651,7 @@ Test(worker, linger_is_bounded_after_the_first_ends)
  * junk bytes come first when junk > 0.
  */
 static void
-eof_first(struct worker *w, struct tcp *t, uint64_t id, size_t junk)
+eof_first(struct child *w, struct tcp *t, uint64_t id, size_t junk)
 {
 	char	 want[128], buf[1000];
 	long	 start;
@@ -787,29 +663,29 @@ eof_first(struct worker *w, struct tcp *t, uint64_t id, size_t junk)
 	if (junk > 0)
 		cr_assert_eq(write(cfd, buf, junk), (ssize_t)junk);
 	cr_assert_eq(shutdown(cfd, SHUT_WR), 0);
-	start = now_ms();
+	start = test_now_ms();
 	send_conn(w, t, id, sfd);
 	default_reply(want, sizeof(want), w);
 	expect_reply(cfd, want);
 	expect_done(w, id);
-	cr_assert_lt(now_ms() - start, 1000, "DONE after %ld ms",
-	    now_ms() - start);
+	cr_assert_lt(test_now_ms() - start, 1000, "DONE after %ld ms",
+	    test_now_ms() - start);
 	close(cfd);
 }
 
 Test(worker, client_eof_first_ends_without_linger)
 {
 	const char	*args[] = { "-n", "special", NULL };
-	struct worker	 w;
+	struct child	 w;
 	struct tcp	 t;
 
 	worker_start(&w, args);
-	expect_hello(&w);
+	test_child_expect_hello(&w);
 	tcp_listen(&t);
 	eof_first(&w, &t, 1, 0);
 	eof_first(&w, &t, 2, 1000);
 	close(t.lfd);
-	expect_exit(&w, 0);
+	test_child_expect_exit(&w, 0);
 }
 
 /*
@@ -820,13 +696,13 @@ Test(worker, client_eof_first_ends_without_linger)
 Test(worker, leaves_socket_flags_alone)
 {
 	const char	*args[] = { "-n", "special", NULL };
-	struct worker	 w;
+	struct child	 w;
 	struct tcp	 t;
 	char		 want[128];
 	int		 cfd, sfd, copy;
 
 	worker_start(&w, args);
-	expect_hello(&w);
+	test_child_expect_hello(&w);
 	tcp_listen(&t);
 	cfd = tcp_connect(&t, &sfd, 0);
 	cr_assert_geq(copy = dup(sfd), 0);
@@ -838,7 +714,7 @@ Test(worker, leaves_socket_flags_alone)
 	cr_assert_eq(fcntl(copy, F_GETFL) & O_NONBLOCK, 0);
 	close(copy);
 	close(t.lfd);
-	expect_exit(&w, 0);
+	test_child_expect_exit(&w, 0);
 }
 
 static void
@@ -853,13 +729,13 @@ client_reset(int cfd)
 Test(worker, client_gone_before_reply_is_routine)
 {
 	const char	*args[] = { "-n", "special", NULL };
-	struct worker	 w;
+	struct child	 w;
 	struct tcp	 t;
 	char		 want[128];
 	int		 a, b, c, sfd;
 
 	worker_start(&w, args);
-	expect_hello(&w);
+	test_child_expect_hello(&w);
 	tcp_listen(&t);
 
 	/* Closed (FIN), then reset, both before the worker has the socket. */
@@ -879,19 +755,19 @@ Test(worker, client_gone_before_reply_is_routine)
 	close(c);
 	expect_done(&w, 3);
 	close(t.lfd);
-	expect_exit(&w, 0);
+	test_child_expect_exit(&w, 0);
 }
 
 Test(worker, client_reset_during_delay_is_routine)
 {
 	const char	*args[] = { "-n", "special", "-d", "200", NULL };
-	struct worker	 w;
+	struct child	 w;
 	struct tcp	 t;
 	char		 want[128];
 	int		 a, b, sfd;
 
 	worker_start(&w, args);
-	expect_hello(&w);
+	test_child_expect_hello(&w);
 	tcp_listen(&t);
 	a = tcp_connect(&t, &sfd, 0);
 	send_conn(&w, &t, 1, sfd);
@@ -904,47 +780,47 @@ Test(worker, client_reset_during_delay_is_routine)
 	close(b);
 	expect_done_pair(&w, 1, 2);
 	close(t.lfd);
-	expect_exit(&w, 0);
+	test_child_expect_exit(&w, 0);
 }
 
 Test(worker, malformed_message_exits_70)
 {
 	const char	*args[] = { "-n", "special", NULL };
-	struct worker	 w;
+	struct child	 w;
 	char		 junk[10] = "garbage";
 
 	worker_start(&w, args);
-	expect_hello(&w);
+	test_child_expect_hello(&w);
 	cr_assert_eq(send(w.chan, junk, sizeof(junk), MSG_NOSIGNAL),
 	    (ssize_t)sizeof(junk));
-	expect_exit(&w, 70);
+	test_child_expect_exit(&w, 70);
 }
 
 Test(worker, message_for_the_dispatcher_exits_70)
 {
 	const char		*args[] = { "-n", "special", NULL };
-	struct worker		 w;
+	struct child		 w;
 	struct channel_msg	 m;
 
 	worker_start(&w, args);
-	expect_hello(&w);
+	test_child_expect_hello(&w);
 	channel_msg_init(&m, CHANNEL_DONE);
 	cr_assert_eq(channel_send(w.chan, &m, -1), 0);
-	expect_exit(&w, 70);
+	test_child_expect_exit(&w, 70);
 }
 
 Test(worker, malformed_message_with_connection_in_hand_exits_70)
 {
 	const char		*args[] = { "-n", "special", "-d", "60000",
 	    NULL };
-	struct worker		 w;
+	struct child		 w;
 	struct channel_msg	 m;
 	struct tcp		 t;
 	char			 buf[16];
 	int			 cfd, sfd;
 
 	worker_start(&w, args);
-	expect_hello(&w);
+	test_child_expect_hello(&w);
 	tcp_listen(&t);
 	cfd = tcp_connect(&t, &sfd, 0);
 	send_conn(&w, &t, 1, sfd);
@@ -952,7 +828,7 @@ Test(worker, malformed_message_with_connection_in_hand_exits_70)
 	m.version = CHANNEL_VERSION + 1;
 	cr_assert_eq(send(w.chan, &m, sizeof(m), MSG_NOSIGNAL),
 	    (ssize_t)sizeof(m));
-	expect_exit(&w, 70);
+	test_child_expect_exit(&w, 70);
 	/* The client's socket went with the worker, unanswered. */
 	cr_assert_eq(read_reply(cfd, buf, sizeof(buf)), 0);
 	close(cfd);
@@ -963,13 +839,13 @@ Test(worker, malformed_message_with_connection_in_hand_exits_70)
 Test(worker, channel_shutdown_finishes_work_and_exits_0)
 {
 	const char	*args[] = { "-n", "special", "-d", "200", NULL };
-	struct worker	 w;
+	struct child	 w;
 	struct tcp	 t;
 	char		 want[128];
 	int		 cfd, sfd;
 
 	worker_start(&w, args);
-	expect_hello(&w);
+	test_child_expect_hello(&w);
 	tcp_listen(&t);
 	cfd = tcp_connect(&t, &sfd, 0);
 	send_conn(&w, &t, 8, sfd);
@@ -979,20 +855,20 @@ Test(worker, channel_shutdown_finishes_work_and_exits_0)
 	close(cfd);
 	expect_done(&w, 8);
 	close(t.lfd);
-	expect_exit(&w, 0);
+	test_child_expect_exit(&w, 0);
 }
 
 /* close(): the connection in hand is still answered. */
 Test(worker, channel_close_finishes_work_and_exits_0)
 {
 	const char	*args[] = { "-n", "special", "-d", "200", NULL };
-	struct worker	 w;
+	struct child	 w;
 	struct tcp	 t;
 	char		 want[128];
 	int		 cfd, sfd;
 
 	worker_start(&w, args);
-	expect_hello(&w);
+	test_child_expect_hello(&w);
 	tcp_listen(&t);
 	cfd = tcp_connect(&t, &sfd, 0);
 	send_conn(&w, &t, 8, sfd);
@@ -1002,25 +878,25 @@ Test(worker, channel_close_finishes_work_and_exits_0)
 	expect_reply(cfd, want);
 	close(cfd);
 	close(t.lfd);
-	expect_exit(&w, 0);
+	test_child_expect_exit(&w, 0);
 }
 
 Test(worker, sigterm_exits_0_at_once)
 {
 	const char	*args[] = { "-n", "special", "-d", "60000", NULL };
-	struct worker	 w;
+	struct child	 w;
 	struct tcp	 t;
 	char		 buf[16];
 	int		 cfd, sfd;
 
 	worker_start(&w, args);
-	expect_hello(&w);
+	test_child_expect_hello(&w);
 	tcp_listen(&t);
 	cfd = tcp_connect(&t, &sfd, 0);
 	send_conn(&w, &t, 1, sfd);
 	chan_wait_taken(&w);
 	cr_assert_eq(kill(w.pid, SIGTERM), 0);
-	expect_exit(&w, 0);
+	test_child_expect_exit(&w, 0);
 	/* The connection in hand went with the worker, unanswered. */
 	cr_assert_eq(read_reply(cfd, buf, sizeof(buf)), 0);
 	close(cfd);
@@ -1030,24 +906,24 @@ Test(worker, sigterm_exits_0_at_once)
 Test(worker, sigint_exits_0)
 {
 	const char	*args[] = { "-n", "special", NULL };
-	struct worker	 w;
+	struct child	 w;
 
 	worker_start(&w, args);
-	expect_hello(&w);
+	test_child_expect_hello(&w);
 	cr_assert_eq(kill(w.pid, SIGINT), 0);
-	expect_exit(&w, 0);
+	test_child_expect_exit(&w, 0);
 }
 
 Test(worker, sighup_is_ignored)
 {
 	const char	*args[] = { "-n", "special", NULL };
-	struct worker	 w;
+	struct child	 w;
 	struct tcp	 t;
 	char		 want[128];
 	int		 cfd, sfd;
 
 	worker_start(&w, args);
-	expect_hello(&w);
+	test_child_expect_hello(&w);
 	cr_assert_eq(kill(w.pid, SIGHUP), 0);
 	tcp_listen(&t);
 	cfd = tcp_connect(&t, &sfd, 0);
@@ -1057,7 +933,7 @@ Test(worker, sighup_is_ignored)
 	close(cfd);
 	expect_done(&w, 2);
 	close(t.lfd);
-	expect_exit(&w, 0);
+	test_child_expect_exit(&w, 0);
 }
 
 Test(worker, bad_usage_exits_64)
@@ -1067,13 +943,15 @@ Test(worker, bad_usage_exits_64)
 	const char	*negative[] = { "-n", "special", "-d", "-5", NULL };
 	const char	*extra[] = { "-n", "special", "extra", NULL };
 	const char	*unknown[] = { "-n", "special", "-x", NULL };
+	const char	*placeholder[] = { "-n", "special", "-r", "{x}", NULL };
+	const char	*unterminated[] = { "-n", "special", "-r", "{", NULL };
 	const char *const *cases[] = { no_class, bad_delay, negative, extra,
-	    unknown };
-	struct worker	 w;
+	    unknown, placeholder, unterminated };
+	struct child	 w;
 	size_t		 i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		worker_start(&w, cases[i]);
-		expect_exit(&w, 64);
+		test_child_expect_exit(&w, 64);
 	}
 }

@@ -1,0 +1,141 @@
+/*
+ * worker: what the files of dispatch-worker share; private to worker/.
+ *
+ * The channel (a SOCK_SEQPACKET socket on CHANNEL_FD) brings CONN messages,
+ * each with one client socket.  Every connection goes through the same
+ * steps: an optional delay, the reply, a lingering close, then DONE back
+ * to the dispatcher.  One thread and one epoll set; nothing blocks.
+ *
+ *   worker.c        main, start-up, the loop, signals, the channel and
+ *                   the DONE messages
+ *   worker_conn.c   one connection's states: delay, reply, write,
+ *                   lingering close
+ *   worker_timer.c  the delay and linger deadlines, one timerfd each
+ */
+#ifndef WORKER_H
+#define WORKER_H
+
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "addr.h"
+#include "channel.h"
+#include "contract.h"
+
+enum worker_kind {
+	WORKER_CHANNEL,
+	WORKER_SIGNAL,
+	WORKER_TIMER,
+	WORKER_CONN,
+};
+
+/* First member of everything epoll reports: says what the pointer is. */
+struct worker_src {
+	enum worker_kind	 kind;
+};
+
+/* Each state is one queue; a connection is always in exactly one. */
+enum worker_state {
+	WORKER_DELAYED,		/* waiting for its reply time */
+	WORKER_WRITING,		/* writing the reply, or waiting for EPOLLOUT */
+	WORKER_SHUT,		/* replied and shut down, not yet read from */
+	WORKER_LINGERING,	/* replied and shut down, discarding input */
+	WORKER_CLOSED,		/* closed, its DONE not yet sent */
+	WORKER_NSTATES,
+};
+
+struct worker_conn {
+	struct worker_src	 src;
+	TAILQ_ENTRY(worker_conn) entry;
+	uint64_t		 id;
+	int			 fd;
+	enum worker_state	 state;
+	int			 watched;	/* registered with epoll */
+	uint32_t		 events;	/* as registered with epoll */
+	struct timespec		 deadline;	/* DELAYED, SHUT, LINGERING */
+	const char		*reply;
+	char			*reply_buf;	/* own reply: it names the peer */
+	size_t			 reply_len;
+	size_t			 sent;
+	size_t			 discarded;
+	char			 peer[ADDR_STRLEN];
+};
+
+TAILQ_HEAD(worker_connq, worker_conn);
+
+/* A FIFO of connections with increasing deadlines, and its timerfd. */
+struct worker_timer {
+	struct worker_src	 src;
+	int			 fd;
+	enum worker_state	 state;		/* the queue it watches */
+	int			 armed;		/* set, and not yet fired */
+	struct timespec		 when;		/* what it is set for */
+};
+
+struct worker {
+	struct contract_args	 args;		/* class, reply template, delay */
+	char			 pid[24];
+
+	/*
+	 * The reply, when it is the same for every connection; else its
+	 * length without the peer, which it names npeer times.
+	 */
+	char			*reply;
+	size_t			 reply_len;
+	size_t			 npeer;
+
+	int			 epfd;
+	int			 sigfd;
+	struct worker_src	 sig_src;
+	int			 chan;
+	struct worker_src	 chan_src;
+	uint32_t		 chan_events;
+	int			 chan_registered;
+	int			 draining;	/* EOF seen: no new work */
+	int			 chan_full;	/* DONE waits for EPOLLOUT */
+	int			 chan_dead;	/* DONE can no longer be sent */
+
+	struct worker_timer	 delay;
+	struct worker_timer	 linger;
+	struct worker_connq	 queues[WORKER_NSTATES];
+	size_t			 nconn;		/* in hand: not yet closed */
+	size_t			 max_conn;	/* what RLIMIT_NOFILE leaves room for */
+
+	int			 quit;
+	int			 status;
+};
+
+/* worker.c: watches fd for EPOLLIN, reported as src. */
+void	worker_epoll_add(struct worker *, int fd, struct worker_src *src);
+
+/*
+ * worker_conn.c.  Every step that ends a connection closes its socket and
+ * moves it to WORKER_CLOSED, where it waits for its DONE; nothing here
+ * frees it.
+ */
+/* Renders the reply once, when it is the same for every connection. */
+void	worker_conn_init(struct worker *);
+/* Takes over a CONN's socket: replies at once or queues it. */
+void	worker_conn_new(struct worker *, const struct channel_msg *, int fd);
+void	worker_conn_event(struct worker *, struct worker_conn *,
+	    uint32_t events);
+/* Writes what is left of the reply, then shuts the socket down. */
+void	worker_conn_reply(struct worker *, struct worker_conn *);
+/* The first read of each connection shut down in this turn of the loop. */
+void	worker_conn_linger_start(struct worker *);
+void	worker_conn_close(struct worker *, struct worker_conn *,
+	    const char *how);
+
+/* worker_timer.c: the delay and linger timers, set for their queue's head. */
+void	worker_timer_deadline(struct timespec *, long ms);
+void	worker_timer_init(struct worker *, struct worker_timer *,
+	    enum worker_state);
+/* Sets the timer again when its queue's head changed. */
+void	worker_timer_update(struct worker *, struct worker_timer *);
+/* Takes every due connection out of the timer's queue. */
+void	worker_timer_event(struct worker *, struct worker_timer *);
+
+#endif

@@ -1,0 +1,351 @@
+/*
+ * worker_conn: one connection's way through the worker, a queue per
+ * state: an optional delay, the reply (rendered once for all when it does
+ * not name the peer), the write, then a lingering close; closed, it waits
+ * in WORKER_CLOSED for worker.c to send its DONE.
+ *
+ * System calls are most of what a connection costs here, so a socket is
+ * registered with epoll only when it has to wait: a fresh socket takes a
+ * short reply in one send, and a client that has already closed when its
+ * linger would begin is closed without ever being watched.
+ */
+#include <sys/types.h>
+#include <sys/epoll.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "channel.h"
+#include "contract.h"
+#include "log.h"
+#include "worker.h"
+
+#define WORKER_LINGER_MS	2000L		/* wait for the client's EOF */
+#define WORKER_DISCARD_MAX	65536		/* client bytes read in linger */
+
+static size_t	worker_conn_render(const struct worker *, const char *,
+		    char *, size_t *);
+static void	worker_conn_move(struct worker *, struct worker_conn *,
+		    enum worker_state);
+static int	worker_conn_watch(struct worker *, struct worker_conn *,
+		    uint32_t);
+static int	worker_conn_discard(struct worker *, struct worker_conn *);
+
+/* What every connection shares: without {peer}, one reply serves all. */
+void
+worker_conn_init(struct worker *w)
+{
+	w->reply_len = worker_conn_render(w, "", NULL, &w->npeer);
+	if (w->npeer == 0) {
+		if ((w->reply = malloc(w->reply_len + 1)) == NULL)
+			fatal("malloc");
+		worker_conn_render(w, "", w->reply, NULL);
+	}
+}
+
+/*
+ * Expands the reply template for one peer into out (when not NULL) and
+ * returns its length; counts in *npeer (when not NULL) the times it
+ * names the peer.
+ */
+static size_t
+worker_conn_render(const struct worker *w, const char *peer, char *out,
+    size_t *npeer)
+{
+	const char	*s = w->args.reply, *value;
+	size_t		 len = 0, n, skip;
+
+	if (npeer != NULL)
+		*npeer = 0;
+	for (; *s != '\0'; s += skip) {
+		value = NULL;
+		skip = 1;
+		/* Every placeholder starts with '{': other bytes are copied. */
+		if (*s == '{') {
+			switch (contract_placeholder(s, &skip)) {
+			case CONTRACT_BRACE:
+				value = "{";
+				break;
+			case CONTRACT_CLASS:
+				value = w->args.class;
+				break;
+			case CONTRACT_PID:
+				value = w->pid;
+				break;
+			case CONTRACT_PEER:
+				value = peer;
+				if (npeer != NULL)
+					(*npeer)++;
+				break;
+			case CONTRACT_NONE:
+				/* Not in a template contract_parse took. */
+				break;
+			}
+		}
+		if (value == NULL) {
+			if (out != NULL)
+				out[len] = *s;
+			len++;
+			continue;
+		}
+		n = strlen(value);
+		if (out != NULL)
+			memcpy(out + len, value, n);
+		len += n;
+	}
+	if (out != NULL)
+		out[len] = '\0';
+	return len;
+}
+
+void
+worker_conn_new(struct worker *w, const struct channel_msg *m, int fd)
+{
+	struct worker_conn	*c;
+	struct channel_msg	 done;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		/* No room to queue its DONE either: now or never. */
+		log_warn("connection %" PRIu64 ": calloc", m->u.conn.id);
+		close(fd);
+		channel_msg_init(&done, CHANNEL_DONE);
+		done.u.done.id = m->u.conn.id;
+		if (w->chan_dead || w->chan_full ||
+		    channel_send(w->chan, &done, -1) == -1)
+			log_warnx("connection %" PRIu64 ": DONE lost",
+			    m->u.conn.id);
+		return;
+	}
+	c->src.kind = WORKER_CONN;
+	c->id = m->u.conn.id;
+	c->fd = fd;
+	c->state = WORKER_WRITING;
+	TAILQ_INSERT_TAIL(&w->queues[WORKER_WRITING], c, entry);
+	w->nconn++;
+	/* For the reply and the debug log only. */
+	if ((w->reply == NULL || w->args.verbose) &&
+	    addr_ntop((const struct sockaddr *)&m->u.conn.peer, c->peer,
+	    sizeof(c->peer)) == NULL)
+		snprintf(c->peer, sizeof(c->peer), "unknown");
+
+	/*
+	 * From here on, every failure ends in close, hence DONE.  The socket
+	 * is left as it came, blocking or not: its file status flags may be
+	 * shared, and every send and recv here says MSG_DONTWAIT.
+	 */
+	if (w->reply != NULL) {
+		c->reply = w->reply;
+		c->reply_len = w->reply_len;
+	} else {
+		c->reply_len = w->reply_len + w->npeer * strlen(c->peer);
+		if ((c->reply_buf = malloc(c->reply_len + 1)) == NULL) {
+			log_warn("connection %" PRIu64 ": malloc", c->id);
+			worker_conn_close(w, c, "out of memory");
+			return;
+		}
+		worker_conn_render(w, c->peer, c->reply_buf, NULL);
+		c->reply = c->reply_buf;
+	}
+
+	if (w->args.delay_ms > 0) {
+		/* No events: a client that resets meanwhile still shows. */
+		worker_timer_deadline(&c->deadline, w->args.delay_ms);
+		worker_conn_move(w, c, WORKER_DELAYED);
+		if (worker_conn_watch(w, c, 0) == -1)
+			worker_conn_close(w, c, "epoll_ctl failed");
+	} else
+		worker_conn_reply(w, c);
+}
+
+/* Moves a connection to the queue of a state; keeps both timers on time. */
+static void
+worker_conn_move(struct worker *w, struct worker_conn *c,
+    enum worker_state state)
+{
+	if (state == c->state)
+		return;
+	TAILQ_REMOVE(&w->queues[c->state], c, entry);
+	TAILQ_INSERT_TAIL(&w->queues[state], c, entry);
+	c->state = state;
+	worker_timer_update(w, &w->delay);
+	worker_timer_update(w, &w->linger);
+}
+
+/* Registers the socket with epoll for events, or changes what it waits for. */
+static int
+worker_conn_watch(struct worker *w, struct worker_conn *c, uint32_t events)
+{
+	struct epoll_event	 ev;
+
+	if (c->watched && events == c->events)
+		return 0;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.ptr = &c->src;
+	if (epoll_ctl(w->epfd, c->watched ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+	    c->fd, &ev) == -1) {
+		log_warn("connection %" PRIu64 ": epoll_ctl", c->id);
+		return -1;
+	}
+	c->watched = 1;
+	c->events = events;
+	return 0;
+}
+
+void
+worker_conn_event(struct worker *w, struct worker_conn *c, uint32_t events)
+{
+	switch (c->state) {
+	case WORKER_DELAYED:
+	case WORKER_WRITING:
+		/* A reset or vanished client is routine: nothing to say. */
+		if (events & (EPOLLHUP | EPOLLERR))
+			worker_conn_close(w, c, "client gone");
+		else if (c->state == WORKER_WRITING && (events & EPOLLOUT))
+			worker_conn_reply(w, c);
+		break;
+	case WORKER_LINGERING:
+		worker_conn_discard(w, c);
+		break;
+	case WORKER_SHUT:
+		/* Its first read, before the next wait, tells all. */
+	case WORKER_CLOSED:
+	case WORKER_NSTATES:
+		break;
+	}
+}
+
+void
+worker_conn_reply(struct worker *w, struct worker_conn *c)
+{
+	ssize_t	 n;
+
+	while (c->sent < c->reply_len) {
+		n = send(c->fd, c->reply + c->sent, c->reply_len - c->sent,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n >= 0) {
+			c->sent += (size_t)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			worker_conn_move(w, c, WORKER_WRITING);
+			if (worker_conn_watch(w, c, EPOLLOUT) == -1)
+				worker_conn_close(w, c, "epoll_ctl failed");
+			return;
+		}
+		if (errno == EPIPE || errno == ECONNRESET)
+			worker_conn_close(w, c, "client gone");
+		else {
+			log_warn("connection %" PRIu64 ": send", c->id);
+			worker_conn_close(w, c, "send failed");
+		}
+		return;
+	}
+
+	/*
+	 * Closing with unread client bytes would send RST, which can destroy
+	 * the reply before the client reads it: send FIN, then read and
+	 * discard until the client closes too, or for a bounded time.
+	 */
+	if (shutdown(c->fd, SHUT_WR) == -1) {
+		worker_conn_close(w, c, "client gone");
+		return;
+	}
+	worker_timer_deadline(&c->deadline, WORKER_LINGER_MS);
+	worker_conn_move(w, c, WORKER_SHUT);
+}
+
+/*
+ * Gives each connection shut down in this turn of the loop its first read.
+ * It waits until now because a client usually closes as soon as it has
+ * the reply: the later the read, the more often it finds EOF, and such a
+ * connection is closed without an epoll_ctl or a wake-up.  Those whose
+ * client sent something join the lingering queue in order, so its
+ * deadlines still grow.
+ */
+void
+worker_conn_linger_start(struct worker *w)
+{
+	struct worker_conn	*c;
+
+	while ((c = TAILQ_FIRST(&w->queues[WORKER_SHUT])) != NULL) {
+		if (!worker_conn_discard(w, c))
+			continue;
+		/*
+		 * A client that has sent nothing waits for us to speak first:
+		 * it has no bytes in flight that could turn the close into a
+		 * reset, and lingering is for clients that send (nginx, too,
+		 * lingers only when more input may come).
+		 */
+		if (c->discarded == 0) {
+			worker_conn_close(w, c, "replied");
+			continue;
+		}
+		worker_conn_move(w, c, WORKER_LINGERING);
+		if (worker_conn_watch(w, c, EPOLLIN | EPOLLRDHUP) == -1)
+			worker_conn_close(w, c, "epoll_ctl failed");
+	}
+}
+
+/* Reads and discards what the client sent; returns 0 once it is closed. */
+static int
+worker_conn_discard(struct worker *w, struct worker_conn *c)
+{
+	char	 buf[4096];
+	ssize_t	 n;
+
+	for (;;) {
+		n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0) {
+			c->discarded += (size_t)n;
+			if (c->discarded >= WORKER_DISCARD_MAX) {
+				worker_conn_close(w, c, "replied, input cut");
+				return 0;
+			}
+			continue;
+		}
+		if (n == 0) {
+			worker_conn_close(w, c, "replied");
+			return 0;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 1;
+		worker_conn_close(w, c, "replied, client gone");
+		return 0;
+	}
+}
+
+/* Closes the client socket; the connection waits for its DONE. */
+void
+worker_conn_close(struct worker *w, struct worker_conn *c, const char *how)
+{
+	/*
+	 * Explicitly: another reference to the socket (the dispatcher's, in
+	 * a race) would keep it in the epoll set after close.
+	 */
+	if (c->watched &&
+	    epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL) == -1)
+		log_warn("connection %" PRIu64 ": epoll_ctl", c->id);
+	c->watched = 0;
+	close(c->fd);
+	c->fd = -1;
+	free(c->reply_buf);
+	c->reply_buf = NULL;
+	c->reply = NULL;
+	log_debug("connection %" PRIu64 " from %s: done, %s", c->id, c->peer,
+	    how);
+	worker_conn_move(w, c, WORKER_CLOSED);
+	w->nconn--;
+}
