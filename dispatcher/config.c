@@ -7,7 +7,6 @@
 
 #include "addr.h"
 #include "config_int.h"
-#include "lanes.h"
 #include "rules.h"
 
 static const char *const config_top_keys[] = {
@@ -198,9 +197,10 @@ config_fits(struct config_ctx *ctx, const config_setting_t *cs)
 {
 	struct config	*cf = ctx->cf;
 	struct rlimit	 rl;
-	unsigned long	 need = CONFIG_FD_RESERVE + cf->nlisteners * LANES_MAX;
+	unsigned long	 need;
 	size_t		 i;
 
+	need = CONFIG_FD_RESERVE + cf->nlisteners * CONFIG_MAX_LANES;
 	for (i = 0; i < cf->nclasses; i++)
 		need += (unsigned long)cf->classes[i].queue +
 		    (unsigned long)cf->classes[i].workers;

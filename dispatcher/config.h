@@ -21,6 +21,11 @@
 #define CONFIG_DEFAULT_QUEUE_TIMEOUT_MS	10000
 #define CONFIG_MAX_PRIORITY	1000
 /*
+ * Sockets per listener with lanes: a priority level a lane each, the
+ * lowest levels sharing lane 0 beyond it.
+ */
+#define CONFIG_MAX_LANES	8
+/*
  * Descriptors the dispatcher needs besides queued connections, channels
  * and listening sockets: standard streams, epoll, signalfd, timers.
  */
