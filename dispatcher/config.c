@@ -54,7 +54,8 @@ config_listener(struct config_ctx *ctx, config_setting_t *s)
 		return;
 	}
 	if (name != NULL && !config_name_valid(ctx,
-	    config_setting_get_member(s, "name"), "listener", name))
+	    config_setting_get_member(s, "name"), "listener", name,
+	    CONFIG_MAX_LISTENER_NAME))
 		return;
 	for (j = 0; j < cf->nlisteners; j++) {
 		if (addr_same(&cf->listeners[j].ss, cf->listeners[j].sslen,
@@ -113,36 +114,18 @@ static void
 config_reply(struct config_ctx *ctx, const config_setting_t *s,
     const char *reply)
 {
-	static const char *const names[] = { "class", "pid", "peer", NULL };
-	const char	*p, *end;
-	size_t		 len;
-	int		 k;
+	const char	*why, *at;
+	size_t		 kind;
 
-	if (strlen(reply) > CONFIG_MAX_REPLY) {
-		config_error(ctx, s, "\"reply\" is longer than %d bytes",
-		    CONFIG_MAX_REPLY);
+	if ((why = contract_reply_check(reply, &at)) == NULL)
+		return;
+	if (at == NULL) {
+		config_error(ctx, s, "\"reply\" %s", why);
 		return;
 	}
-	for (p = reply; (p = strchr(p, '{')) != NULL; p = end + 1) {
-		if (p[1] == '{') {
-			end = p + 1;
-			continue;
-		}
-		if ((end = strchr(p, '}')) == NULL) {
-			config_error(ctx, s, "unterminated placeholder in "
-			    "\"reply\" (write \"{{\" for a literal \"{\")");
-			return;
-		}
-		len = end - p - 1;
-		for (k = 0; names[k] != NULL; k++)
-			if (strlen(names[k]) == len &&
-			    strncmp(names[k], p + 1, len) == 0)
-				break;
-		if (names[k] == NULL)
-			config_error(ctx, s, "unknown placeholder \"%.*s\" in "
-			    "\"reply\": expected {class}, {pid} or {peer}",
-			    (int)(len + 2), p);
-	}
+	kind = strcspn(why, ":");
+	config_error(ctx, s, "%.*s \"%.*s\" in \"reply\"%s", (int)kind, why,
+	    (int)(strcspn(at, "}") + 1), at, why + kind);
 }
 
 /*
@@ -251,20 +234,20 @@ config_classes(struct config_ctx *ctx, config_setting_t *cs)
 		c->overflow = -1;
 		config_get_int(ctx, g, "workers", 1, CONFIG_MAX_WORKERS,
 		    &c->workers);
-		config_get_int(ctx, g, "delay_ms", 0, CONFIG_MAX_DELAY_MS,
+		config_get_int(ctx, g, "delay_ms", 0, CONTRACT_MAX_DELAY_MS,
 		    &c->delay_ms);
 		config_get_int(ctx, g, "max_connections", 0,
 		    CONFIG_MAX_CONNECTIONS, &c->max_connections);
 		config_get_int(ctx, g, "queue", 0, CONFIG_MAX_QUEUE, &c->queue);
 		config_get_int(ctx, g, "queue_timeout_ms", 0,
-		    CONFIG_MAX_DELAY_MS, &c->queue_timeout_ms);
+		    CONFIG_MAX_QUEUE_TIMEOUT_MS, &c->queue_timeout_ms);
 		config_get_int(ctx, g, "priority", -CONFIG_MAX_PRIORITY,
 		    CONFIG_MAX_PRIORITY, &c->priority);
 		if ((busy = config_get_string(ctx, g, "busy_reply")) != NULL &&
-		    strlen(busy) > CONFIG_MAX_REPLY)
+		    strlen(busy) > CONTRACT_MAX_REPLY)
 			config_error(ctx, config_setting_get_member(g,
 			    "busy_reply"), "\"busy_reply\" is longer than %d "
-			    "bytes", CONFIG_MAX_REPLY);
+			    "bytes", CONTRACT_MAX_REPLY);
 		if ((reply = config_get_string(ctx, g, "reply")) != NULL)
 			config_reply(ctx, config_setting_get_member(g, "reply"),
 			    reply);
@@ -274,7 +257,7 @@ config_classes(struct config_ctx *ctx, config_setting_t *cs)
 			continue;
 		}
 		if (!config_name_valid(ctx, config_setting_get_member(g,
-		    "name"), "class", name))
+		    "name"), "class", name, CONTRACT_MAX_NAME))
 			continue;
 		if ((dup = config_class_find(cf, name)) != -1) {
 			config_error(ctx, config_setting_get_member(g, "name"),
@@ -285,7 +268,7 @@ config_classes(struct config_ctx *ctx, config_setting_t *cs)
 		c->name = config_strdup(name);
 		c->line = config_setting_source_line(g);
 		c->reply = config_strdup(reply != NULL ? reply :
-		    CONFIG_DEFAULT_REPLY);
+		    CONTRACT_DEFAULT_REPLY);
 		if (busy != NULL)
 			c->busy_reply = config_strdup(busy);
 		cf->nclasses++;
@@ -460,10 +443,24 @@ config_class_find(const struct config *cf, const char *name)
 	return -1;
 }
 
+void
+config_class_args(const struct config_class *c, const char *program,
+    int verbose, struct contract_args *a)
+{
+	a->program = program;
+	a->class = c->name;
+	a->reply = c->reply;
+	a->delay_ms = c->delay_ms;
+	a->verbose = verbose;
+}
+
 int
 config_class_same_workers(const struct config_class *a,
     const struct config_class *b)
 {
-	return strcmp(a->name, b->name) == 0 &&
-	    strcmp(a->reply, b->reply) == 0 && a->delay_ms == b->delay_ms;
+	struct contract_args	x, y;
+
+	config_class_args(a, "", 0, &x);
+	config_class_args(b, "", 0, &y);
+	return contract_same(&x, &y);
 }

@@ -11,14 +11,19 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "contract.h"
+
+/*
+ * A class's name, reply and delay are the worker's arguments: their limits
+ * and the default reply are the contract's (CONTRACT_*).
+ */
 #define CONFIG_MAX_WORKERS	256
-#define CONFIG_MAX_DELAY_MS	3600000		/* an hour */
-#define CONFIG_MAX_REPLY	4096
-#define CONFIG_MAX_NAME		64
 #define CONFIG_MAX_CONNECTIONS	1000000
 #define CONFIG_MAX_QUEUE	1000000
 #define CONFIG_DEFAULT_QUEUE	1024
+#define CONFIG_MAX_QUEUE_TIMEOUT_MS	3600000		/* an hour */
 #define CONFIG_DEFAULT_QUEUE_TIMEOUT_MS	10000
+#define CONFIG_MAX_LISTENER_NAME	64		/* as a class's */
 #define CONFIG_MAX_PRIORITY	1000
 /*
  * Sockets per listener with lanes: a priority level a lane each, the
@@ -31,8 +36,6 @@
  */
 #define CONFIG_FD_RESERVE	16
 #define CONFIG_DEFAULT_CLASS	"normal"
-#define CONFIG_DEFAULT_REPLY \
-	"Request handled with {class} priority by worker {pid}\n"
 
 struct config_listener {
 	char			*text;		/* as written, for messages */
@@ -120,7 +123,18 @@ int		 config_listener_find(const struct config *, const char *);
 /* Index of the class of that name, or -1. */
 int		 config_class_find(const struct config *, const char *name);
 
-/* Whether two classes need the same workers (same program and arguments). */
+/*
+ * The arguments a worker of the class is started with (the caller
+ * compares two with contract_same); they point into the class.
+ */
+void		 config_class_args(const struct config_class *,
+		    const char *program, int verbose, struct contract_args *);
+
+/*
+ * Whether two classes need the same workers.
+ * XXX: only until pool.c compares config_class_args with contract_same,
+ * which also compares the program; then it goes.
+ */
 int		 config_class_same_workers(const struct config_class *,
 		    const struct config_class *);
 

@@ -88,15 +88,15 @@ config_get_bool(struct config_ctx *ctx, const config_setting_t *g,
 
 int
 config_name_valid(struct config_ctx *ctx, const config_setting_t *s,
-    const char *what, const char *name)
+    const char *what, const char *name, int max)
 {
 	size_t	len = strlen(name);
 
-	if (len > 0 && len <= CONFIG_MAX_NAME &&
+	if (len > 0 && len <= (size_t)max &&
 	    strspn(name, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == len)
 		return 1;
 	config_error(ctx, s, "bad %s name \"%s\": use 1 to %d letters, "
-	    "digits, '_', '-' or '.'", what, name, CONFIG_MAX_NAME);
+	    "digits, '_', '-' or '.'", what, name, max);
 	return 0;
 }

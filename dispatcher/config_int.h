@@ -67,9 +67,12 @@ void		 config_get_int(struct config_ctx *, const config_setting_t *g,
 /* Stores g's boolean member key in *v if present. */
 void		 config_get_bool(struct config_ctx *, const config_setting_t *g,
 		    const char *key, int *v);
-/* A class's or listener's name (what: "class", "listener"); 0 if reported. */
+/*
+ * A class's or listener's name (what: "class", "listener") of at most max
+ * bytes; 0 if reported.
+ */
 int		 config_name_valid(struct config_ctx *, const config_setting_t *s,
-		    const char *what, const char *name);
+		    const char *what, const char *name, int max);
 
 /* config_rules.c */
 /* Adds the rules to a new cf->rules. */
