@@ -47,7 +47,8 @@ config_listener(struct config_ctx *ctx, config_setting_t *s)
 		    "\"HOST:PORT\" strings or { address = ...; name = ...; }");
 		return;
 	}
-	addr = config_setting_get_string(as);
+	if ((addr = config_string(ctx, as)) == NULL)
+		return;
 	if (addr_parse_hostport(addr, &l->ss, &l->sslen, err,
 	    sizeof(err)) == -1) {
 		config_error(ctx, as, "%s", err);
@@ -71,8 +72,13 @@ config_listener(struct config_ctx *ctx, config_setting_t *s)
 			return;
 		}
 	}
-	l->text = config_strdup(addr);
-	l->name = name != NULL ? config_strdup(name) : NULL;
+	l->text = config_strdup(ctx, as, addr);
+	l->name = name != NULL ? config_strdup(ctx, s, name) : NULL;
+	if (l->text == NULL || (name != NULL && l->name == NULL)) {
+		free(l->text);
+		free(l->name);
+		return;
+	}
 	cf->nlisteners++;
 }
 
@@ -80,6 +86,7 @@ static void
 config_listen(struct config_ctx *ctx, config_setting_t *ls)
 {
 	struct config	*cf = ctx->cf;
+	const char	*text;
 	size_t		 i, n;
 
 	if (ls == NULL) {
@@ -87,8 +94,9 @@ config_listen(struct config_ctx *ctx, config_setting_t *ls)
 		return;
 	}
 	if (config_setting_type(ls) == CONFIG_TYPE_STRING) {
-		config_error(ctx, ls, "\"listen\" must be a list: "
-		    "[ \"%s\" ]", config_setting_get_string(ls));
+		if ((text = config_string(ctx, ls)) != NULL)
+			config_error(ctx, ls, "\"listen\" must be a list: "
+			    "[ \"%s\" ]", text);
 		return;
 	}
 	if (!config_setting_is_array(ls) && !config_setting_is_list(ls)) {
@@ -100,8 +108,10 @@ config_listen(struct config_ctx *ctx, config_setting_t *ls)
 		config_error(ctx, ls, "\"listen\" is empty");
 		return;
 	}
-	if ((cf->listeners = calloc(n, sizeof(*cf->listeners))) == NULL)
-		abort();
+	if ((cf->listeners = calloc(n, sizeof(*cf->listeners))) == NULL) {
+		config_nomem(ctx, ls);
+		return;
+	}
 	for (i = 0; i < n; i++)
 		config_listener(ctx, config_setting_get_elem(ls, i));
 }
@@ -217,8 +227,10 @@ config_classes(struct config_ctx *ctx, config_setting_t *cs)
 		config_error(ctx, cs, "\"classes\" is empty");
 		return;
 	}
-	if ((cf->classes = calloc(n, sizeof(*cf->classes))) == NULL)
-		abort();
+	if ((cf->classes = calloc(n, sizeof(*cf->classes))) == NULL) {
+		config_nomem(ctx, cs);
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		g = config_setting_get_elem(cs, i);
 		if (!config_setting_is_group(g)) {
@@ -265,12 +277,19 @@ config_classes(struct config_ctx *ctx, config_setting_t *cs)
 			    cf->classes[dup].line);
 			continue;
 		}
-		c->name = config_strdup(name);
+		c->name = config_strdup(ctx, g, name);
 		c->line = config_setting_source_line(g);
-		c->reply = config_strdup(reply != NULL ? reply :
+		c->reply = config_strdup(ctx, g, reply != NULL ? reply :
 		    CONTRACT_DEFAULT_REPLY);
-		if (busy != NULL)
-			c->busy_reply = config_strdup(busy);
+		c->busy_reply = busy != NULL ? config_strdup(ctx, g, busy) :
+		    NULL;
+		if (c->name == NULL || c->reply == NULL ||
+		    (busy != NULL && c->busy_reply == NULL)) {
+			free(c->name);
+			free(c->reply);
+			free(c->busy_reply);
+			continue;
+		}
 		cf->nclasses++;
 	}
 	config_overflow(ctx, cs);
@@ -288,7 +307,8 @@ config_default(struct config_ctx *ctx, config_setting_t *ds)
 			config_error(ctx, ds, "\"default\" must be a string");
 			return;
 		}
-		name = config_setting_get_string(ds);
+		if ((name = config_string(ctx, ds)) == NULL)
+			return;
 	}
 	cf->default_class = config_class_find(cf, name);
 	/* With no class at all, that is the error already reported. */
@@ -301,7 +321,6 @@ config_default(struct config_ctx *ctx, config_setting_t *ds)
 		    "there is no class \"%s\"", name);
 }
 
-
 /* First pass: every top-level key is known, and each is remembered. */
 static void
 config_top(struct config_ctx *ctx, config_setting_t *root)
@@ -312,7 +331,9 @@ config_top(struct config_ctx *ctx, config_setting_t *root)
 
 	config_check_keys(ctx, root, config_top_keys);
 	for (i = 0; (s = config_setting_get_elem(root, i)) != NULL; i++) {
-		name = config_setting_name(s);
+		/* A name libconfig could not copy is reported by the check. */
+		if ((name = config_setting_name(s)) == NULL)
+			continue;
 		if (strcmp(name, "listen") == 0)
 			ctx->listen = s;
 		else if (strcmp(name, "default") == 0)
@@ -329,13 +350,18 @@ static int
 config_parse(struct config_ctx *ctx, config_t *lc)
 {
 	FILE	*fp;
-	char	*dir, *copy;
+	char	*copy;
 
 	/* @include paths are relative to the configuration's folder. */
-	copy = config_strdup(ctx->path);
-	dir = dirname(copy);
-	config_set_include_dir(lc, dir);
+	if ((copy = config_strdup(ctx, NULL, ctx->path)) == NULL)
+		return -1;
+	config_set_include_dir(lc, dirname(copy));
 	free(copy);
+	/* libconfig 1.5 keeps a folder it could not copy as NULL. */
+	if (config_get_include_dir(lc) == NULL) {
+		config_nomem(ctx, NULL);
+		return -1;
+	}
 
 	if ((fp = fopen(ctx->path, "r")) == NULL) {
 		config_error_at(ctx, ctx->path, 0, "cannot open: %s",
@@ -353,35 +379,42 @@ config_parse(struct config_ctx *ctx, config_t *lc)
 	return 0;
 }
 
+/* Reads the file into ctx->cf and checks it, pass by pass. */
+static void
+config_file(struct config_ctx *ctx)
+{
+	config_t	lc;
+
+	config_init(&lc);
+	if (config_parse(ctx, &lc) == 0) {
+		config_top(ctx, config_root_setting(&lc));
+		/* The listeners' default: read before them. */
+		config_get_bool(ctx, config_root_setting(&lc), "lanes",
+		    &ctx->lanes);
+		config_listen(ctx, ctx->listen);
+		config_classes(ctx, ctx->classes);
+		config_default(ctx, ctx->deflt);
+		config_rules(ctx, ctx->rules);
+		config_compile(ctx);
+	}
+	config_destroy(&lc);
+}
+
 struct config *
 config_load(const char *path, config_report_fn *report, void *arg)
 {
 	struct config_ctx	 ctx;
 	struct config		*cf;
-	config_t		 lc;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.path = path;
 	if ((cf = calloc(1, sizeof(*cf))) == NULL)
-		abort();
-	cf->path = config_strdup(path);
-	cf->default_class = -1;
-	ctx.cf = cf;
-
-	config_init(&lc);
-	if (config_parse(&ctx, &lc) == 0) {
-		config_top(&ctx, config_root_setting(&lc));
-		/* The listeners' default: read before them. */
-		config_get_bool(&ctx, config_root_setting(&lc), "lanes",
-		    &ctx.lanes);
-		config_listen(&ctx, ctx.listen);
-		config_classes(&ctx, ctx.classes);
-		config_default(&ctx, ctx.deflt);
-		config_rules(&ctx, ctx.rules);
-		config_compile(&ctx);
+		config_nomem(&ctx, NULL);
+	else if ((cf->path = config_strdup(&ctx, NULL, path)) != NULL) {
+		cf->default_class = -1;
+		ctx.cf = cf;
+		config_file(&ctx);
 	}
-	config_destroy(&lc);
-
 	config_msgs_flush(&ctx, report, arg);
 	if (ctx.nerrors > 0) {
 		config_free(cf);

@@ -4,12 +4,13 @@
 #include "config_int.h"
 
 char *
-config_strdup(const char *s)
+config_strdup(struct config_ctx *ctx, const config_setting_t *s,
+    const char *str)
 {
 	char	*p;
 
-	if ((p = strdup(s)) == NULL)
-		abort();
+	if ((p = strdup(str)) == NULL)
+		config_nomem(ctx, s);
 	return p;
 }
 
@@ -22,7 +23,12 @@ config_check_keys(struct config_ctx *ctx, const config_setting_t *g,
 	int			 i, k, bad = 0;
 
 	for (i = 0; (s = config_setting_get_elem(g, i)) != NULL; i++) {
-		name = config_setting_name(s);
+		/* libconfig 1.5 keeps a name it could not copy as NULL. */
+		if ((name = config_setting_name(s)) == NULL) {
+			config_nomem(ctx, s);
+			bad = 1;
+			continue;
+		}
 		for (k = 0; keys[k] != NULL; k++)
 			if (strcmp(keys[k], name) == 0)
 				break;
@@ -32,6 +38,16 @@ config_check_keys(struct config_ctx *ctx, const config_setting_t *g,
 		}
 	}
 	return bad ? -1 : 0;
+}
+
+const char *
+config_string(struct config_ctx *ctx, const config_setting_t *s)
+{
+	const char	*text;
+
+	if ((text = config_setting_get_string(s)) == NULL)
+		config_nomem(ctx, s);
+	return text;
 }
 
 const char *
@@ -46,7 +62,7 @@ config_get_string(struct config_ctx *ctx, const config_setting_t *g,
 		config_error(ctx, s, "\"%s\" must be a string", key);
 		return NULL;
 	}
-	return config_setting_get_string(s);
+	return config_string(ctx, s);
 }
 
 void

@@ -5,14 +5,17 @@
  * config.c       config_load, the top level, listeners, classes, default
  * config_rules.c the rules, list files and conditions; describing a rule
  * config_get.c   reading one setting: known keys, typed values, names
- * config_msg.c   the collected FILE:LINE messages
+ * config_msg.c   the collected FILE:LINE messages, out of memory among them
  *
  * Every problem is collected in a config_ctx and counted; config_load
- * fails when any was an error.
+ * fails when any was an error.  Running out of memory is one of them:
+ * config_load runs in the live daemon on every reload, so a failed
+ * allocation fails that load, never the daemon.
  */
 #ifndef CONFIG_INT_H
 #define CONFIG_INT_H
 
+#include <limits.h>
 #include <libconfig.h>
 
 #include "config.h"
@@ -35,6 +38,13 @@ struct config_ctx {
 	struct config_msg	*msgs;
 	size_t			 nmsgs;
 	int			 nerrors;
+	/*
+	 * The first allocation that failed, held here because a message
+	 * about it could not be allocated either.
+	 */
+	int			 nomem;
+	char			 nomem_file[PATH_MAX];
+	int			 nomem_line;
 	/* The top-level settings, found in the first pass. */
 	config_setting_t	*listen, *deflt, *classes, *rules;
 	int			 lanes;		/* the top-level "lanes" */
@@ -43,21 +53,37 @@ struct config_ctx {
 /* config_msg.c */
 void	 config_msg(struct config_ctx *, const config_setting_t *, int error,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* A problem at a place that no setting stands for: syntax, a missing key. */
+/* A problem at a place that no setting stands for: syntax, a list line. */
 void	 config_msg_at(struct config_ctx *, const char *file, int line,
 	    int error, const char *fmt, ...)
 	    __attribute__((format(printf, 5, 6)));
 #define config_error(ctx, s, ...)	config_msg(ctx, s, 1, __VA_ARGS__)
 #define config_warning(ctx, s, ...)	config_msg(ctx, s, 0, __VA_ARGS__)
 #define config_error_at(ctx, f, l, ...)	config_msg_at(ctx, f, l, 1, __VA_ARGS__)
-/* Hands every message to report, sorted by file and line, and frees them. */
+/*
+ * An allocation failed while reading s (NULL: the file as a whole), or
+ * at FILE:LINE: an error, told once as "out of memory".
+ */
+void	 config_nomem(struct config_ctx *, const config_setting_t *);
+void	 config_nomem_at(struct config_ctx *, const char *file, int line);
+/*
+ * Hands every message to report, sorted by file and line, or only out of
+ * memory if that happened; frees them.
+ */
 void	 config_msgs_flush(struct config_ctx *, config_report_fn *, void *arg);
 
 /* config_get.c */
-char		*config_strdup(const char *);
+/* A copy of str, or NULL with out of memory reported at s. */
+char		*config_strdup(struct config_ctx *, const config_setting_t *s,
+		    const char *str);
 /* Reports every key of group g that is not in keys; 0 when there is none. */
 int		 config_check_keys(struct config_ctx *, const config_setting_t *g,
 		    const char *const *keys);
+/*
+ * A string setting's text.  libconfig 1.5 keeps a string it could not copy
+ * as NULL: that is out of memory, reported, and NULL.
+ */
+const char	*config_string(struct config_ctx *, const config_setting_t *s);
 /* g's member key as a string; NULL when absent or (reported) not a string. */
 const char	*config_get_string(struct config_ctx *, const config_setting_t *g,
 		    const char *key);

@@ -35,20 +35,32 @@ config_vmsg(struct config_ctx *ctx, const char *file, int line, int error,
 	struct config_msg	*m;
 	char			 text[1024];
 
+	/* After out of memory nothing more is told: see config_msgs_flush. */
+	if (ctx->nomem)
+		return;
+	if (file == NULL)
+		file = ctx->path;
 	vsnprintf(text, sizeof(text), fmt, ap);
 	config_escape(text, sizeof(text));
-	m = reallocarray(ctx->msgs, ctx->nmsgs + 1, sizeof(*m));
-	if (m == NULL)
-		abort();
+	if (error)
+		ctx->nerrors++;
+	if ((m = reallocarray(ctx->msgs, ctx->nmsgs + 1, sizeof(*m))) == NULL) {
+		config_nomem_at(ctx, file, line);
+		return;
+	}
 	ctx->msgs = m;
 	m = &ctx->msgs[ctx->nmsgs];
-	m->file = config_strdup(file != NULL ? file : ctx->path);
+	m->file = strdup(file);
+	m->text = strdup(text);
+	if (m->file == NULL || m->text == NULL) {
+		free(m->file);
+		free(m->text);
+		config_nomem_at(ctx, file, line);
+		return;
+	}
 	m->line = line;
 	m->warning = !error;
 	m->seq = ctx->nmsgs++;
-	m->text = config_strdup(text);
-	if (error)
-		ctx->nerrors++;
 }
 
 void
@@ -74,6 +86,29 @@ config_msg_at(struct config_ctx *ctx, const char *file, int line, int error,
 	va_end(ap);
 }
 
+void
+config_nomem_at(struct config_ctx *ctx, const char *file, int line)
+{
+	/* One is enough: the next ones are likely its consequences. */
+	if (ctx->nomem)
+		return;
+	ctx->nomem = 1;
+	ctx->nerrors++;
+	snprintf(ctx->nomem_file, sizeof(ctx->nomem_file), "%s",
+	    file != NULL ? file : ctx->path);
+	ctx->nomem_line = line;
+}
+
+void
+config_nomem(struct config_ctx *ctx, const config_setting_t *s)
+{
+	if (s == NULL)
+		config_nomem_at(ctx, ctx->path, 0);
+	else
+		config_nomem_at(ctx, config_setting_source_file(s),
+		    config_setting_source_line(s));
+}
+
 static int
 config_msg_cmp(const void *a, const void *b)
 {
@@ -93,12 +128,21 @@ config_msgs_flush(struct config_ctx *ctx, config_report_fn *report, void *arg)
 	struct config_msg	*m;
 	size_t			 i;
 
-	if (ctx->nmsgs == 0)
-		return;
-	qsort(ctx->msgs, ctx->nmsgs, sizeof(*ctx->msgs), config_msg_cmp);
+	/*
+	 * After an allocation failed, what the checks found may be its
+	 * consequences (a setting libconfig could not name is "missing"):
+	 * only that is told.
+	 */
+	if (ctx->nomem)
+		report(arg, ctx->nomem_file, ctx->nomem_line, 0,
+		    "out of memory");
+	else if (ctx->nmsgs > 0)
+		qsort(ctx->msgs, ctx->nmsgs, sizeof(*ctx->msgs),
+		    config_msg_cmp);
 	for (i = 0; i < ctx->nmsgs; i++) {
 		m = &ctx->msgs[i];
-		report(arg, m->file, m->line, m->warning, m->text);
+		if (!ctx->nomem)
+			report(arg, m->file, m->line, m->warning, m->text);
 		free(m->file);
 		free(m->text);
 	}

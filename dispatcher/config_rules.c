@@ -25,7 +25,8 @@ config_port(struct config_ctx *ctx, const config_setting_t *s,
 		lo = hi = config_setting_get_int64(s) > 65535 ? -1 :
 		    (long)config_setting_get_int64(s);
 	} else if (config_setting_type(s) == CONFIG_TYPE_STRING) {
-		text = config_setting_get_string(s);
+		if ((text = config_string(ctx, s)) == NULL)
+			return -1;
 		lo = hi = -1;
 		if (*text >= '0' && *text <= '9') {
 			lo = hi = strtol(text, &end, 10);
@@ -71,9 +72,31 @@ config_cond(struct config_ctx *ctx, const config_setting_t *g,
 }
 
 /*
+ * The path of the list that fs names: a relative one starts from the
+ * folder of the file the rule is in.  NULL when out of memory (reported).
+ */
+static char *
+config_list_path(struct config_ctx *ctx, const config_setting_t *fs,
+    const char *from)
+{
+	const char	*name = config_setting_get_string(fs);
+	char		*dir, *path;
+
+	if (name[0] == '/')
+		return config_strdup(ctx, fs, name);
+	if ((dir = config_strdup(ctx, fs, from)) == NULL)
+		return NULL;
+	if (asprintf(&path, "%s/%s", dirname(dir), name) == -1) {
+		config_nomem(ctx, fs);
+		path = NULL;
+	}
+	free(dir);
+	return path;
+}
+
+/*
  * A list file: one address or CIDR a line, '#' comments, blank lines.
- * Every entry is a rule at the list's place in the order.  Relative paths
- * start from the configuration file's folder.
+ * Every entry is a rule at the list's place in the order.
  */
 static void
 config_list(struct config_ctx *ctx, const config_setting_t *fs,
@@ -81,27 +104,21 @@ config_list(struct config_ctx *ctx, const config_setting_t *fs,
     const struct rules_cond *cond)
 {
 	FILE		*fp;
-	const char	*name = config_setting_get_string(fs);
-	char		*line = NULL, *p, *end, *dir, err[512];
+	char		*line = NULL, *p, *end, err[512];
 	unsigned	*lines;
 	size_t		 cap = 0, nlines = 0, size = 0;
 	unsigned	 lineno = 0;
+	ssize_t		 n;
 	int		 rc, errors = 0;
 
-	if (name[0] == '/')
-		cr->list = config_strdup(name);
-	else {
-		dir = config_strdup(cr->file);
-		if (asprintf(&cr->list, "%s/%s", dirname(dir), name) == -1)
-			abort();
-		free(dir);
-	}
+	if ((cr->list = config_list_path(ctx, fs, cr->file)) == NULL)
+		return;
 	if ((fp = fopen(cr->list, "r")) == NULL) {
 		config_error(ctx, fs, "cannot open list \"%s\": %s", cr->list,
 		    strerror(errno));
 		return;
 	}
-	while (getline(&line, &size, fp) != -1) {
+	while ((n = getline(&line, &size, fp)) != -1) {
 		lineno++;
 		if ((p = strchr(line, '#')) != NULL)
 			*p = '\0';
@@ -112,6 +129,16 @@ config_list(struct config_ctx *ctx, const config_setting_t *fs,
 			*--end = '\0';
 		if (*p == '\0')
 			continue;
+		/* Room for the entry's line first: no entry goes without. */
+		if (nlines == cap) {
+			cap = cap == 0 ? 1024 : cap * 2;
+			if ((lines = reallocarray(cr->list_lines, cap,
+			    sizeof(*lines))) == NULL) {
+				config_nomem_at(ctx, cr->list, (int)lineno);
+				break;
+			}
+			cr->list_lines = lines;
+		}
 		rc = rules_add_address(ctx->cf->rules, p, cidx, act, cond, err,
 		    sizeof(err));
 		if (rc != 0)
@@ -125,16 +152,10 @@ config_list(struct config_ctx *ctx, const config_setting_t *fs,
 			    "not read");
 			break;
 		}
-		if (nlines == cap) {
-			cap = cap == 0 ? 1024 : cap * 2;
-			if ((lines = reallocarray(cr->list_lines, cap,
-			    sizeof(*lines))) == NULL)
-				abort();
-			cr->list_lines = lines;
-		}
 		cr->list_lines[nlines++] = lineno;
 	}
-	if (ferror(fp))
+	/* getline also stops when it cannot allocate: no end of the file. */
+	if (n == -1 && !feof(fp))
 		config_error(ctx, fs, "cannot read list \"%s\": %s", cr->list,
 		    strerror(errno));
 	free(line);
@@ -230,8 +251,10 @@ config_rule(struct config_ctx *ctx, config_setting_t *g)
 		}
 	}
 
-	cr->file = config_strdup(config_setting_source_file(g) != NULL ?
-	    config_setting_source_file(g) : ctx->path);
+	cr->file = config_strdup(ctx, g, config_setting_source_file(g) !=
+	    NULL ? config_setting_source_file(g) : ctx->path);
+	if (cr->file == NULL)
+		return;
 	cr->line = config_setting_source_line(g);
 	cr->first = rules_count(cf->rules);
 	cr->count = 1;
@@ -269,8 +292,10 @@ config_rules(struct config_ctx *ctx, config_setting_t *rs)
 	 * Compiled even when the classes are broken, so that bad addresses
 	 * and regexes are reported in the same run.
 	 */
-	if ((cf->rules = rules_new(cf->default_class)) == NULL)
-		abort();
+	if ((cf->rules = rules_new(cf->default_class)) == NULL) {
+		config_nomem(ctx, rs);
+		return;
+	}
 	if (rs == NULL)
 		return;		/* every client goes to the default class */
 	if (!config_setting_is_list(rs)) {
@@ -279,8 +304,10 @@ config_rules(struct config_ctx *ctx, config_setting_t *rs)
 		return;
 	}
 	n = config_setting_length(rs);
-	if ((cf->rule_src = calloc(n + 1, sizeof(*cf->rule_src))) == NULL)
-		abort();
+	if ((cf->rule_src = calloc(n + 1, sizeof(*cf->rule_src))) == NULL) {
+		config_nomem(ctx, rs);
+		return;
+	}
 	for (i = 0; i < n; i++)
 		config_rule(ctx, config_setting_get_elem(rs, i));
 }
