@@ -29,20 +29,18 @@ printf '127.0.0.101\n# a comment\n10.1.0.0/16\n' >"$TMP/vip.list"
 check "$CFG"
 [ "$CHECK_RC" -eq 0 ] || fail "-t: exit status $CHECK_RC with all the memory it wants"
 total=$(failmalloc_count -t -c "$CFG")
-[ -n "$total" ] || fail "the shim counted nothing: $(cat "$TMP/failmalloc.count")"
+[ -n "$total" ] || fail "the shim counted nothing: $(cat "$TMP/failmalloc.err")"
 
 oom=0
 for n in $(seq 1 "$total"); do
-	rc=0
-	timeout 10 "${FAILMALLOC_ENV[@]}" FAILMALLOC_NTH="$n" \
-	    "$BIN/dispatcher" -t -c "$CFG" >"$TMP/out" 2>"$TMP/err" || rc=$?
-	cp "$TMP/err" "$LOG"	# shown by fail
-	grep -q "^failmalloc: allocation $n " "$TMP/err" ||
+	failmalloc_run "$n" -t -c "$CFG"
+	cp "$TMP/failmalloc.err" "$LOG"	# shown by fail
+	grep -q "^failmalloc: allocation $n " "$LOG" ||
 	    fail "allocation $n of $total did not fail"
-	grep -v '^failmalloc: ' "$TMP/err" >"$TMP/errors" || true
-	case $rc in
+	grep -v '^failmalloc: ' "$LOG" >"$TMP/errors" || true
+	case $FAILMALLOC_RC in
 	0)
-		grep -qx "$CFG: configuration OK" "$TMP/out" ||
+		grep -qx "$CFG: configuration OK" "$TMP/failmalloc.out" ||
 		    fail "allocation $n: exit status 0 without \"configuration OK\""
 		[ ! -s "$TMP/errors" ] || fail "allocation $n: exit status 0 with errors"
 		;;
@@ -57,7 +55,7 @@ for n in $(seq 1 "$total"); do
 		fi
 		;;
 	*)
-		fail "allocation $n: exit status $rc, expected 78 or 0"
+		fail "allocation $n: exit status $FAILMALLOC_RC, expected 78 or 0"
 		;;
 	esac
 done

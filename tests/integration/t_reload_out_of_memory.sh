@@ -24,18 +24,16 @@ rules = (
 EOF
 printf '127.0.0.120\n127.0.0.121\n' >"$TMP/vip.list"
 total=$(failmalloc_count -t -c "$TMP/next.cfg")
-[ -n "$total" ] || fail "the shim counted nothing: $(cat "$TMP/failmalloc.count")"
+[ -n "$total" ] || fail "the shim counted nothing: $(cat "$TMP/failmalloc.err")"
 
 # The first allocation from $1 on whose failure fails the load (some cost
 # nothing, such as the regex JIT's), found with -t, whose load allocates
 # as a reload's does; nothing if there is none.
 failing_nth() {
-	local n rc
+	local n
 	for n in $(seq "$1" "$total"); do
-		rc=0
-		timeout 10 "${FAILMALLOC_ENV[@]}" FAILMALLOC_NTH="$n" \
-		    "$BIN/dispatcher" -t -c "$TMP/next.cfg" >/dev/null 2>&1 || rc=$?
-		if [ "$rc" -eq 78 ]; then
+		failmalloc_run "$n" -t -c "$TMP/next.cfg"
+		if [ "$FAILMALLOC_RC" -eq 78 ]; then
 			echo "$n"
 			return
 		fi
