@@ -3,7 +3,8 @@
  *
  * config_load reads and checks a whole file and compiles its rules.  Every
  * problem, all of them in one run, goes to a report function, sorted by
- * file and line.
+ * file and line.  It runs in the live daemon on every reload: running out
+ * of memory is one more error, never the end of the process.
  */
 #ifndef CONFIG_H
 #define CONFIG_H
@@ -94,7 +95,12 @@ struct config {
 typedef void	 config_report_fn(void *arg, const char *file, int line,
 		    int warning, const char *text);
 
-/* Returns NULL when the file has any error; warnings alone do not count. */
+/*
+ * Returns NULL, having freed all it allocated, when the file has any
+ * error; warnings alone do not count.  When an allocation fails, the one
+ * problem reported is "out of memory" at the line being read (or line 0),
+ * as what the checks find after it may be its consequences.
+ */
 struct config	*config_load(const char *path, config_report_fn *, void *arg);
 
 /* Prints "FILE:LINE: [warning: ]message" on the FILE * that arg is. */
