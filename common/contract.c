@@ -49,10 +49,9 @@ contract_reply_check(const char *reply, const char **at)
 			continue;
 		*at = p;
 		if (strchr(p, '}') == NULL)
-			return "has an unterminated placeholder (write \"{{\" "
-			    "for a literal \"{\")";
-		return "has an unknown placeholder: expected {class}, {pid} "
-		    "or {peer}";
+			return "unterminated placeholder: write \"{{\" for a "
+			    "literal \"{\"";
+		return "unknown placeholder: expected {class}, {pid} or {peer}";
 	}
 	return NULL;
 }
@@ -83,6 +82,7 @@ contract_parse(int argc, char *argv[], struct contract_args *a, char *err,
 	const char	*why, *at;
 	char		*end;
 	long		 delay;
+	size_t		 kind;
 	int		 ch;
 
 	memset(a, 0, sizeof(*a));
@@ -135,7 +135,13 @@ contract_parse(int argc, char *argv[], struct contract_args *a, char *err,
 		return -1;
 	}
 	if ((why = contract_reply_check(a->reply, &at)) != NULL) {
-		snprintf(err, errlen, "-r: the reply %s", why);
+		kind = strcspn(why, ":");
+		if (at == NULL)
+			snprintf(err, errlen, "-r: the reply %s", why);
+		else
+			snprintf(err, errlen, "-r: %.*s \"%.*s\" in the "
+			    "reply%s", (int)kind, why,
+			    (int)(strcspn(at, "}") + 1), at, why + kind);
 		return -1;
 	}
 	return 0;

@@ -49,9 +49,12 @@ enum contract_placeholder {
 enum contract_placeholder contract_placeholder(const char *s, size_t *len);
 
 /*
- * Checks a reply template: NULL when the worker takes it, else why not
- * (too long, an unterminated or unknown placeholder); *at is set to the
- * offending placeholder when there is one, else NULL.
+ * Checks a reply template: NULL when the worker takes it, else why not.
+ * With *at NULL the reason follows the reply's name ("is longer than
+ * 4096 bytes").  Else *at is the offending placeholder, which runs to the
+ * next '}' if any, and the reason reads "KIND: HINT" ("unknown
+ * placeholder: expected ..."), so that a message can quote the
+ * placeholder after KIND.
  */
 const char	*contract_reply_check(const char *reply, const char **at);
 

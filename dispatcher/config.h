@@ -3,7 +3,8 @@
  *
  * config_load reads and checks a whole file and compiles its rules.  Every
  * problem, all of them in one run, goes to a report function, sorted by
- * file and line.
+ * file and line.  It runs in the live daemon on every reload: running out
+ * of memory is one more error, never the end of the process.
  */
 #ifndef CONFIG_H
 #define CONFIG_H
@@ -11,23 +12,31 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "contract.h"
+
+/*
+ * A class's name, reply and delay are the worker's arguments: their limits
+ * and the default reply are the contract's (CONTRACT_*).
+ */
 #define CONFIG_MAX_WORKERS	256
-#define CONFIG_MAX_DELAY_MS	3600000		/* an hour */
-#define CONFIG_MAX_REPLY	4096
-#define CONFIG_MAX_NAME		64
 #define CONFIG_MAX_CONNECTIONS	1000000
 #define CONFIG_MAX_QUEUE	1000000
 #define CONFIG_DEFAULT_QUEUE	1024
+#define CONFIG_MAX_QUEUE_TIMEOUT_MS	3600000		/* an hour */
 #define CONFIG_DEFAULT_QUEUE_TIMEOUT_MS	10000
+#define CONFIG_MAX_LISTENER_NAME	64		/* as a class's */
 #define CONFIG_MAX_PRIORITY	1000
+/*
+ * Sockets per listener with lanes: a priority level a lane each, the
+ * lowest levels sharing lane 0 beyond it.
+ */
+#define CONFIG_MAX_LANES	8
 /*
  * Descriptors the dispatcher needs besides queued connections, channels
  * and listening sockets: standard streams, epoll, signalfd, timers.
  */
 #define CONFIG_FD_RESERVE	16
 #define CONFIG_DEFAULT_CLASS	"normal"
-#define CONFIG_DEFAULT_REPLY \
-	"Request handled with {class} priority by worker {pid}\n"
 
 struct config_listener {
 	char			*text;		/* as written, for messages */
@@ -86,7 +95,12 @@ struct config {
 typedef void	 config_report_fn(void *arg, const char *file, int line,
 		    int warning, const char *text);
 
-/* Returns NULL when the file has any error; warnings alone do not count. */
+/*
+ * Returns NULL, having freed all it allocated, when the file has any
+ * error; warnings alone do not count.  When an allocation fails, the one
+ * problem reported is "out of memory" at the line being read (or line 0),
+ * as what the checks find after it may be its consequences.
+ */
 struct config	*config_load(const char *path, config_report_fn *, void *arg);
 
 /* Prints "FILE:LINE: [warning: ]message" on the FILE * that arg is. */
@@ -115,14 +129,11 @@ int		 config_listener_find(const struct config *, const char *);
 /* Index of the class of that name, or -1. */
 int		 config_class_find(const struct config *, const char *name);
 
-struct contract_args;
-
-/* The arguments a worker of the class is started with. */
+/*
+ * The arguments a worker of the class is started with (the caller
+ * compares two with contract_same); they point into the class.
+ */
 void		 config_class_args(const struct config_class *,
 		    const char *program, int verbose, struct contract_args *);
-
-/* Whether two classes need the same workers (same program and arguments). */
-int		 config_class_same_workers(const struct config_class *,
-		    const struct config_class *);
 
 #endif

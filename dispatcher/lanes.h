@@ -22,7 +22,7 @@
 
 #include "config.h"
 
-#define LANES_MAX	8	/* sockets per listener; lower levels share lane 0 */
+#define LANES_MAX	CONFIG_MAX_LANES
 #define LANES_MAX_INSNS	BPF_MAXINSNS
 
 /* Why the program leaves the rules from lanes_prog.decided on to user space. */

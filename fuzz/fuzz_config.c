@@ -277,15 +277,15 @@ fuzz_loaded(struct config *cf)
 	for (i = 0; i < cf->nclasses; i++) {
 		c = &cf->classes[i];
 		fuzz_check(c->name != NULL && c->name[0] != '\0' &&
-		    strlen(c->name) <= CONFIG_MAX_NAME, "with class names");
+		    strlen(c->name) <= CONTRACT_MAX_NAME, "with class names");
 		fuzz_check(config_class_find(cf, c->name) == (int)i,
 		    "with unique class names");
 		fuzz_check(c->workers >= 1 && c->workers <= CONFIG_MAX_WORKERS,
 		    "with workers in range");
-		fuzz_check(c->delay_ms >= 0 && c->delay_ms <= CONFIG_MAX_DELAY_MS,
+		fuzz_check(c->delay_ms >= 0 && c->delay_ms <= CONTRACT_MAX_DELAY_MS,
 		    "with delays in range");
 		fuzz_check(c->reply != NULL &&
-		    strlen(c->reply) <= CONFIG_MAX_REPLY, "with replies");
+		    strlen(c->reply) <= CONTRACT_MAX_REPLY, "with replies");
 	}
 	/* Each rule as written owns the next run of ruleset entries. */
 	for (i = 0; i < cf->nrules; i++) {

@@ -107,7 +107,7 @@ Test(config, good_file_compiles_and_routes)
 	cr_assert_eq(cf->nclasses, 2);
 	cr_assert_eq(cf->classes[0].workers, 2);
 	cr_assert_eq(cf->classes[1].workers, 1, "workers defaults to 1");
-	cr_assert_str_eq(cf->classes[1].reply, CONFIG_DEFAULT_REPLY);
+	cr_assert_str_eq(cf->classes[1].reply, CONTRACT_DEFAULT_REPLY);
 	cr_assert_eq(cf->nrules, 3);
 	cr_assert_eq(cf->rule_src[1].line, 7);
 
@@ -348,6 +348,49 @@ Test(config, unknown_reply_placeholder)
 	    "classes = ( { name = \"normal\";\n"
 	    "  reply = \"{clas} {{ {pid}\"; } );\n", 3,
 	    "unknown placeholder \"{clas}\" in \"reply\"");
+}
+
+Test(config, unterminated_reply_placeholder)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\";\n"
+	    "  reply = \"{{ {class\"; } );\n", 3,
+	    "unterminated placeholder \"{class\" in \"reply\": write \"{{\" "
+	    "for a literal \"{\"");
+}
+
+/* The worker's limit: a reply it would refuse does not load. */
+Test(config, reply_too_long)
+{
+	char	text[CONTRACT_MAX_REPLY + 256];
+
+	snprintf(text, sizeof(text), "listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\";\n  reply = \"%0*d\"; } );\n",
+	    CONTRACT_MAX_REPLY + 1, 0);
+	expect_error(text, 3, "\"reply\" is longer than 4096 bytes");
+}
+
+/* A class's workers are started with its name, reply and delay. */
+Test(config, class_args_are_the_workers)
+{
+	struct contract_args	 a, b;
+	struct config		*cf;
+
+	cf = load(GOOD_HEAD);
+	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
+	config_class_args(&cf->classes[0], "/bin/w", 1, &a);
+	cr_assert_str_eq(a.program, "/bin/w");
+	cr_assert_str_eq(a.class, "normal");
+	cr_assert_str_eq(a.reply, CONTRACT_DEFAULT_REPLY);
+	cr_assert_eq(a.delay_ms, 0);
+	cr_assert_eq(a.verbose, 1);
+	config_class_args(&cf->classes[0], "/bin/w", 1, &b);
+	cr_assert(contract_same(&a, &b));
+	config_class_args(&cf->classes[0], "/bin/other", 1, &b);
+	cr_assert_not(contract_same(&a, &b), "another program");
+	config_class_args(&cf->classes[1], "/bin/w", 1, &b);
+	cr_assert_not(contract_same(&a, &b), "another class");
+	config_free(cf);
 }
 
 Test(config, every_error_in_one_run_sorted_by_line)

@@ -1,0 +1,109 @@
+/*
+ * config_int: what the files of the configuration loader share, and no
+ * one else sees.
+ *
+ * config.c       config_load, the top level, listeners, classes, default
+ * config_rules.c the rules, list files and conditions; describing a rule
+ * config_get.c   reading one setting: known keys, typed values, names
+ * config_msg.c   the collected FILE:LINE messages, out of memory among them
+ *
+ * Every problem is collected in a config_ctx and counted; config_load
+ * fails when any was an error.  Running out of memory is one of them:
+ * config_load runs in the live daemon on every reload, so a failed
+ * allocation fails that load, never the daemon.
+ */
+#ifndef CONFIG_INT_H
+#define CONFIG_INT_H
+
+#include <limits.h>
+#include <libconfig.h>
+
+#include "config.h"
+
+/*
+ * Problems are collected, not printed at once, so that they come out
+ * sorted by line whatever order the checks run in.
+ */
+struct config_msg {
+	char	*file;
+	int	 line;
+	int	 warning;
+	size_t	 seq;		/* keeps the sort stable */
+	char	*text;
+};
+
+struct config_ctx {
+	const char		*path;
+	struct config		*cf;
+	struct config_msg	*msgs;
+	size_t			 nmsgs;
+	int			 nerrors;
+	/*
+	 * The first allocation that failed, held here because a message
+	 * about it could not be allocated either.
+	 */
+	int			 nomem;
+	char			 nomem_file[PATH_MAX];
+	int			 nomem_line;
+	/* The top-level settings, found in the first pass. */
+	config_setting_t	*listen, *deflt, *classes, *rules;
+	int			 lanes;		/* the top-level "lanes" */
+};
+
+/* config_msg.c */
+void	 config_msg(struct config_ctx *, const config_setting_t *, int error,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* A problem at a place that no setting stands for: syntax, a list line. */
+void	 config_msg_at(struct config_ctx *, const char *file, int line,
+	    int error, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
+#define config_error(ctx, s, ...)	config_msg(ctx, s, 1, __VA_ARGS__)
+#define config_warning(ctx, s, ...)	config_msg(ctx, s, 0, __VA_ARGS__)
+#define config_error_at(ctx, f, l, ...)	config_msg_at(ctx, f, l, 1, __VA_ARGS__)
+/*
+ * An allocation failed while reading s (NULL: the file as a whole), or
+ * at FILE:LINE: an error, told once as "out of memory".
+ */
+void	 config_nomem(struct config_ctx *, const config_setting_t *);
+void	 config_nomem_at(struct config_ctx *, const char *file, int line);
+/*
+ * Hands every message to report, sorted by file and line, or only out of
+ * memory if that happened; frees them.
+ */
+void	 config_msgs_flush(struct config_ctx *, config_report_fn *, void *arg);
+
+/* config_get.c */
+/* A copy of str, or NULL with out of memory reported at s. */
+char		*config_strdup(struct config_ctx *, const config_setting_t *s,
+		    const char *str);
+/* Reports every key of group g that is not in keys; 0 when there is none. */
+int		 config_check_keys(struct config_ctx *, const config_setting_t *g,
+		    const char *const *keys);
+/*
+ * A string setting's text.  libconfig 1.5 keeps a string it could not copy
+ * as NULL: that is out of memory, reported, and NULL.
+ */
+const char	*config_string(struct config_ctx *, const config_setting_t *s);
+/* g's member key as a string; NULL when absent or (reported) not a string. */
+const char	*config_get_string(struct config_ctx *, const config_setting_t *g,
+		    const char *key);
+/* Stores g's integer member key in *v if present and in [min, max]. */
+void		 config_get_int(struct config_ctx *, const config_setting_t *g,
+		    const char *key, int min, int max, int *v);
+/* Stores g's boolean member key in *v if present. */
+void		 config_get_bool(struct config_ctx *, const config_setting_t *g,
+		    const char *key, int *v);
+/*
+ * A class's or listener's name (what: "class", "listener") of at most max
+ * bytes; 0 if reported.
+ */
+int		 config_name_valid(struct config_ctx *, const config_setting_t *s,
+		    const char *what, const char *name, int max);
+
+/* config_rules.c */
+/* Adds the rules to a new cf->rules. */
+void	 config_rules(struct config_ctx *, config_setting_t *rules);
+/* Once every rule is in, and only if they all are: compiles them. */
+void	 config_compile(struct config_ctx *);
+
+#endif
