@@ -121,7 +121,7 @@ dispatcher_listen(struct dispatcher *d, const struct config *cf)
 	size_t		  i, j;
 
 	if ((next = calloc(cf->nlisteners, sizeof(*next))) == NULL) {
-		log_warn("listeners");
+		log_warn("cannot open the listeners");
 		return NULL;
 	}
 	for (i = 0; i < cf->nlisteners; i++) {

@@ -54,8 +54,10 @@ listener_open(const struct config_listener *cl)
 	struct listener	*l;
 	int		 saved;
 
-	if ((l = calloc(1, sizeof(*l))) == NULL)
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		log_warn("cannot listen on %s", cl->text);
 		return NULL;
+	}
 	l->type = EVENT_LISTENER;
 	l->epfd = -1;
 	l->ss = cl->ss;

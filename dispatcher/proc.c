@@ -53,6 +53,13 @@ proc_spawn(pid_t *pid, int chan, const struct contract_args *args)
 	int				 rc;
 
 	contract_argv(args, &av);
+	/* The file action is allocated: without it the child has no channel. */
+	if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
+		return rc;
+	if ((rc = posix_spawn_file_actions_adddup2(&fa, chan, CHANNEL_FD)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return rc;
+	}
 	/* The dispatcher blocks the signals it reads from its signalfd. */
 	sigemptyset(&none);
 	sigemptyset(&deflt);
@@ -66,8 +73,6 @@ proc_spawn(pid_t *pid, int chan, const struct contract_args *args)
 	posix_spawnattr_setsigdefault(&attr, &deflt);
 	posix_spawnattr_setflags(&attr,
 	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, chan, CHANNEL_FD);
 	rc = posix_spawn(pid, args->program, &fa, &attr, av.argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
