@@ -11,7 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "addr.h"
 #include "clock.h"
 #include "config.h"
 #include "conn.h"

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "peer.h"
 #include "rules.h"
+#include "load.h"
 #include "tmpfile.h"
 
 static char	 cfg_path[] = "/tmp/test_config.XXXXXX";
@@ -29,18 +30,8 @@ static char	*cfg_errors;
 static struct config *
 load(const char *text)
 {
-	struct config	*cf;
-	FILE		*errs;
-	size_t		 len;
-
-	test_tmpfile_write(cfg_path, "/tmp/test_config.XXXXXX", text);
-	free(cfg_errors);
-	cfg_errors = NULL;
-	cr_assert_not_null(errs = open_memstream(&cfg_errors, &len));
-	cf = config_load(cfg_path, config_report_print, errs);
-	fclose(errs);
-	unlink(cfg_path);
-	return cf;
+	return test_load(cfg_path, "/tmp/test_config.XXXXXX", text,
+	    &cfg_errors);
 }
 
 /* Loading fails with, among its lines, "PATH:LINE: message". */

@@ -21,6 +21,7 @@
 #include "lanes.h"
 #include "listener.h"
 #include "rules.h"
+#include "load.h"
 #include "tmpfile.h"
 
 static char	 cfg_path[] = "/tmp/test_lanes.XXXXXX";
@@ -542,17 +543,11 @@ Test(lanes, rules_get_describes_each_entry)
 Test(lanes, a_bad_lanes_value_is_an_error)
 {
 	struct config	*cf;
-	FILE		*errs;
 	char		*out = NULL;
-	size_t		 len;
 
-	test_tmpfile_write(cfg_path, "/tmp/test_lanes.XXXXXX",
+	cf = test_load(cfg_path, "/tmp/test_lanes.XXXXXX",
 	    "lanes = 1;\nlisten = ( { address = \"127.0.0.1:1\"; "
-	    "lanes = \"yes\"; } );\n" CLASSES);
-	cr_assert_not_null(errs = open_memstream(&out, &len));
-	cf = config_load(cfg_path, config_report_print, errs);
-	fclose(errs);
-	unlink(cfg_path);
+	    "lanes = \"yes\"; } );\n" CLASSES, &out);
 	cr_expect_null(cf);
 	cr_expect_not_null(strstr(out, ":1: \"lanes\" must be true or false"),
 	    "%s", out);
