@@ -163,25 +163,44 @@ void
 class_drain(struct class *c, size_t i)
 {
 	struct worker	*w = c->workers[i];
+	unsigned	 held;
 
 	if (w->pid == 0) {
 		class_worker_remove(c, i);
 		return;
 	}
+	held = w->inhand;
 	w->draining = 1;
 	class_channel_close(w);
+	/*
+	 * No DONE comes back now: what it held is still in hand until it
+	 * exits (class_busy), though no longer the class's to count against
+	 * max_connections.
+	 */
+	w->inhand = held;
 }
 
 void
 class_channel_close(struct worker *w)
 {
-	if (w->chan != -1) {
-		close(w->chan);	/* also leaves the epoll set */
-		w->chan = -1;
-	}
+	if (w->chan == -1)
+		return;
+	close(w->chan);	/* also leaves the epoll set */
+	w->chan = -1;
 	w->blocked = 0;
 	w->cls->inhand -= w->inhand;
 	w->inhand = 0;
+}
+
+size_t
+class_busy(const struct class *c)
+{
+	size_t	i, n = c->queue.len + c->inhand;
+
+	for (i = 0; i < c->nworkers; i++)
+		if (c->workers[i]->draining)
+			n += c->workers[i]->inhand;
+	return n;
 }
 
 void

@@ -24,7 +24,7 @@ struct worker {
 	struct class		*cls;
 	pid_t			 pid;		/* 0 while waiting to (re)start */
 	int			 chan;		/* -1 when closed */
-	unsigned		 inhand;	/* sent minus DONE */
+	unsigned		 inhand;	/* sent minus DONE; draining: at close */
 	int			 blocked;	/* channel full: waiting for EPOLLOUT */
 	int			 hello;
 	int			 draining;	/* finishing its work, not respawned */
@@ -100,6 +100,11 @@ void		 class_drain(struct class *, size_t i);
 void		 class_worker_remove(struct class *, size_t i);
 /* Its channel is gone; what it held is no longer counted. */
 void		 class_channel_close(struct worker *);
+/*
+ * Connections queued or in a worker's hands, a draining worker's
+ * included until it exits.
+ */
+size_t		 class_busy(const struct class *);
 /*
  * Lost contact: its channel is closed and its process told to stop; it
  * is started again when reaped.

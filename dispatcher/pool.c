@@ -477,7 +477,7 @@ pool_busy(const struct pool *p)
 	size_t		 i, n = 0;
 
 	for (i = 0; (c = pool_class_at(p, i)) != NULL; i++)
-		n += c->queue.len + c->inhand;
+		n += class_busy(c);
 	return n;
 }
 

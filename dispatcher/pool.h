@@ -35,7 +35,10 @@ void		 pool_gc(struct pool *);
 void		 pool_timer_event(struct pool *);
 void		 pool_reap(struct pool *);
 
-/* Connections queued or in a worker's hands. */
+/*
+ * Connections queued or in a worker's hands, a draining worker's (of a
+ * class a reload changed or removed) included until it exits.
+ */
 size_t		 pool_busy(const struct pool *);
 
 /* Closes every channel: workers finish what they hold and exit. */

@@ -310,8 +310,9 @@ Test(class, resize_and_drain)
 	cr_assert(cls->workers[1]->draining);
 	cr_assert_eq(cls->workers[1]->chan, -1);
 	cr_assert_eq(send_one(2), CLASS_SENT);
-	cr_assert_eq(cls->workers[0]->inhand + cls->workers[1]->inhand,
-	    cls->inhand);
-	cr_assert_eq(cls->workers[1]->inhand, 0);
+	cr_assert_eq(cls->workers[0]->inhand, cls->inhand,
+	    "a draining worker's count against max_connections no more");
+	cr_assert_eq(cls->workers[1]->inhand, 1);
+	cr_assert_eq(class_busy(cls), 2, "a draining worker's are in hand");
 	cls->workers[1]->pid = 0;
 }
