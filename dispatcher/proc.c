@@ -71,8 +71,14 @@ proc_spawn(pid_t *pid, int chan, const struct contract_args *args)
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &deflt);
-	posix_spawnattr_setflags(&attr,
-	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	/*
+	 * A group of its own: Ctrl-C in a shell, or kill -- -PGID, signals
+	 * the dispatcher's group, and the dispatcher alone decides how its
+	 * workers stop (gracefully, as for SIGTERM).
+	 */
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
 	rc = posix_spawn(pid, args->program, &fa, &attr, av.argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
