@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "class.h"
+#include "clock.h"
 #include "event.h"
 #include "log.h"
 #include "proc.h"
@@ -306,8 +307,7 @@ class_message(struct worker *w, const struct channel_msg *m)
 }
 
 int
-class_enqueue(struct class *c, const struct conn *cn, int priority,
-    uint64_t now_ms)
+class_enqueue(struct class *c, const struct conn *cn, int priority)
 {
 	struct class_entry	*e;
 	struct epoll_event	 ev;
@@ -325,7 +325,7 @@ class_enqueue(struct class *c, const struct conn *cn, int priority,
 	e->cls = c;
 	e->conn = *cn;
 	if (c->conf.queue_timeout_ms > 0)
-		deadline = now_ms + (uint64_t)c->conf.queue_timeout_ms;
+		deadline = clock_ms() + (uint64_t)c->conf.queue_timeout_ms;
 	if (queue_push(&c->queue, &e->item, priority, deadline) == -1) {
 		log_warn("connection %" PRIu64 ": cannot queue it", cn->id);
 		free(e);

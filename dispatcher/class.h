@@ -126,7 +126,7 @@ int		 class_message(struct worker *, const struct channel_msg *);
  * when the queue is full (EAGAIN) or on failure (logged).
  */
 int		 class_enqueue(struct class *, const struct conn *,
-		    int priority, uint64_t now_ms);
+		    int priority);
 /* Takes an entry out of its queue; its descriptor is the caller's. */
 void		 class_dequeue(struct class_entry *);
 /* Takes an entry out of its queue and closes its descriptor. */

@@ -91,14 +91,6 @@ dispatcher_lanes(struct listener *l, const struct config *cf, size_t index)
 	lanes_free(&lp);
 }
 
-/*
- * A reload changes listeners in two steps, so that it can still fail
- * between them and leave everything as it was: dispatcher_listen opens
- * the configuration's listeners, reusing the ones already open on the
- * same address so that a reload never closes a listening socket that
- * stays; dispatcher_relisten then puts them in place and closes the ones
- * no longer configured, or dispatcher_unlisten_new undoes the first step.
- */
 /* Closes the first n listeners of next that are not open already. */
 static void
 dispatcher_unlisten_new(struct dispatcher *d, struct listener **next,
@@ -113,6 +105,14 @@ dispatcher_unlisten_new(struct dispatcher *d, struct listener **next,
 	free(next);
 }
 
+/*
+ * A reload changes listeners in two steps, so that it can still fail
+ * between them and leave everything as it was: dispatcher_listen opens
+ * the configuration's listeners, reusing the ones already open on the
+ * same address so that a reload never closes a listening socket that
+ * stays; dispatcher_relisten then puts them in place and closes the ones
+ * no longer configured, or dispatcher_unlisten_new undoes the first step.
+ */
 static struct listener **
 dispatcher_listen(struct dispatcher *d, const struct config *cf)
 {

@@ -148,10 +148,7 @@ listener_lanes(struct listener *l, int on, const struct lanes_prog *lp)
 		    "without lanes", l->name);
 		goto fail;
 	}
-	listener_order(l);
-	l->paused &= ~LISTENER_REST;
-	listener_rewatch(l);
-	return l->lanes;
+	goto done;
 
  fail:
 	/*
@@ -164,11 +161,12 @@ listener_lanes(struct listener *l, int on, const struct lanes_prog *lp)
 		log_warn("lanes on %s: SO_DETACH_REUSEPORT_BPF", l->name);
 	for (i = 0; i < l->nlanes; i++)
 		l->lane[i].priority = 0;
-	listener_order(l);
 	l->lanes = 0;
+ done:
+	listener_order(l);
 	l->paused &= ~LISTENER_REST;
 	listener_rewatch(l);
-	return 0;
+	return l->lanes;
 }
 
 const char *
@@ -194,17 +192,26 @@ listener_events(const struct listener *l, size_t lane)
 	return EPOLLIN;
 }
 
-/* Tells epoll what to watch on every lane, adding the new ones. */
+/*
+ * Tells epoll what to watch on the lanes whose events changed (a rest
+ * changes one, under a flood every few milliseconds), adding new ones.
+ */
 static void
 listener_rewatch(struct listener *l)
 {
-	size_t	k;
+	uint32_t	ev;
+	size_t		k;
 
 	if (l->epfd == -1)
 		return;
-	for (k = 0; k < l->nlanes; k++)
+	for (k = 0; k < l->nlanes; k++) {
+		ev = listener_events(l, k);
+		if (k < l->nwatched && ev == l->lane[k].events)
+			continue;
 		event_watch(l->epfd, k < l->nwatched ? EPOLL_CTL_MOD :
-		    EPOLL_CTL_ADD, l->lane[k].fd, listener_events(l, k), l);
+		    EPOLL_CTL_ADD, l->lane[k].fd, ev, l);
+		l->lane[k].events = ev;
+	}
 	l->nwatched = l->nlanes;
 }
 

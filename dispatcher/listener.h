@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "addr.h"
 #include "conn.h"
@@ -33,6 +34,7 @@ struct config_listener;
 struct listener_lane {
 	int			 fd;
 	int			 priority;	/* of the clients steered here */
+	uint32_t		 events;	/* what epoll watches, once it does */
 };
 
 struct listener {

@@ -114,7 +114,7 @@ pool_start(struct pool *p, struct class *c, uint64_t now)
 	for (j = 0; j < c->nworkers; j++) {
 		w = c->workers[j];
 		if (w->pid == 0 && !w->draining && w->respawn_ms <= now)
-			(void)proc_start(w, &args, p->epfd);
+			proc_start(w, &args, p->epfd);
 	}
 }
 

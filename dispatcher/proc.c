@@ -85,7 +85,7 @@ proc_spawn(pid_t *pid, int chan, const struct contract_args *args)
 	return rc;
 }
 
-int
+void
 proc_start(struct worker *w, const struct contract_args *args, int epfd)
 {
 	int	sv[2], fd, rc;
@@ -95,7 +95,7 @@ proc_start(struct worker *w, const struct contract_args *args, int epfd)
 		log_warn("class %s: could not start a worker: socketpair",
 		    w->cls->conf.name);
 		proc_later(w);
-		return -1;
+		return;
 	}
 	/* dup2 onto itself would keep FD_CLOEXEC: the child end must move. */
 	if (sv[1] == CHANNEL_FD) {
@@ -112,7 +112,7 @@ proc_start(struct worker *w, const struct contract_args *args, int epfd)
 		log_warn("class %s: could not start worker %s",
 		    w->cls->conf.name, args->program);
 		proc_later(w);
-		return -1;
+		return;
 	}
 
 	w->chan = sv[0];
@@ -122,7 +122,6 @@ proc_start(struct worker *w, const struct contract_args *args, int epfd)
 	event_watch(epfd, EPOLL_CTL_ADD, w->chan, EPOLLIN, w);
 	log_info("worker %d started for class %s", (int)w->pid,
 	    w->cls->conf.name);
-	return 0;
 }
 
 void

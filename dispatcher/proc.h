@@ -14,10 +14,10 @@
 
 /*
  * Starts the worker's process with those arguments and a new channel,
- * which it watches on epfd: 0, or -1 (logged) with the next attempt
+ * which it watches on epfd; on failure (logged) the next attempt is
  * scheduled by proc_later.
  */
-int	proc_start(struct worker *, const struct contract_args *, int epfd);
+void	proc_start(struct worker *, const struct contract_args *, int epfd);
 
 /* Schedules the next start of a worker that failed to start or died. */
 void	proc_later(struct worker *);

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "clock.h"
 #include "log.h"
 #include "pool_int.h"
 #include "route.h"
@@ -44,7 +43,7 @@ route_admit(struct pool *p, struct class *c, struct conn *cn, int priority)
 		close(cn->fd);
 		return 0;
 	}
-	if (class_enqueue(c, cn, priority, clock_ms()) == 0) {
+	if (class_enqueue(c, cn, priority) == 0) {
 		pool_timer_at(p, queue_deadline(&c->queue));
 		return 0;
 	}

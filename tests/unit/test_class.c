@@ -250,10 +250,10 @@ Test(class, queue_in_order)
 	for (i = 0; i < 4; i++) {
 		cn = client((uint64_t)i + 10, &others[i]);
 		if (i < 3)
-			cr_assert_eq(class_enqueue(cls, &cn, prio[i], 0), 0);
+			cr_assert_eq(class_enqueue(cls, &cn, prio[i]), 0);
 		else {
 			errno = 0;
-			cr_assert_eq(class_enqueue(cls, &cn, prio[i], 0), -1);
+			cr_assert_eq(class_enqueue(cls, &cn, prio[i]), -1);
 			cr_assert_eq(errno, EAGAIN, "the queue holds 3");
 			close(cn.fd);
 		}
@@ -277,7 +277,7 @@ Test(class, queue_in_order)
 
 	/* A client that leaves: the entry goes, and its descriptor. */
 	cn = client(20, &i);
-	cr_assert_eq(class_enqueue(cls, &cn, 0, 0), 0);
+	cr_assert_eq(class_enqueue(cls, &cn, 0), 0);
 	cr_assert_not_null(e = class_first(cls));
 	class_drop(e);
 	cr_assert_eq(cls->queue.len, 0);
