@@ -4,6 +4,8 @@
 #              under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz  install clang if missing, build fuzz/ with libFuzzer and run
 #              each target for FUZZ_SECONDS; `make fuzz-smoke` for CI
+#   make chaos build, then the fault-injection scenarios (tests/chaos/),
+#              each printing what it served, refused and lost
 #   make bench build, then run the benchmark scenarios (bench/run)
 #   make bench-before REV=<git revision>
 #              the same, with REV's dispatcher built into build-before and
@@ -17,7 +19,7 @@ JOBS       ?= $(shell nproc)
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 20
 
-.PHONY: all deps build build-asan run test test-plain test-asan clean \
+.PHONY: all deps build build-asan run test test-plain test-asan chaos clean \
 	fuzz-deps fuzz-build fuzz fuzz-smoke bench bench-before
 
 all: build
@@ -71,7 +73,14 @@ bench-before: build
 	BUILD=$(BUILD) BENCH_BEFORE=$(BEFORE) bench/run
 
 test-plain: build
-	cd $(BUILD) && ctest --output-on-failure -j 2
+	cd $(BUILD) && ctest --output-on-failure -j 2 -LE chaos
+
+# One scenario at a time: each measures what a loaded machine would blur.
+chaos: build
+	rm -f $(BUILD)/chaos-results.txt
+	cd $(BUILD) && ctest --output-on-failure -L chaos; \
+	    rc=$$?; echo "--- chaos figures"; \
+	    cat chaos-results.txt 2>/dev/null; exit $$rc
 
 # Sanitizer reports go to files, from every process: the dispatcher, its
 # workers, and Criterion's forked tests (whose leaks would not fail a
@@ -84,7 +93,7 @@ test-asan: build-asan
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$(SANLOG)/asan \
 	    LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(SANLOG)/ubsan \
-	    ctest --output-on-failure -j 2
+	    ctest --output-on-failure -j 2 -LE chaos
 	@if grep -lE 'ERROR: |runtime error' $(SANLOG)/* >/dev/null 2>&1; then \
 	    cat $(SANLOG)/*; echo "FAIL: sanitizer reports above"; exit 1; fi
 

@@ -11,6 +11,13 @@
  * reply) is announced on stderr at once, so that a second load generator
  * can time its start to a server whose queue is full.
  *
+ * Clients can also misbehave as real ones do (--behave): half-close as
+ * soon as connected and then read, reset as soon as connected, or never
+ * read (with --rcvbuf, behind a window smaller than the reply).  -n ends
+ * the run after that many normal clients.  With --drain the run ends by waiting for the connections in
+ * flight, each up to its timeout, so that every one of them is counted
+ * as answered, refused, reset or timed out, none as unfinished.
+ *
  * One thread, one epoll set, every socket non-blocking.  Connections are
  * kept in start order, so with one timeout for all the oldest one is the
  * next to expire and a timeout check is a look at the list's head.
@@ -29,6 +36,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,6 +61,18 @@
 #define LOADGEN_SUB		(1 << LOADGEN_SUB_BITS)
 #define LOADGEN_BUCKETS		(61 * LOADGEN_SUB)
 
+enum loadgen_behave {
+	LOADGEN_READ,		/* read the reply, then reset */
+	LOADGEN_HALFCLOSE,	/* shutdown(SHUT_WR) once connected, then read */
+	LOADGEN_RESET,		/* reset once connected */
+	LOADGEN_NOREAD,		/* never read; reset at the timeout */
+	LOADGEN_NBEHAVES
+};
+
+static const char *const loadgen_behave_names[LOADGEN_NBEHAVES] = {
+	"read", "halfclose", "reset", "noread"
+};
+
 enum loadgen_kind {
 	LOADGEN_NORMAL,
 	LOADGEN_SPECIAL,
@@ -71,6 +91,7 @@ struct loadgen_stats {
 	uint64_t	empty;		/* EOF before any byte: denied, rejected */
 	uint64_t	connect_errors;
 	uint64_t	resets;
+	uint64_t	aborted;	/* --behave reset: reset on purpose */
 	uint64_t	timeouts;
 	uint64_t	unfinished;	/* still in flight at the end */
 	uint64_t	skipped;	/* open loop: due, but no slot free */
@@ -110,6 +131,10 @@ struct loadgen {
 	long			 rate;		/* 0: closed loop */
 	long			 special_rate;
 	int			 note_refusal;
+	enum loadgen_behave	 behave;
+	int			 drain;
+	long			 count;		/* normal clients to start; 0: no limit */
+	int			 rcvbuf;	/* SO_RCVBUF of normal clients; 0: the default */
 	long			 duration_s;
 	long			 timeout_ms;
 	int			 quiet;
@@ -138,19 +163,35 @@ loadgen_usage(void)
 {
 	fprintf(stderr,
 	    "usage: loadgen [-q] [-c conns] [-r rate] [-d seconds] "
-	    "[-t timeout_ms]\n"
+	    "[-n count] [-t timeout_ms]\n"
 	    "               [--src addr[/prefix]] [--special-src addr[/prefix]]"
 	    "\n"
 	    "               [--special-rate rate] [--note-refusal] "
-	    "host:port\n");
+	    "[--drain]\n"
+	    "               [--behave read|halfclose|reset|noread] "
+	    "[--rcvbuf bytes] host:port\n");
 	exit(BENCH_EXIT_USAGE);
 }
 
+static enum loadgen_behave
+loadgen_parse_behave(const char *name)
+{
+	int	i;
+
+	for (i = 0; i < LOADGEN_NBEHAVES; i++)
+		if (strcmp(name, loadgen_behave_names[i]) == 0)
+			return (enum loadgen_behave)i;
+	errx(BENCH_EXIT_USAGE, "--behave %s: expected read, halfclose, reset "
+	    "or noread", name);
+}
+
+/* The first signal ends the run (and starts the drain), a second the drain. */
 static void
 loadgen_signal(int sig)
 {
 	(void)sig;
-	loadgen_stop = 1;
+	if (loadgen_stop < 2)
+		loadgen_stop++;
 }
 
 /*
@@ -256,6 +297,9 @@ loadgen_start(struct loadgen *lg, enum loadgen_kind kind, uint64_t now)
 	struct loadgen_conn	*c;
 	struct epoll_event	 ev;
 
+	if (kind == LOADGEN_NORMAL && lg->count > 0 &&
+	    lg->st[kind].started >= (uint64_t)lg->count)
+		return 0;
 	if (lg->nbusy[kind] >= lg->limit[kind] ||
 	    (c = TAILQ_FIRST(&lg->idle)) == NULL) {
 		lg->st[kind].skipped++;
@@ -274,6 +318,13 @@ loadgen_start(struct loadgen *lg, enum loadgen_kind kind, uint64_t now)
 	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd == -1) {
 		loadgen_error(lg, kind, "socket");
+		goto fail;
+	}
+	/* Before connect, so that the window offered is this small. */
+	if (kind == LOADGEN_NORMAL && lg->rcvbuf > 0 &&
+	    setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &lg->rcvbuf,
+	    sizeof(lg->rcvbuf)) == -1) {
+		loadgen_error(lg, kind, "SO_RCVBUF");
 		goto fail;
 	}
 	if (loadgen_bind(lg, c->fd, kind) == -1)
@@ -377,6 +428,32 @@ loadgen_done(struct loadgen *lg, struct loadgen_conn *c, uint64_t now)
 	loadgen_close(lg, c);
 }
 
+/*
+ * What a misbehaving normal client does once connected; -1 if the
+ * connection is over.
+ */
+static int
+loadgen_behave_connected(struct loadgen *lg, struct loadgen_conn *c)
+{
+	if (c->kind != LOADGEN_NORMAL)
+		return 0;
+	switch (lg->behave) {
+	case LOADGEN_HALFCLOSE:
+		if (shutdown(c->fd, SHUT_WR) == -1) {
+			lg->st[c->kind].resets++;
+			loadgen_close(lg, c);
+			return -1;
+		}
+		return 0;
+	case LOADGEN_RESET:
+		lg->st[c->kind].aborted++;
+		loadgen_close(lg, c);
+		return -1;
+	default:
+		return 0;
+	}
+}
+
 static void
 loadgen_event(struct loadgen *lg, struct loadgen_conn *c, uint32_t events)
 {
@@ -402,7 +479,11 @@ loadgen_event(struct loadgen *lg, struct loadgen_conn *c, uint32_t events)
 		if ((events & (EPOLLIN | EPOLLOUT | EPOLLHUP)) == 0)
 			return;
 		c->connected = 1;
+		if (loadgen_behave_connected(lg, c) == -1)
+			return;
 	}
+	if (c->kind == LOADGEN_NORMAL && lg->behave == LOADGEN_NOREAD)
+		return;
 	for (;;) {
 		/* Bytes past what is kept are read and dropped. */
 		if (c->len < LOADGEN_REPLY_MAX)
@@ -442,6 +523,33 @@ loadgen_expire(struct loadgen *lg, uint64_t now)
 	}
 }
 
+/* Waits for the connections in flight, each at most until its timeout. */
+static void
+loadgen_drain(struct loadgen *lg)
+{
+	struct epoll_event	 evs[LOADGEN_EVENTS];
+	struct loadgen_conn	*c;
+	uint64_t		 now, due;
+	int			 i, n, ms;
+
+	while (loadgen_stop < 2) {
+		now = bench_now_us();
+		loadgen_expire(lg, now);
+		if ((c = TAILQ_FIRST(&lg->busy)) == NULL)
+			return;
+		due = c->start_us + (uint64_t)lg->timeout_ms * 1000;
+		ms = due > now ? (int)((due - now + 999) / 1000) : 0;
+		n = epoll_wait(lg->epfd, evs, LOADGEN_EVENTS, ms);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			err(BENCH_EXIT_OSERR, "epoll_wait");
+		}
+		for (i = 0; i < n; i++)
+			loadgen_event(lg, evs[i].data.ptr, evs[i].events);
+	}
+}
+
 /* Open loop: starts every connection due by now; returns the next due. */
 static uint64_t
 loadgen_schedule(struct loadgen *lg, enum loadgen_kind kind, long rate,
@@ -470,7 +578,8 @@ loadgen_run(struct loadgen *lg)
 	end = lg->t0_us + (uint64_t)lg->duration_s * 1000000;
 	while (!loadgen_stop) {
 		now = bench_now_us();
-		if (now >= end)
+		if (now >= end || (lg->count > 0 &&
+		    lg->st[LOADGEN_NORMAL].started >= (uint64_t)lg->count))
 			break;
 		loadgen_expire(lg, now);
 		wake = end;
@@ -510,6 +619,8 @@ loadgen_run(struct loadgen *lg)
 		for (i = 0; i < (size_t)n; i++)
 			loadgen_event(lg, evs[i].data.ptr, evs[i].events);
 	}
+	if (lg->drain)
+		loadgen_drain(lg);
 	lg->elapsed_us = bench_now_us() - lg->t0_us;
 	while ((c = TAILQ_FIRST(&lg->busy)) != NULL) {
 		lg->st[c->kind].unfinished++;
@@ -586,9 +697,10 @@ loadgen_print_kind(const struct loadgen *lg, enum loadgen_kind kind)
 		printf(" %s %" PRIu64, lg->classes[i], st->classes[i]);
 	printf(" other %" PRIu64 "\n", st->other);
 	printf("  empty closes %" PRIu64 ", connect errors %" PRIu64
-	    ", resets %" PRIu64 ", timeouts %" PRIu64 ", unfinished %"
-	    PRIu64 ", skipped %" PRIu64 "\n", st->empty, st->connect_errors,
-	    st->resets, st->timeouts, st->unfinished, st->skipped);
+	    ", resets %" PRIu64 ", aborted %" PRIu64 ", timeouts %" PRIu64
+	    ", unfinished %" PRIu64 ", skipped %" PRIu64 "\n", st->empty,
+	    st->connect_errors, st->resets, st->aborted, st->timeouts,
+	    st->unfinished, st->skipped);
 	if (st->error[0] != '\0')
 		printf("  last connect error: %s\n", st->error);
 	if (st->replies == 0)
@@ -615,10 +727,11 @@ loadgen_summary_kind(const struct loadgen *lg, enum loadgen_kind kind)
 		    st->classes[i]);
 	printf(" %s.other=%" PRIu64 " %s.empty=%" PRIu64
 	    " %s.connect_errors=%" PRIu64 " %s.resets=%" PRIu64
-	    " %s.timeouts=%" PRIu64 " %s.unfinished=%" PRIu64
-	    " %s.skipped=%" PRIu64, k, st->other, k, st->empty, k,
-	    st->connect_errors, k, st->resets, k, st->timeouts, k,
-	    st->unfinished, k, st->skipped);
+	    " %s.aborted=%" PRIu64 " %s.timeouts=%" PRIu64
+	    " %s.unfinished=%" PRIu64 " %s.skipped=%" PRIu64, k, st->other,
+	    k, st->empty, k, st->connect_errors, k, st->resets, k,
+	    st->aborted, k, st->timeouts, k, st->unfinished, k,
+	    st->skipped);
 	if (st->replies == 0) {
 		printf(" %s.p50_us=- %s.p90_us=- %s.p99_us=- %s.max_us=-",
 		    k, k, k, k);
@@ -658,6 +771,8 @@ loadgen_report(const struct loadgen *lg)
 			printf("closed loop of %ld", lg->concurrency);
 		if (lg->special_rate > 0)
 			printf(", special at %ld/s", lg->special_rate);
+		if (lg->behave != LOADGEN_READ)
+			printf(", clients %s", loadgen_behave_names[lg->behave]);
 		printf(", %.2f s, timeout %ld ms, %.2f s of CPU\n",
 		    lg->elapsed_us / 1e6, lg->timeout_ms, cpu);
 		loadgen_print_kind(lg, LOADGEN_NORMAL);
@@ -735,6 +850,9 @@ main(int argc, char *argv[])
 		{ "special-src",	required_argument, NULL, 'S' },
 		{ "special-rate",	required_argument, NULL, 'R' },
 		{ "note-refusal",	no_argument,	   NULL, 'N' },
+		{ "drain",		no_argument,	   NULL, 'D' },
+		{ "rcvbuf",		required_argument, NULL, 'b' },
+		{ "behave",		required_argument, NULL, 'B' },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ NULL,			0,		   NULL, 0 }
 	};
@@ -748,7 +866,7 @@ main(int argc, char *argv[])
 	lg.duration_s = 5;
 	lg.timeout_ms = 5000;
 	lg.special_rate = -1;
-	while ((ch = getopt_long(argc, argv, "c:d:hqr:t:s:S:R:", longopts,
+	while ((ch = getopt_long(argc, argv, "c:d:hn:qr:t:s:S:R:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -783,6 +901,19 @@ main(int argc, char *argv[])
 			break;
 		case 'N':
 			lg.note_refusal = 1;
+			break;
+		case 'D':
+			lg.drain = 1;
+			break;
+		case 'n':
+			lg.count = bench_parse_long(optarg, 1, LONG_MAX, "-n");
+			break;
+		case 'b':
+			lg.rcvbuf = (int)bench_parse_long(optarg, 1, INT_MAX,
+			    "--rcvbuf");
+			break;
+		case 'B':
+			lg.behave = loadgen_parse_behave(optarg);
 			break;
 		default:
 			loadgen_usage();

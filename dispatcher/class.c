@@ -189,6 +189,7 @@ class_channel_close(struct worker *w)
 	close(w->chan);	/* also leaves the epoll set */
 	w->chan = -1;
 	w->blocked = 0;
+	w->unfinished = w->inhand;
 	w->cls->inhand -= w->inhand;
 	w->inhand = 0;
 }
@@ -279,8 +280,13 @@ class_send(struct class *c, const struct conn *cn)
 			class_block(w, 1);
 			continue;
 		}
-		log_warn("worker %d (class %s): cannot send", (int)w->pid,
-		    c->conf.name);
+		/* A dead worker's end: its exit is what gets reported. */
+		if (errno == EPIPE || errno == ECONNRESET)
+			log_debug("worker %d (class %s): channel closed",
+			    (int)w->pid, c->conf.name);
+		else
+			log_warn("worker %d (class %s): cannot send",
+			    (int)w->pid, c->conf.name);
 		class_lost(w);
 	}
 	return CLASS_FULL;

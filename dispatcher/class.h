@@ -25,6 +25,7 @@ struct worker {
 	pid_t			 pid;		/* 0 while waiting to (re)start */
 	int			 chan;		/* -1 when closed */
 	unsigned		 inhand;	/* sent minus DONE; draining: at close */
+	unsigned		 unfinished;	/* in hand when its channel closed */
 	int			 blocked;	/* channel full: waiting for EPOLLOUT */
 	int			 hello;
 	int			 draining;	/* finishing its work, not respawned */

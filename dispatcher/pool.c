@@ -437,6 +437,21 @@ pool_find(const struct pool *p, pid_t pid, size_t *wi)
 	return NULL;
 }
 
+/*
+ * The DONE messages a dead worker sent before it died are still in its
+ * channel: read them, so that what it had in hand is counted exactly.
+ */
+static void
+pool_collect(struct worker *w)
+{
+	struct channel_msg	m;
+	int			fd;
+
+	while (w->chan != -1 && channel_recv(w->chan, &m, &fd) == 1 &&
+	    m.type == CHANNEL_DONE && class_message(w, &m) == 0)
+		;
+}
+
 void
 pool_reap(struct pool *p)
 {
@@ -451,9 +466,10 @@ pool_reap(struct pool *p)
 			continue;
 		c = w->cls;
 		expected = w->draining || p->stopping;
+		pool_collect(w);
+		class_channel_close(w);
 		proc_log_exit(w, status, expected &&
 		    WIFEXITED(status) && WEXITSTATUS(status) == 0);
-		class_channel_close(w);
 		if (expected || c->index == -1) {
 			class_worker_remove(c, wi);
 			continue;

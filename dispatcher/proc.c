@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "channel.h"
@@ -128,13 +129,22 @@ void
 proc_log_exit(const struct worker *w, int status, int expected)
 {
 	void	(*say)(const char *, ...) = expected ? log_info : log_warnx;
+	char	 lost[64] = "";
 
+	/*
+	 * What it held when its channel closed dies with it, unreplied,
+	 * unless it exits cleanly: it then finished them.
+	 */
+	if (w->unfinished > 0 &&
+	    !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+		snprintf(lost, sizeof(lost), "; %u connection%s in hand lost",
+		    w->unfinished, w->unfinished == 1 ? "" : "s");
 	if (WIFSIGNALED(status))
-		say("worker %d (class %s) killed by signal %d", (int)w->pid,
-		    w->cls->conf.name, WTERMSIG(status));
+		say("worker %d (class %s) killed by signal %d%s", (int)w->pid,
+		    w->cls->conf.name, WTERMSIG(status), lost);
 	else
-		say("worker %d (class %s) exited with status %d", (int)w->pid,
-		    w->cls->conf.name, WEXITSTATUS(status));
+		say("worker %d (class %s) exited with status %d%s",
+		    (int)w->pid, w->cls->conf.name, WEXITSTATUS(status), lost);
 }
 
 void

@@ -98,9 +98,15 @@ channel_recv(int chan, struct channel_msg *m, int *fd)
 	msg.msg_control = cbuf.buf;
 	msg.msg_controllen = sizeof(cbuf.buf);
 
+	/*
+	 * ECONNRESET: the peer closed with messages of ours unread.  On
+	 * SOCK_SEQPACKET that error is reported once, before the messages
+	 * the peer sent, which are still to be read (descriptors too), and
+	 * then comes the end of file.
+	 */
 	do {
 		n = recvmsg(chan, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-	} while (n == -1 && errno == EINTR);
+	} while (n == -1 && (errno == EINTR || errno == ECONNRESET));
 	if (n == -1)
 		return -1;
 

@@ -278,6 +278,40 @@ Test(channel, eof_returns_zero)
 	cr_assert_eq(fd, -1);
 }
 
+/*
+ * A drain: the dispatcher closes its end with a DONE unread, while a CONN
+ * and its descriptor wait on the worker's.  The reset comes first on
+ * SOCK_SEQPACKET; the CONN must still arrive, with its descriptor, then
+ * the end of file.
+ */
+Test(channel, peer_closing_with_unread_messages_loses_nothing)
+{
+	struct channel_msg	 m, r;
+	struct stat		 st;
+	int			 p[2], fd = -1;
+
+	cr_assert_eq(pipe(p), 0);
+	channel_msg_init(&m, CHANNEL_DONE);
+	cr_assert_eq(channel_send(sv[1], &m, -1), 0);
+	channel_msg_init(&m, CHANNEL_CONN);
+	m.u.conn.id = 7;
+	m.u.conn.peer.ss_family = AF_INET;
+	m.u.conn.local.ss_family = AF_INET;
+	cr_assert_eq(channel_send(sv[0], &m, p[0]), 0);
+	close(p[0]);
+	close(sv[0]);
+	sv[0] = -1;
+
+	cr_assert_eq(channel_recv(sv[1], &r, &fd), 1);
+	cr_assert_eq(r.type, CHANNEL_CONN);
+	cr_assert_eq(r.u.conn.id, 7);
+	cr_assert_eq(fstat(fd, &st), 0);
+	cr_assert(S_ISFIFO(st.st_mode));
+	close(fd);
+	cr_assert_eq(channel_recv(sv[1], &r, &fd), 0);
+	close(p[1]);
+}
+
 Test(channel, empty_channel_is_eagain)
 {
 	struct channel_msg	 r;
