@@ -88,6 +88,11 @@ dispatcher_lanes(struct listener *l, const struct config *cf, size_t index)
 	if (listener_lanes(l, cf->listeners[index].lanes, &lp))
 		log_info("lanes on %s: %zu (priorities %s)", listener_name(l),
 		    lp.nlanes, lanes_priorities(&lp, prios, sizeof(prios)));
+	/* The administrator's limit, which raising gives clients their lane. */
+	if (lp.stop == LANES_OPTMEM)
+		log_warnx("lanes on %s: net.core.optmem_max leaves rules out of "
+		    "the program, to user space only (dispatcher -t names them)",
+		    listener_name(l));
 	lanes_free(&lp);
 }
 

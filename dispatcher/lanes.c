@@ -2,9 +2,11 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "config.h"
@@ -17,6 +19,7 @@
 #define LANES_SLACK	16		/* what one entry may write past the limit */
 #define LANES_NAMES	12		/* rules named per list by lanes_describe */
 #define LANES_LEVELS	(2 * CONFIG_MAX_PRIORITY + 1)
+#define LANES_OPTMEM_PATH	"/proc/sys/net/core/optmem_max"
 
 /*
  * One family's part of the program: a header that loads the source
@@ -40,6 +43,7 @@ struct lanes_ctx {
 	const struct config	*cf;
 	int			 listener;
 	unsigned		 fams;		/* LANES_V4 | LANES_V6 */
+	size_t			 max;		/* instructions the walk may use */
 	struct lanes_sec	 v4;
 	struct lanes_sec	 v6;
 	/*
@@ -245,7 +249,7 @@ lanes_size(const struct lanes_ctx *x)
  * Adds the entries of the ruleset, in order, up to limit, and returns
  * how many are decided in the kernel: it stops at the first that the
  * program cannot evaluate and that could change its answer (a regex, a
- * port condition), or that would take it past the kernel's limit.  An
+ * port condition), or that would take it past x->max instructions.  An
  * entry that can never match on this listener changes nothing and is
  * passed over.  seen, in the first pass, receives the priorities that
  * the compiled entries lead to.
@@ -281,7 +285,7 @@ lanes_walk(struct lanes_ctx *x, size_t limit, enum lanes_stop *stop,
 			lanes_v4_add(&x->v4, &ei, value);
 		if (f & LANES_V6)
 			lanes_v6_add(&x->v6, &ei, value);
-		if (lanes_size(x) > LANES_MAX_INSNS) {
+		if (lanes_size(x) > x->max) {
 			x->v4 = v4;
 			x->v6 = v6;
 			*stop = LANES_FULL;
@@ -341,8 +345,10 @@ lanes_assemble(struct lanes_ctx *x, struct lanes_prog *lp)
 	return 0;
 }
 
-int
-lanes_compile(const struct config *cf, size_t listener, struct lanes_prog *lp)
+/* lanes_compile, with the walk held to max instructions. */
+static int
+lanes_build(const struct config *cf, size_t listener, size_t max,
+    struct lanes_prog *lp)
 {
 	struct lanes_ctx	 x;
 	unsigned char		 seen[LANES_LEVELS];
@@ -357,6 +363,7 @@ lanes_compile(const struct config *cf, size_t listener, struct lanes_prog *lp)
 	x.cf = cf;
 	x.listener = (int)listener;
 	x.fams = lanes_listener_fams(&cf->listeners[listener]);
+	x.max = max;
 	seen[cf->classes[cf->default_class].priority + CONFIG_MAX_PRIORITY] = 1;
 	/* Without lanes every connection is lane 0: nothing to walk. */
 	if (cf->listeners[listener].lanes) {
@@ -401,6 +408,83 @@ lanes_compile(const struct config *cf, size_t listener, struct lanes_prog *lp)
 	if (rc == -1)
 		lanes_free(lp);
 	return rc;
+}
+
+/*
+ * Whether the kernel takes the program.  Below its 4096 instructions it
+ * still refuses, with ENOMEM, a program larger than net.core.optmem_max
+ * (20480 bytes by default before Linux 6.9, 131072 since; per network
+ * namespace on recent kernels) once converted to eBPF: it compares
+ * bpf_prog_size() of the converted program to it (__get_filter, then
+ * sk_reuseport_attach_filter, which nothing else charges).  That size is
+ * not ours to compute: the conversion makes one to eight instructions of
+ * one (two for a return, and for a compare with an address of 128.0.0.0
+ * or above, so that about 1,250 such entries fill 20480 bytes; eight for a
+ * load), it changes between kernel versions, and the header is the
+ * kernel's struct bpf_prog.  So the kernel is asked: an unbound socket
+ * with SO_REUSEPORT takes a program into a group of its own, touching no
+ * port.  A trial that cannot be made (no socket) says yes: attaching the
+ * program will tell, as it did before.
+ */
+static int
+lanes_fits(const struct lanes_prog *lp)
+{
+	int	fd, on = 1, fits;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return 1;
+	fits = setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) ==
+	    -1 || lanes_attach(fd, lp) == 0 || errno != ENOMEM;
+	close(fd);
+	return fits;
+}
+
+/* net.core.optmem_max, for messages; 0 when it cannot be read. */
+static long
+lanes_optmem(void)
+{
+	FILE	*fp;
+	long	 v = 0;
+
+	if ((fp = fopen(LANES_OPTMEM_PATH, "re")) == NULL)
+		return 0;
+	if (fscanf(fp, "%ld", &v) != 1)
+		v = 0;
+	fclose(fp);
+	return v;
+}
+
+int
+lanes_compile(const struct config *cf, size_t listener, struct lanes_prog *lp)
+{
+	struct lanes_prog	try;
+	size_t			lo = 0, hi = LANES_MAX_INSNS, mid;
+
+	if (lanes_build(cf, listener, hi, lp) == -1)
+		return -1;
+	if (lp->nlanes == 1 || lanes_fits(lp))
+		return 0;
+	/*
+	 * The largest budget whose program the kernel takes: the programs
+	 * of smaller budgets hold fewer entries, the same ones first.  A
+	 * budget of 0 holds none: one lane, nothing to steer.
+	 */
+	lanes_free(lp);
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (lanes_build(cf, listener, mid, &try) == -1)
+			return -1;
+		if (try.nlanes == 1 || lanes_fits(&try))
+			lo = mid;
+		else
+			hi = mid;
+		lanes_free(&try);
+	}
+	if (lanes_build(cf, listener, lo, lp) == -1)
+		return -1;
+	lp->stop = LANES_OPTMEM;
+	lp->optmem = lanes_optmem();
+	return 0;
 }
 
 void
@@ -468,6 +552,11 @@ lanes_describe_stop(const struct lanes_prog *lp, FILE *fp)
 	case LANES_FULL:
 		fprintf(fp, "past the kernel's limit of %d instructions",
 		    LANES_MAX_INSNS);
+		break;
+	case LANES_OPTMEM:
+		fprintf(fp, "past net.core.optmem_max");
+		if (lp->optmem > 0)
+			fprintf(fp, " (%ld bytes)", lp->optmem);
 		break;
 	case LANES_DONE:
 		break;
@@ -541,7 +630,7 @@ lanes_describe(const struct config *cf, size_t listener,
 	fprintf(fp, "%s: lanes: %zu (priorities %s)",
 	    cf->listeners[listener].text, lp->nlanes,
 	    lanes_priorities(lp, prios, sizeof(prios)));
-	if (lp->nlanes == 1) {
+	if (lp->nlanes == 1 && lp->stop != LANES_OPTMEM) {
 		fprintf(fp, "; one priority level: nothing to steer\n");
 		return;
 	}

@@ -31,6 +31,7 @@ enum lanes_stop {
 	LANES_REGEX,		/* a regex, which the kernel cannot match */
 	LANES_PORT,		/* a port condition */
 	LANES_FULL,		/* the kernel's limit on instructions */
+	LANES_OPTMEM,		/* its limit on a program's memory */
 };
 
 struct lanes_prog {
@@ -46,13 +47,17 @@ struct lanes_prog {
 	 */
 	size_t			 decided;
 	enum lanes_stop		 stop;
+	long			 optmem;	/* LANES_OPTMEM: the limit, or 0 */
 };
 
 /*
  * Compiles the program of a listener of a loaded configuration: the lane
  * of each priority level that its rules lead to, the default class's
- * included, the lowest first.  A listener without lanes gets a program
- * that returns lane 0.  Returns 0, or -1 when out of memory.
+ * included, the lowest first.  The program is sized for the running
+ * kernel, which is asked whether it takes it: it holds fewer entries
+ * where net.core.optmem_max, in the caller's network namespace, is low.
+ * A listener without lanes gets a program that returns lane 0.  Returns
+ * 0, or -1 when out of memory.
  */
 int	 lanes_compile(const struct config *, size_t listener,
 	    struct lanes_prog *);

@@ -24,7 +24,7 @@ listener_socket(const struct listener *l, int reuseport)
 		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		goto fail;
-	/* Every socket of a group, the first included, before bind. */
+	/* Lanes past the first join lane 0's group: before bind. */
 	if (reuseport &&
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1)
 		goto fail;
@@ -62,12 +62,19 @@ listener_open(const struct config_listener *cl)
 	l->epfd = -1;
 	l->ss = cl->ss;
 	l->sslen = cl->sslen;
-	/* Sharing the port is asked for only by lanes: see listener_lanes. */
-	l->reuseport = cl->lanes;
 	addr_format((struct sockaddr *)&l->ss, l->name, sizeof(l->name));
 	l->wildcard = addr_is_any(&l->ss);
 
-	if ((l->lane[0].fd = listener_socket(l, l->reuseport)) == -1) {
+	/*
+	 * Lane 0 is bound without SO_REUSEPORT, lanes or not, so that the
+	 * kernel refuses the port when anyone listens on it.  With
+	 * SO_REUSEPORT, a socket of any process of the same user joins the
+	 * group of the sockets already there: a second dispatcher would share
+	 * the port and replace the first one's program.  listener_lanes lets
+	 * the port be shared once it is ours; from then on, only a program
+	 * that asks for SO_REUSEPORT itself, as this user, can join.
+	 */
+	if ((l->lane[0].fd = listener_socket(l, 0)) == -1) {
 		log_warn("cannot listen on %s", l->name);
 		saved = errno;
 		free(l);
@@ -121,8 +128,8 @@ listener_lanes(struct listener *l, int on, const struct lanes_prog *lp)
 	l->lanes = on;
 	if (lp->nlanes > 1 && !l->reuseport) {
 		/*
-		 * Lanes turned on by a reload: Linux lets a listening socket
-		 * share its port from now on.
+		 * The port is ours (see listener_open): Linux lets a listening
+		 * socket share it from now on.
 		 */
 		if (setsockopt(l->lane[0].fd, SOL_SOCKET, SO_REUSEPORT, &one,
 		    sizeof(one)) == -1) {

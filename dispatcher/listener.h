@@ -61,9 +61,9 @@ struct listener {
 };
 
 /*
- * Opens a non-blocking listening socket, lane 0, in a reuseport group of
- * its own when the listener has lanes; NULL with errno set and a message
- * logged when the address cannot be bound.
+ * Opens a non-blocking listening socket, lane 0, that does not share its
+ * port: NULL with errno set and a message logged when the address cannot
+ * be bound, also when another socket listens on it with SO_REUSEPORT.
  */
 struct listener	*listener_open(const struct config_listener *);
 void		 listener_close(struct listener *);
