@@ -57,6 +57,7 @@ struct config_class {
 	int	 overflow;		/* class to spill into, -1: reject */
 	char	*busy_reply;		/* written to a rejected client, or NULL */
 	int	 priority;		/* higher first */
+	int	 abort_on_close;	/* a queued client's FIN drops it */
 	int	 line;			/* where it was defined */
 };
 

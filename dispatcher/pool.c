@@ -387,16 +387,27 @@ pool_channel_event(struct pool *p, struct worker *w, uint32_t events)
 	}
 }
 
-/* A waiting client closed (or shut down its side): it leaves the queue. */
+/*
+ * A waiting client's socket reported an event: a reset or an error takes
+ * it out of the queue; a FIN keeps its place, as it may still wait for
+ * its reply, unless its class says abort_on_close.
+ */
 void
-pool_queued_event(struct pool *p, struct class_entry *e)
+pool_queued_event(struct pool *p, struct class_entry *e, uint32_t events)
 {
-	char	peer[ADDR_PORTSTRLEN];
+	const char	*why;
+	char		 peer[ADDR_PORTSTRLEN];
 
 	(void)p;
-	log_debug("connection %" PRIu64 " from %s left the queue of class %s",
-	    e->conn.id, addr_format((const struct sockaddr *)&e->conn.peer,
-	    peer, sizeof(peer)), e->cls->conf.name);
+	addr_format((const struct sockaddr *)&e->conn.peer, peer, sizeof(peer));
+	if (class_queued_event(e, events, &why) == 0) {
+		log_debug("connection %" PRIu64 " from %s closed its side; it "
+		    "keeps its place in the queue of class %s", e->conn.id,
+		    peer, e->cls->conf.name);
+		return;
+	}
+	log_debug("connection %" PRIu64 " from %s left the queue of class %s: "
+	    "%s", e->conn.id, peer, e->cls->conf.name, why);
 	class_drop(e);
 }
 
