@@ -118,7 +118,8 @@ const char	*config_rule_describe(const struct config *, int entry,
 
 /*
  * Describes what a match decided: "default class X", or the rule and
- * "-> deny" or "-> class X"; returns buf.
+ * "-> deny", "-> class X" or its regex's match error and "-> refused";
+ * returns buf.
  */
 struct rules_verdict;
 const char	*config_verdict_describe(const struct config *,
