@@ -263,7 +263,7 @@ class_send(struct class *c, const struct conn *cn)
 	m.u.conn.id = cn->id;
 	m.u.conn.class_idx = c->index;
 	m.u.conn.entry = cn->entry;
-	m.u.conn.listener = cn->listener;
+	m.u.conn.listener = (uint32_t)cn->listener;
 	m.u.conn.peer = cn->peer;
 	m.u.conn.local = cn->local;
 
@@ -425,6 +425,12 @@ struct class_entry *
 class_last(const struct class *c)
 {
 	return class_entry_of(queue_last(&c->queue));
+}
+
+struct class_entry *
+class_next(const struct class_entry *e)
+{
+	return class_entry_of(queue_next(&e->item));
 }
 
 struct class_entry *

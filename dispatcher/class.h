@@ -142,6 +142,7 @@ void		 class_dequeue(struct class_entry *);
 void		 class_drop(struct class_entry *);
 struct class_entry *class_first(const struct class *);
 struct class_entry *class_last(const struct class *);
+struct class_entry *class_next(const struct class_entry *);
 struct class_entry *class_expired(const struct class *, uint64_t now_ms);
 /* Hands out the queue in order while workers take: how it stopped. */
 enum class_sent	 class_flush(struct class *);

@@ -468,6 +468,23 @@ config_listener_find(const struct config *cf, const char *name)
 }
 
 int
+config_listener_map(const struct config *from, int index,
+    const struct config *to)
+{
+	const struct config_listener	*l;
+	size_t				 i;
+
+	if (index < 0 || (size_t)index >= from->nlisteners)
+		return -1;
+	l = &from->listeners[index];
+	for (i = 0; i < to->nlisteners; i++)
+		if (addr_same(&l->ss, l->sslen, &to->listeners[i].ss,
+		    to->listeners[i].sslen))
+			return (int)i;
+	return -1;
+}
+
+int
 config_class_find(const struct config *cf, const char *name)
 {
 	size_t	i;

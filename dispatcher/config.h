@@ -128,6 +128,14 @@ const char	*config_verdict_describe(const struct config *,
 /* Index of the listener with that name or that address as written, or -1. */
 int		 config_listener_find(const struct config *, const char *);
 
+/*
+ * The index in to of the listener at index in from: the same address,
+ * which is the same listening socket across a reload; -1 when to has no
+ * such listener (or index is -1).
+ */
+int		 config_listener_map(const struct config *from, int index,
+		    const struct config *to);
+
 /* Index of the class of that name, or -1. */
 int		 config_class_find(const struct config *, const char *name);
 

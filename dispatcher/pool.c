@@ -294,6 +294,27 @@ pool_retire(struct pool *p, struct class *c)
 	p->retired[p->nretired++] = c;
 }
 
+/*
+ * Queued connections know their listener by its index in the running
+ * configuration, which the next one may move or remove: renumbered
+ * before any of them is matched again (a removed class's, now; a kept
+ * class's, at a later reload).
+ */
+static void
+pool_relisten(struct pool *p, const struct config *cf)
+{
+	struct class_entry	*e;
+	size_t			 i;
+
+	if (p->cf == NULL)
+		return;
+	for (i = 0; i < p->nclasses; i++)
+		for (e = class_first(p->classes[i]); e != NULL;
+		    e = class_next(e))
+			e->conn.listener = config_listener_map(p->cf,
+			    e->conn.listener, cf);
+}
+
 int
 pool_configure(struct pool *p, const struct config *cf)
 {
@@ -305,6 +326,7 @@ pool_configure(struct pool *p, const struct config *cf)
 
 	if (pool_plan(p, cf, &pl) == -1)
 		return -1;
+	pool_relisten(p, cf);
 	n = p->nretired;
 	for (j = 0; j < p->nclasses; j++) {
 		for (k = 0; k < cf->nclasses && pl.next[k] != p->classes[j];

@@ -112,7 +112,7 @@ route_conn(struct pool *p, struct conn *cn)
 	struct class		*c;
 
 	rules_match(p->cf->rules, (struct sockaddr *)&cn->peer,
-	    (int)cn->listener, &v);
+	    cn->listener, &v);
 	if (log_verbose())
 		route_trace(p, cn, &v);
 	if (v.error != 0)

@@ -530,6 +530,29 @@ Test(config, named_listener_and_listener_rule)
 	config_free(cf);
 }
 
+/* A reload's listeners, matched to the running ones by address. */
+Test(config, listener_map_follows_the_address)
+{
+	struct config	*from, *to;
+
+	from = load("listen = ( \"127.0.0.1:1\",\n"
+	    "  { address = \"127.0.0.1:2\"; name = \"b\"; },\n"
+	    "  \"[::1]:3\" );\n"
+	    "classes = ( { name = \"normal\"; } );\n");
+	cr_assert_not_null(from, "errors:\n%s", cfg_errors);
+	to = load("listen = ( { address = \"127.0.0.1:2\"; name = \"c\"; },\n"
+	    "  \"[::1]:4\", \"127.0.0.1:1\" );\n"
+	    "classes = ( { name = \"normal\"; } );\n");
+	cr_assert_not_null(to, "errors:\n%s", cfg_errors);
+	cr_assert_eq(config_listener_map(from, 0, to), 2);
+	cr_assert_eq(config_listener_map(from, 1, to), 0, "renamed, same socket");
+	cr_assert_eq(config_listener_map(from, 2, to), -1, "removed");
+	cr_assert_eq(config_listener_map(from, -1, to), -1);
+	cr_assert_eq(config_listener_map(from, 3, to), -1);
+	config_free(from);
+	config_free(to);
+}
+
 Test(config, unknown_listener_in_rule)
 {
 	expect_error(NAMED_HEAD "rules = (\n"
