@@ -9,14 +9,15 @@ listen = ( { address = "127.0.0.1:@PORT@"; name = "A"; },
            { address = "127.0.0.1:@PORT2@"; name = "B"; },
            { address = "127.0.0.2:@PORT@"; name = "Z"; } );
 classes = ( { name = "normal"; }, { name = "X"; },
-            { name = "C"; max_connections = 1; queue = 5; delay_ms = 1500; } );
+            { name = "C"; max_connections = 1; queue = 5; delay_ms = 5000; } );
 rules = ( { listener = "B"; class = "C"; } );
 EOF2
 
 start -v -c "$CFG"
 A=$PORT B=$PORT2
 PORT=$B
-# One client in C's hands, one in its queue, both on B.
+# One client in C's hands (long enough for both reloads to come
+# first), one in its queue, both on B.
 ask_held 127.0.0.1 "$TMP/held"
 wait_log "connection 1 from 127\\.0\\.0\\.1:[0-9]+ on 127\\.0\\.0\\.1:$B: rule #1 at $CFG:6 -> class C\$"
 ask_held 127.0.0.2 "$TMP/queued"
@@ -29,7 +30,7 @@ listen = ( { address = "127.0.0.1:@PORT2@"; name = "B"; },
            { address = "127.0.0.2:@PORT@"; name = "Z"; },
            { address = "127.0.0.1:@PORT@"; name = "A"; } );
 classes = ( { name = "normal"; }, { name = "X"; },
-            { name = "C"; max_connections = 1; queue = 5; delay_ms = 1500; } );
+            { name = "C"; max_connections = 1; queue = 5; delay_ms = 5000; } );
 rules = ( { listener = "B"; class = "C"; } );
 EOF2
 kill -HUP "$DPID"
