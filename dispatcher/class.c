@@ -1,4 +1,5 @@
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -263,7 +264,7 @@ class_send(struct class *c, const struct conn *cn)
 	m.u.conn.id = cn->id;
 	m.u.conn.class_idx = c->index;
 	m.u.conn.entry = cn->entry;
-	m.u.conn.listener = cn->listener;
+	m.u.conn.listener = (uint32_t)cn->listener;
 	m.u.conn.peer = cn->peer;
 	m.u.conn.local = cn->local;
 
@@ -349,6 +350,46 @@ class_enqueue(struct class *c, const struct conn *cn, int priority)
 	return 0;
 }
 
+int
+class_queued_event(struct class_entry *e, uint32_t events,
+    const char **reason)
+{
+	struct epoll_event	ev;
+	socklen_t		len = sizeof(int);
+	int			err = 0;
+
+	/*
+	 * A reset or an error is in SO_ERROR (read without touching the
+	 * client's bytes, which are the worker's); EPOLLHUP without one is
+	 * a connection shut both ways.
+	 */
+	if (getsockopt(e->conn.fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		err = errno;
+	if (err != 0) {
+		/* The kernel's word for a reset after the client's FIN. */
+		*reason = err == EPIPE ? "reset after closing its side" :
+		    strerror(err);
+		return -1;
+	}
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		*reason = "closed both ways";
+		return -1;
+	}
+	if (e->cls->conf.abort_on_close) {
+		*reason = "closed its side (abort_on_close)";
+		return -1;
+	}
+	/*
+	 * Level-triggered, EPOLLRDHUP would fire again at once: from now on
+	 * only the events epoll always reports, a reset's among them.
+	 */
+	memset(&ev, 0, sizeof(ev));
+	ev.data.ptr = e;
+	if (epoll_ctl(e->cls->epfd, EPOLL_CTL_MOD, e->conn.fd, &ev) == -1)
+		fatal("epoll_ctl");
+	return 0;
+}
+
 /*
  * An entry taken out of its queue is freed only after the current batch
  * of events, some of which may still point at it: until then its type
@@ -390,6 +431,12 @@ struct class_entry *
 class_last(const struct class *c)
 {
 	return class_entry_of(queue_last(&c->queue));
+}
+
+struct class_entry *
+class_next(const struct class_entry *e)
+{
+	return class_entry_of(queue_next(&e->item));
 }
 
 struct class_entry *

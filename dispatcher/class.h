@@ -36,7 +36,8 @@ struct worker {
 
 /*
  * A connection waiting in a class's queue.  It is watched for the client
- * leaving (EPOLLRDHUP, never EPOLLIN: nothing is read).
+ * leaving (EPOLLRDHUP, never EPOLLIN: nothing is read); once it has
+ * half-closed and kept its place, for a reset alone (EPOLLERR, EPOLLHUP).
  */
 struct class_entry {
 	int			 type;		/* EVENT_QUEUED, 0 once gone */
@@ -128,12 +129,21 @@ int		 class_message(struct worker *, const struct channel_msg *);
  */
 int		 class_enqueue(struct class *, const struct conn *,
 		    int priority);
+/*
+ * What the events reported on a queued client mean: 0 when it keeps its
+ * place, watched from then on for a reset alone (a FIN: a client that
+ * has sent all it had may still wait for its reply, unless the class says
+ * abort_on_close), or -1 when it left, with reason set to why.
+ */
+int		 class_queued_event(struct class_entry *, uint32_t events,
+		    const char **reason);
 /* Takes an entry out of its queue; its descriptor is the caller's. */
 void		 class_dequeue(struct class_entry *);
 /* Takes an entry out of its queue and closes its descriptor. */
 void		 class_drop(struct class_entry *);
 struct class_entry *class_first(const struct class *);
 struct class_entry *class_last(const struct class *);
+struct class_entry *class_next(const struct class_entry *);
 struct class_entry *class_expired(const struct class *, uint64_t now_ms);
 /* Hands out the queue in order while workers take: how it stopped. */
 enum class_sent	 class_flush(struct class *);

@@ -14,7 +14,8 @@ static const char *const config_top_keys[] = {
 };
 static const char *const config_class_keys[] = {
 	"name", "workers", "reply", "delay_ms", "max_connections", "queue",
-	"queue_timeout_ms", "overflow", "busy_reply", "priority", NULL
+	"queue_timeout_ms", "overflow", "busy_reply", "priority",
+	"abort_on_close", NULL
 };
 static const char *const config_listen_keys[] = {
 	"address", "name", "lanes", NULL
@@ -255,6 +256,7 @@ config_classes(struct config_ctx *ctx, config_setting_t *cs)
 		    CONFIG_MAX_QUEUE_TIMEOUT_MS, &c->queue_timeout_ms);
 		config_get_int(ctx, g, "priority", -CONFIG_MAX_PRIORITY,
 		    CONFIG_MAX_PRIORITY, &c->priority);
+		config_get_bool(ctx, g, "abort_on_close", &c->abort_on_close);
 		if ((busy = config_get_string(ctx, g, "busy_reply")) != NULL &&
 		    strlen(busy) > CONTRACT_MAX_REPLY)
 			config_error(ctx, config_setting_get_member(g,
@@ -461,6 +463,23 @@ config_listener_find(const struct config *cf, const char *name)
 		if ((cf->listeners[i].name != NULL &&
 		    strcmp(cf->listeners[i].name, name) == 0) ||
 		    strcmp(cf->listeners[i].text, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+config_listener_map(const struct config *from, int index,
+    const struct config *to)
+{
+	const struct config_listener	*l;
+	size_t				 i;
+
+	if (index < 0 || (size_t)index >= from->nlisteners)
+		return -1;
+	l = &from->listeners[index];
+	for (i = 0; i < to->nlisteners; i++)
+		if (addr_same(&l->ss, l->sslen, &to->listeners[i].ss,
+		    to->listeners[i].sslen))
 			return (int)i;
 	return -1;
 }

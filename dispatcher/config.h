@@ -57,6 +57,7 @@ struct config_class {
 	int	 overflow;		/* class to spill into, -1: reject */
 	char	*busy_reply;		/* written to a rejected client, or NULL */
 	int	 priority;		/* higher first */
+	int	 abort_on_close;	/* a queued client's FIN drops it */
 	int	 line;			/* where it was defined */
 };
 
@@ -117,7 +118,8 @@ const char	*config_rule_describe(const struct config *, int entry,
 
 /*
  * Describes what a match decided: "default class X", or the rule and
- * "-> deny" or "-> class X"; returns buf.
+ * "-> deny", "-> class X" or its regex's match error and "-> refused";
+ * returns buf.
  */
 struct rules_verdict;
 const char	*config_verdict_describe(const struct config *,
@@ -125,6 +127,14 @@ const char	*config_verdict_describe(const struct config *,
 
 /* Index of the listener with that name or that address as written, or -1. */
 int		 config_listener_find(const struct config *, const char *);
+
+/*
+ * The index in to of the listener at index in from: the same address,
+ * which is the same listening socket across a reload; -1 when to has no
+ * such listener (or index is -1).
+ */
+int		 config_listener_map(const struct config *from, int index,
+		    const struct config *to);
 
 /* Index of the class of that name, or -1. */
 int		 config_class_find(const struct config *, const char *name);

@@ -349,11 +349,15 @@ const char *
 config_verdict_describe(const struct config *cf,
     const struct rules_verdict *v, char *buf, size_t len)
 {
-	char	rule[512];
+	char	rule[512], error[256];
 
 	if (v->entry == -1)
 		snprintf(buf, len, "default class %s",
 		    cf->classes[v->class_idx].name);
+	else if (v->error != 0)
+		snprintf(buf, len, "%s -> regex match error: %s -> refused",
+		    config_rule_describe(cf, v->entry, rule, sizeof(rule)),
+		    rules_error_text(v->error, error, sizeof(error)));
 	else if (v->action == RULES_DENY)
 		snprintf(buf, len, "%s -> deny",
 		    config_rule_describe(cf, v->entry, rule, sizeof(rule)));

@@ -9,7 +9,11 @@
 struct conn {
 	int			 fd;
 	uint64_t		 id;
-	unsigned		 listener;	/* its index in the configuration */
+	/*
+	 * Its listener's index in the configuration; a reload that moves
+	 * the listener renumbers it, one that removes it makes it -1.
+	 */
+	int			 listener;
 	int			 lane;		/* accepted from, or -1: no lanes */
 	int			 lane_priority;
 	int			 entry;		/* of the ruleset, or -1 */

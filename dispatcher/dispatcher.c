@@ -455,7 +455,8 @@ dispatcher_run(struct config *cf)
 					dispatcher_wake(&d);
 				break;
 			case EVENT_QUEUED:
-				pool_queued_event(d.pool, evs[i].data.ptr);
+				pool_queued_event(d.pool, evs[i].data.ptr,
+				    evs[i].events);
 				break;
 			case EVENT_SIGNAL:
 				signalled = 1;

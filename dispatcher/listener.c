@@ -308,7 +308,7 @@ listener_accept_lane(struct listener *l, size_t lane, int max,
 			addr_unmap(&cn.local);
 		} else
 			memcpy(&cn.local, &l->ss, l->sslen);
-		cn.listener = l->index;
+		cn.listener = (int)l->index;
 		cn.lane = l->lanes ? (int)lane : -1;
 		cn.lane_priority = l->lane[lane].priority;
 		*refused += fn(arg, &cn);

@@ -294,6 +294,27 @@ pool_retire(struct pool *p, struct class *c)
 	p->retired[p->nretired++] = c;
 }
 
+/*
+ * Queued connections know their listener by its index in the running
+ * configuration, which the next one may move or remove: renumbered
+ * before any of them is matched again (a removed class's, now; a kept
+ * class's, at a later reload).
+ */
+static void
+pool_relisten(struct pool *p, const struct config *cf)
+{
+	struct class_entry	*e;
+	size_t			 i;
+
+	if (p->cf == NULL)
+		return;
+	for (i = 0; i < p->nclasses; i++)
+		for (e = class_first(p->classes[i]); e != NULL;
+		    e = class_next(e))
+			e->conn.listener = config_listener_map(p->cf,
+			    e->conn.listener, cf);
+}
+
 int
 pool_configure(struct pool *p, const struct config *cf)
 {
@@ -305,6 +326,7 @@ pool_configure(struct pool *p, const struct config *cf)
 
 	if (pool_plan(p, cf, &pl) == -1)
 		return -1;
+	pool_relisten(p, cf);
 	n = p->nretired;
 	for (j = 0; j < p->nclasses; j++) {
 		for (k = 0; k < cf->nclasses && pl.next[k] != p->classes[j];
@@ -387,16 +409,27 @@ pool_channel_event(struct pool *p, struct worker *w, uint32_t events)
 	}
 }
 
-/* A waiting client closed (or shut down its side): it leaves the queue. */
+/*
+ * A waiting client's socket reported an event: a reset or an error takes
+ * it out of the queue; a FIN keeps its place, as it may still wait for
+ * its reply, unless its class says abort_on_close.
+ */
 void
-pool_queued_event(struct pool *p, struct class_entry *e)
+pool_queued_event(struct pool *p, struct class_entry *e, uint32_t events)
 {
-	char	peer[ADDR_PORTSTRLEN];
+	const char	*why;
+	char		 peer[ADDR_PORTSTRLEN];
 
 	(void)p;
-	log_debug("connection %" PRIu64 " from %s left the queue of class %s",
-	    e->conn.id, addr_format((const struct sockaddr *)&e->conn.peer,
-	    peer, sizeof(peer)), e->cls->conf.name);
+	addr_format((const struct sockaddr *)&e->conn.peer, peer, sizeof(peer));
+	if (class_queued_event(e, events, &why) == 0) {
+		log_debug("connection %" PRIu64 " from %s closed its side; it "
+		    "keeps its place in the queue of class %s", e->conn.id,
+		    peer, e->cls->conf.name);
+		return;
+	}
+	log_debug("connection %" PRIu64 " from %s left the queue of class %s: "
+	    "%s", e->conn.id, peer, e->cls->conf.name, why);
 	class_drop(e);
 }
 

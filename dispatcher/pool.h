@@ -28,7 +28,8 @@ int		 pool_configure(struct pool *, const struct config *);
 
 void		 pool_channel_event(struct pool *, struct worker *,
 		    uint32_t events);
-void		 pool_queued_event(struct pool *, struct class_entry *);
+void		 pool_queued_event(struct pool *, struct class_entry *,
+		    uint32_t events);
 
 /* Frees what the last batch of events left behind; call between batches. */
 void		 pool_gc(struct pool *);

@@ -27,6 +27,10 @@ struct pool {
 	 */
 	int			  held;
 	uint64_t		  timer_ms;	/* when the timer fires, 0: never */
+	/* Regex match errors (route.c): all, and those not logged yet. */
+	uint64_t		  match_errors;
+	uint64_t		  match_errors_unlogged;
+	uint64_t		  match_error_logged_ms;
 };
 
 /* Hands a connection to a worker of c unless held: 0, or -1. */

@@ -136,6 +136,12 @@ queue_last(const struct queue *q)
 }
 
 struct queue_item *
+queue_next(const struct queue_item *it)
+{
+	return TAILQ_NEXT(it, byprio);
+}
+
+struct queue_item *
 queue_expired(const struct queue *q, uint64_t now_ms)
 {
 	if (q->nheap == 0 || q->heap[0]->deadline_ms > now_ms)

@@ -48,6 +48,8 @@ void	 queue_remove(struct queue *, struct queue_item *);
 /* The next to hand out, and the last: NULL when empty. */
 struct queue_item *queue_first(const struct queue *);
 struct queue_item *queue_last(const struct queue *);
+/* The one handed out after it, or NULL. */
+struct queue_item *queue_next(const struct queue_item *);
 
 /* The item with the earliest deadline, if that deadline is <= now. */
 struct queue_item *queue_expired(const struct queue *, uint64_t now_ms);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "clock.h"
 #include "log.h"
 #include "pool_int.h"
 #include "route.h"
@@ -77,6 +78,33 @@ route_trace(const struct pool *p, const struct conn *cn,
 	    config_verdict_describe(p->cf, v, verdict, sizeof(verdict)));
 }
 
+/*
+ * A regex that could not judge the peer refuses it: counted, and logged
+ * at most once a second, so that a flood of such peers cannot flood the
+ * log, with the count of those not logged since.
+ */
+static void
+route_match_error(struct pool *p, const struct conn *cn,
+    const struct rules_verdict *v)
+{
+	char		peer[ADDR_PORTSTRLEN], verdict[640];
+	uint64_t	now = clock_ms();
+
+	p->match_errors++;
+	if (p->match_error_logged_ms != 0 &&
+	    now - p->match_error_logged_ms < ROUTE_ERROR_LOG_MS) {
+		p->match_errors_unlogged++;
+		return;
+	}
+	log_warnx("connection %" PRIu64 " from %s: %s (%" PRIu64 " match "
+	    "errors in all, %" PRIu64 " not logged)", cn->id,
+	    addr_format((const struct sockaddr *)&cn->peer, peer, sizeof(peer)),
+	    config_verdict_describe(p->cf, v, verdict, sizeof(verdict)),
+	    p->match_errors, p->match_errors_unlogged);
+	p->match_error_logged_ms = now;
+	p->match_errors_unlogged = 0;
+}
+
 int
 route_conn(struct pool *p, struct conn *cn)
 {
@@ -84,9 +112,11 @@ route_conn(struct pool *p, struct conn *cn)
 	struct class		*c;
 
 	rules_match(p->cf->rules, (struct sockaddr *)&cn->peer,
-	    (int)cn->listener, &v);
+	    cn->listener, &v);
 	if (log_verbose())
 		route_trace(p, cn, &v);
+	if (v.error != 0)
+		route_match_error(p, cn, &v);
 	if (v.action == RULES_DENY) {
 		close(cn->fd);
 		return 1;

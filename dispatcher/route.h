@@ -11,9 +11,13 @@
 struct class;
 struct pool;
 
+/* A regex match error is logged at most this often (and counted). */
+#define ROUTE_ERROR_LOG_MS	1000
+
 /*
  * Matches a connection against the rules and hands it to a worker of its
  * class, or queues it, or spills it to the overflow class, or refuses it.
+ * A rule whose regex fails with a match error refuses it, with a warning.
  * The connection's descriptor is taken in every case.  Returns 1 when it
  * was refused (denied or rejected), 0 otherwise.
  */

@@ -192,7 +192,8 @@ fuzz_check(struct rules *rs, const struct refmatch_entry *r, size_t n,
 	if (v.entry != want)
 		fuzz_fail("entry differs from the linear scan's", (size_t)want);
 	if (v.class_idx != (want == -1 ? FUZZ_DEFAULT : r[want].class_idx) ||
-	    v.action != (want == -1 ? RULES_ROUTE : r[want].action))
+	    v.action != (want == -1 ? RULES_ROUTE : r[want].action) ||
+	    v.error != 0)
 		fuzz_fail("verdict differs from the entry's", (size_t)want);
 }
 

@@ -244,6 +244,7 @@ rules_free(struct rules *rs)
 		pcre2_code_free(rs->slow[i].code);
 	free(rs->slow);
 	pcre2_match_data_free(rs->md);
+	pcre2_match_context_free(rs->mctx);
 	free(rs->v4.range);
 	free(rs->v6.range);
 	rules_table_free(&rs->v4.tab);
@@ -337,6 +338,14 @@ rules_add_regex(struct rules *rs, const char *pattern, int class_idx,
 	    (rs->md = pcre2_match_data_create(1, NULL)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
+	}
+	if (rs->mctx == NULL) {
+		if ((rs->mctx = pcre2_match_context_create(NULL)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		(void)pcre2_set_match_limit(rs->mctx, RULES_MATCH_LIMIT);
+		(void)pcre2_set_depth_limit(rs->mctx, RULES_DEPTH_LIMIT);
 	}
 	code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, 0, &ec,
 	    &off, NULL);

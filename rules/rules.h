@@ -29,7 +29,23 @@ struct rules_verdict {
 	int		  entry;	/* 0-based index, -1 when none matched */
 	int		  class_idx;	/* meaningful with RULES_ROUTE */
 	enum rules_action action;
+	/*
+	 * 0, or the PCRE2 error (negative) that entry's regex ended with:
+	 * the peer could not be judged, and action is RULES_DENY.
+	 */
+	int		  error;
 };
+
+/*
+ * The limits of one regex match.  Exceeding one is an error, never "no
+ * match": a deny rule that gives up must not let the peer through to
+ * later rules.  The subject is at most 45 bytes of address text, which
+ * an ordinary pattern matches in well under a hundred steps; the JIT
+ * counts RULES_MATCH_LIMIT too, but has no depth limit (its stack, 32 KB
+ * by default, bounds it instead).
+ */
+#define RULES_MATCH_LIMIT	10000
+#define RULES_DEPTH_LIMIT	1000
 
 /*
  * Conditions besides the address that an entry may carry; all must hold.
@@ -123,8 +139,13 @@ int		 rules_get(const struct rules *, size_t entry,
  * The verdict for a peer (AF_INET or AF_INET6; an IPv4-mapped IPv6 address
  * is matched as IPv4) arriving on a listener.  Not reentrant: regex match
  * data are kept in the ruleset so that nothing is allocated per lookup.
+ * A regex that fails with an error (a RULES_*_LIMIT exceeded) ends the
+ * lookup there: its entry, RULES_DENY, and the error.
  */
 void		 rules_match(struct rules *, const struct sockaddr *peer,
 		    int listener, struct rules_verdict *);
+
+/* The text of a verdict's error, in buf, which it returns. */
+const char	*rules_error_text(int error, char *buf, size_t len);
 
 #endif

@@ -131,6 +131,7 @@ struct rules {
 	size_t			 nslow;
 	size_t			 capslow;
 	pcre2_match_data	*md;
+	pcre2_match_context	*mctx;		/* the RULES_*_LIMITs */
 	int			 default_class;
 	int			 compiled;	/* no entry added since */
 };

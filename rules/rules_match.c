@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,16 +74,18 @@ rules_cond_holds(const struct rules_cond *c, int listener, unsigned port)
 
 /*
  * The slow entries before best, in order: the first whose conditions hold
- * and whose prefix, regex or nothing matches the peer wins.
+ * and whose prefix, regex or nothing matches the peer wins, and so does a
+ * regex whose match fails with an error, set in *error.
  */
 static uint32_t
 rules_slow_match(struct rules *rs, int family, const struct rules_key *k,
-    unsigned int port, int listener, uint32_t best)
+    unsigned int port, int listener, uint32_t best, int *error)
 {
 	const struct rules_slow	*sl;
 	_Alignas(32) char	 text[RULES_TEXTLEN];
 	uint8_t			 a[16];
 	size_t			 i;
+	int			 rc;
 
 	text[0] = '\0';
 	for (i = 0; i < rs->nslow && rs->slow[i].entry < best; i++) {
@@ -106,14 +109,14 @@ rules_slow_match(struct rules *rs, int family, const struct rules_key *k,
 			rules_key_store(k, a);
 			inet_ntop(family, a, text, sizeof(text));
 		}
-		/*
-		 * A match-time error (a resource limit) on a 45-byte subject
-		 * needs a pathological pattern; it counts as no match, as a
-		 * pure library has no way to report it per lookup.
-		 */
-		if (pcre2_match(sl->code, (PCRE2_SPTR)text,
-		    PCRE2_ZERO_TERMINATED, 0, 0, rs->md, NULL) >= 0)
-			return sl->entry;
+		rc = pcre2_match(sl->code, (PCRE2_SPTR)text,
+		    PCRE2_ZERO_TERMINATED, 0, 0, rs->md, rs->mctx);
+		if (rc == PCRE2_ERROR_NOMATCH)
+			continue;
+		/* A limit hit: the entry could not say, so it decides. */
+		if (rc < 0)
+			*error = rc;
+		return sl->entry;
 	}
 	return best;
 }
@@ -136,6 +139,7 @@ rules_match(struct rules *rs, const struct sockaddr *peer, int listener,
 	v->entry = -1;
 	v->class_idx = rs->default_class;
 	v->action = RULES_ROUTE;
+	v->error = 0;
 	if (peer == NULL)
 		return;
 	switch (peer->sa_family) {
@@ -163,11 +167,20 @@ rules_match(struct rules *rs, const struct sockaddr *peer, int listener,
 		best = rules_table_find6(&rs->v6.tab, &k);
 	if (rs->nslow > 0 && rs->slow[0].entry < best)
 		best = rules_slow_match(rs, family, &k, ntohs(port), listener,
-		    best);
+		    best, &v->error);
 	if (best == RULES_NONE)
 		return;
 	e = &rs->entries[best];
 	v->entry = (int)best;
 	v->class_idx = e->class_idx;
-	v->action = e->action;
+	v->action = v->error != 0 ? RULES_DENY : e->action;
+}
+
+const char *
+rules_error_text(int error, char *buf, size_t len)
+{
+	if (len > 0 &&
+	    pcre2_get_error_message(error, (PCRE2_UCHAR *)buf, len) < 0)
+		snprintf(buf, len, "PCRE2 error %d", error);
+	return buf;
 }

@@ -33,7 +33,7 @@ struct channel_msg {
 			uint64_t id;
 			uint32_t class_idx;
 			int32_t	 entry;		/* of the ruleset; -1: none */
-			uint32_t listener;
+			uint32_t listener;	/* UINT32_MAX: removed */
 			uint32_t reserved;
 			struct sockaddr_storage peer;
 			struct sockaddr_storage local;

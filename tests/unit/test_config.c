@@ -530,6 +530,29 @@ Test(config, named_listener_and_listener_rule)
 	config_free(cf);
 }
 
+/* A reload's listeners, matched to the running ones by address. */
+Test(config, listener_map_follows_the_address)
+{
+	struct config	*from, *to;
+
+	from = load("listen = ( \"127.0.0.1:1\",\n"
+	    "  { address = \"127.0.0.1:2\"; name = \"b\"; },\n"
+	    "  \"[::1]:3\" );\n"
+	    "classes = ( { name = \"normal\"; } );\n");
+	cr_assert_not_null(from, "errors:\n%s", cfg_errors);
+	to = load("listen = ( { address = \"127.0.0.1:2\"; name = \"c\"; },\n"
+	    "  \"[::1]:4\", \"127.0.0.1:1\" );\n"
+	    "classes = ( { name = \"normal\"; } );\n");
+	cr_assert_not_null(to, "errors:\n%s", cfg_errors);
+	cr_assert_eq(config_listener_map(from, 0, to), 2);
+	cr_assert_eq(config_listener_map(from, 1, to), 0, "renamed, same socket");
+	cr_assert_eq(config_listener_map(from, 2, to), -1, "removed");
+	cr_assert_eq(config_listener_map(from, -1, to), -1);
+	cr_assert_eq(config_listener_map(from, 3, to), -1);
+	config_free(from);
+	config_free(to);
+}
+
 Test(config, unknown_listener_in_rule)
 {
 	expect_error(NAMED_HEAD "rules = (\n"
@@ -611,7 +634,8 @@ Test(config, class_limits)
 	cf = load("listen = [ \"127.0.0.1:1\" ];\n"
 	    "classes = ( { name = \"normal\"; max_connections = 10; queue = 0;\n"
 	    "  queue_timeout_ms = 250; busy_reply = \"busy\\n\"; },\n"
-	    "  { name = \"special\"; overflow = \"normal\"; priority = 5; } );\n");
+	    "  { name = \"special\"; overflow = \"normal\"; priority = 5;\n"
+	    "    abort_on_close = true; } );\n");
 	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
 	cr_assert_eq(cf->classes[0].max_connections, 10);
 	cr_assert_eq(cf->classes[0].queue, 0);
@@ -626,6 +650,8 @@ Test(config, class_limits)
 	cr_assert_null(cf->classes[1].busy_reply);
 	cr_assert_eq(cf->classes[1].overflow, 0);
 	cr_assert_eq(cf->classes[1].priority, 5);
+	cr_assert_eq(cf->classes[0].abort_on_close, 0, "a FIN keeps a place");
+	cr_assert_eq(cf->classes[1].abort_on_close, 1);
 	config_free(cf);
 }
 
@@ -677,6 +703,9 @@ Test(config, bad_limits)
 	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
 	    "classes = ( { name = \"normal\"; queue = \"10\"; } );\n", 2,
 	    "\"queue\" must be an integer");
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\";\n abort_on_close = 1; } );\n", 3,
+	    "\"abort_on_close\" must be true or false");
 }
 
 Test(config, control_characters_in_values_stay_on_one_line)

@@ -34,6 +34,10 @@ Test(queue, priority_then_age)
 		cr_assert_eq(queue_push(&q, &items[i], prio[i], 0), 0);
 	cr_assert_eq(q.len, 6);
 	cr_assert_eq(idx(queue_last(&q)), 5, "the last is the newest lowest");
+	for (i = 0, it = queue_first(&q); i < 6; i++, it = queue_next(it))
+		cr_assert_eq(idx(it), want[i], "walk %zu: item %zu, want %zu",
+		    i, idx(it), want[i]);
+	cr_assert_null(it);
 	for (i = 0; i < 6; i++) {
 		cr_assert_not_null(it = queue_first(&q));
 		cr_assert_eq(idx(it), want[i], "hand-out %zu: item %zu, want %zu",

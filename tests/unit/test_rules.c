@@ -91,6 +91,7 @@ test_rules_verdict(struct rules *rs, const char *host, int entry,
 	    v.class_idx, class_idx);
 	cr_assert_eq(v.action, action, "%s: action %d, want %d", host,
 	    (int)v.action, (int)action);
+	cr_assert_eq(v.error, 0, "%s: error %d", host, v.error);
 }
 
 /* Asserts that adding text fails with exactly the message want. */
@@ -245,6 +246,43 @@ Test(rules, default_class_when_nothing_matches)
 	test_rules_compile(rs);
 	test_rules_verdict(rs, "11.1.2.3", -1, TEST_DEFAULT, RULES_ROUTE);
 	rules_free(rs);
+}
+
+/*
+ * Nested quantifiers on a subject they cannot match take more than
+ * RULES_MATCH_LIMIT steps (about 10^7 without the limit): the entry
+ * refuses the peer, whatever its action, rather than letting it through
+ * to the entries after it.
+ */
+Test(rules, regex_match_error_refuses)
+{
+	struct rules		*rs = test_rules_new();
+	struct rules_verdict	 v;
+	char			 text[128];
+
+	test_rules_address(rs, "127.0.0.1", 3, RULES_ROUTE);
+	test_rules_regex(rs, "^(([\\d.]+)+)+[^\\d.]", 1, RULES_ROUTE);
+	test_rules_address(rs, "127.0.0.0/8", 2, RULES_ROUTE);
+	test_rules_compile(rs);
+	v = test_rules_match(rs, "127.0.0.100");
+	cr_assert_eq(v.entry, 1);
+	cr_assert_eq(v.action, RULES_DENY);
+	cr_assert_lt(v.error, 0);
+	cr_assert_str_eq(rules_error_text(v.error, text, sizeof(text)),
+	    "match limit exceeded");
+	/* An earlier entry is answered before the regex is tried. */
+	test_rules_verdict(rs, "127.0.0.1", 0, 3, RULES_ROUTE);
+	/* Too short a subject to reach the limit: an ordinary miss. */
+	test_rules_verdict(rs, "1.2.3.4", -1, TEST_DEFAULT, RULES_ROUTE);
+	rules_free(rs);
+}
+
+Test(rules, rules_error_text_of_an_unknown_code)
+{
+	char	text[64];
+
+	cr_assert_str_eq(rules_error_text(-100000, text, sizeof(text)),
+	    "PCRE2 error -100000");
 }
 
 Test(rules, unknown_family_gets_default)
