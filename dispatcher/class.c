@@ -385,8 +385,11 @@ class_queued_event(struct class_entry *e, uint32_t events,
 	 */
 	memset(&ev, 0, sizeof(ev));
 	ev.data.ptr = e;
-	if (epoll_ctl(e->cls->epfd, EPOLL_CTL_MOD, e->conn.fd, &ev) == -1)
-		fatal("epoll_ctl");
+	/* Out of memory in the kernel: refused, as one that cannot queue. */
+	if (epoll_ctl(e->cls->epfd, EPOLL_CTL_MOD, e->conn.fd, &ev) == -1) {
+		*reason = strerror(errno);
+		return -1;
+	}
 	return 0;
 }
 
