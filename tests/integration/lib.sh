@@ -22,6 +22,9 @@
 #   stop [SIGNAL [SECONDS]] stop; expect exit 0 and no worker left
 #   check FILE              "dispatcher -t -c FILE"; sets CHECK_RC
 #   expect_errors FILE 'LINE: MESSAGE'...   what "dispatcher -t" reports
+#   unprivileged NOFILE     later starts run as nobody with that descriptor
+#                           limit, from copies of the programs; sets BIN,
+#                           CFG and PUB (a directory nobody can read)
 #
 # Clients are socat processes bound to a loopback source address, so that
 # 127.0.0.100 can play a "special" peer; ::1 is the IPv6 client.
@@ -42,6 +45,7 @@ WORKER=				# pid named by the last expect_class
 CLIENTS=()			# background clients (ask_bg)
 AS_USER=()			# a command prefix that start runs the dispatcher with
 CONFIGS=()			# files written by config, re-rendered on a new port
+PUB=				# made by unprivileged, for files nobody reads
 : >"$LOG"
 
 fail() {
@@ -122,7 +126,7 @@ cleanup() {
 		poll 2 eval '! alive "$pid"' || kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
-	rm -rf "$TMP"
+	rm -rf "$TMP" ${PUB:+"$PUB"}
 	exit "$rc"
 }
 trap cleanup EXIT
@@ -160,6 +164,25 @@ config() {
 	*" $1 "*) ;;
 	*) CONFIGS+=("$1") ;;
 	esac
+}
+
+# unprivileged NOFILE: the dispatcher that start runs next is nobody's,
+# with NOFILE descriptors at most (root is exempt from the limit on
+# descriptors in flight).  nobody may not be able to enter the checkout,
+# the build tree or $TMPDIR (a clone under a 0700 directory): the programs
+# are copied into PUB, a world-readable directory of its own under /tmp,
+# and BIN names the copies; CFG moves there too.  Write the configuration
+# (and any file it names) into PUB after this call.
+unprivileged() {
+	umask 022	# what config writes there is read by nobody
+	PUB=$(mktemp -d /tmp/dispatcher-pub.XXXXXX)
+	chmod 755 "$PUB"
+	mkdir "$PUB/bin"
+	cp "$BIN/dispatcher" "$BIN/dispatch-worker" "$PUB/bin/"
+	BIN=$PUB/bin
+	CFG=$PUB/rules.cfg
+	AS_USER=(prlimit --nofile="$1:$1"
+	    setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all)
 }
 
 # start ARGS...: runs the dispatcher in the background, its stderr in $LOG,

@@ -4,14 +4,11 @@
 # without spinning, until a worker reports one done; none is lost.
 . "$(dirname "$0")/lib.sh"
 
+unprivileged 64
 config "$CFG" <<'EOF'
 listen = [ "127.0.0.1:@PORT@" ];
 classes = ( { name = "normal"; workers = 1; queue = 30; } );
 EOF
-chmod 755 "$TMP"
-chmod 644 "$CFG"
-AS_USER=(prlimit --nofile=64:64
-    setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all)
 
 start -c "$CFG"
 worker=$(logged_workers normal)
