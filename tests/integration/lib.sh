@@ -22,9 +22,10 @@
 #   stop [SIGNAL [SECONDS]] stop; expect exit 0 and no worker left
 #   check FILE              "dispatcher -t -c FILE"; sets CHECK_RC
 #   expect_errors FILE 'LINE: MESSAGE'...   what "dispatcher -t" reports
-#   unprivileged NOFILE     later starts run as nobody with that descriptor
-#                           limit, from copies of the programs; sets BIN,
-#                           CFG and PUB (a directory nobody can read)
+#   unprivileged NOFILE [PROGRAM...]  later starts run as nobody with
+#                           that descriptor limit, from copies of the
+#                           programs (and of each PROGRAM) in PUB, a
+#                           directory nobody can read; sets BIN and CFG
 #
 # Clients are socat processes bound to a loopback source address, so that
 # 127.0.0.100 can play a "special" peer; ::1 is the IPv6 client.
@@ -166,22 +167,25 @@ config() {
 	esac
 }
 
-# unprivileged NOFILE: the dispatcher that start runs next is nobody's,
-# with NOFILE descriptors at most (root is exempt from the limit on
-# descriptors in flight).  nobody may not be able to enter the checkout,
+# unprivileged NOFILE [PROGRAM...]: the dispatcher that start runs next is
+# nobody's, with NOFILE descriptors at most (root is exempt from the limit
+# on descriptors in flight).  nobody may not be able to enter the checkout,
 # the build tree or $TMPDIR (a clone under a 0700 directory): the programs
 # are copied into PUB, a world-readable directory of its own under /tmp,
-# and BIN names the copies; CFG moves there too.  Write the configuration
-# (and any file it names) into PUB after this call.
+# and BIN names the copies, with any PROGRAM given to run "${AS_USER[@]}"
+# "$BIN/NAME" as well; CFG moves there too.  Write the configuration (and
+# any file it names) into PUB after this call.
 unprivileged() {
+	local nofile=$1
+	shift
 	umask 022	# what config writes there is read by nobody
 	PUB=$(mktemp -d /tmp/dispatcher-pub.XXXXXX)
 	chmod 755 "$PUB"
 	mkdir "$PUB/bin"
-	cp "$BIN/dispatcher" "$BIN/dispatch-worker" "$PUB/bin/"
+	cp "$BIN/dispatcher" "$BIN/dispatch-worker" "$@" "$PUB/bin/"
 	BIN=$PUB/bin
 	CFG=$PUB/rules.cfg
-	AS_USER=(prlimit --nofile="$1:$1"
+	AS_USER=(prlimit --nofile="$nofile:$nofile"
 	    setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all)
 }
 

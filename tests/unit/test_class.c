@@ -18,9 +18,11 @@
 
 #include "channel.h"
 #include "class.h"
+#include "contract.h"
 #include "event.h"
 
 #define NW	3
+#define CLASS_TEST_NOFILE	65536	/* the workers' descriptor limit */
 
 static int		 epfd = -1;
 static struct class	*cls;
@@ -53,6 +55,7 @@ make_class(size_t n, int max_connections, int queue)
 		    SOCK_CLOEXEC, 0, sv), 0);
 		w = cls->workers[i];
 		w->chan = sv[0];
+		w->cap = contract_max_conn(CLASS_TEST_NOFILE);
 		peer[i] = sv[1];
 		event_watch(epfd, EPOLL_CTL_ADD, w->chan, EPOLLIN, w);
 	}
