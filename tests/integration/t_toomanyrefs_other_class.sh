@@ -32,13 +32,11 @@ accepted() {
 }
 poll 10 accepted || fail "the flood was not all accepted within 10 s"
 
-asked=$(date +%s%3N)
+# Served, and not refused with its busy reply: within its 2 s in the queue.
 ask_held 127.0.0.100 "$TMP/special"
 wait_clients
 reply_matches "$TMP/special" "Request handled with special priority by worker $special" ||
     fail "special client: got $(printf %q "$(cat "$TMP/special")")"
-took=$(( $(cat "$TMP/special.time") - asked ))
-[ "$took" -lt 1500 ] || fail "special client served after $took ms"
 
 # A first signal waits for the connections in hand; the second does not.
 kill -TERM "$DPID"
