@@ -147,6 +147,12 @@ contract_parse(int argc, char *argv[], struct contract_args *a, char *err,
 	return 0;
 }
 
+size_t
+contract_max_conn(unsigned long nofile)
+{
+	return nofile > CONTRACT_FD_RESERVE ? nofile - CONTRACT_FD_RESERVE : 1;
+}
+
 int
 contract_same(const struct contract_args *a, const struct contract_args *b)
 {

@@ -18,6 +18,7 @@
 #define CONTRACT_MAX_REPLY	4096		/* bytes in a reply template */
 #define CONTRACT_MAX_DELAY_MS	3600000		/* an hour */
 #define CONTRACT_ARGV_MAX	10		/* argv[] with its NULL */
+#define CONTRACT_FD_RESERVE	16		/* a worker's descriptors not for connections */
 
 /* What a worker is started with. */
 struct contract_args {
@@ -57,6 +58,16 @@ enum contract_placeholder contract_placeholder(const char *s, size_t *len);
  * placeholder after KIND.
  */
 const char	*contract_reply_check(const char *reply, const char **at);
+
+/*
+ * The connections a worker holds at once with nofile descriptors (its
+ * RLIMIT_NOFILE, raised to the hard limit it inherits from the
+ * dispatcher): past them it takes nothing from its channel, so the
+ * dispatcher sends it no more, and what waits does so in the dispatcher's
+ * queue rather than in flight, where it would count against the user's
+ * descriptors in flight (ETOOMANYREFS) and stall every class.
+ */
+size_t		 contract_max_conn(unsigned long nofile);
 
 /* Builds the argv that starts a worker with these args. */
 void		 contract_argv(const struct contract_args *,

@@ -213,7 +213,11 @@ class_lost(struct worker *w)
 	proc_signal(w, SIGTERM);
 }
 
-/* The worker with the fewest connections in hand, ties in turn. */
+/*
+ * The worker with the fewest connections in hand, ties in turn.  One
+ * that holds all it can takes nothing from its channel: what it is sent
+ * waits in flight there, and would stall every class at ETOOMANYREFS.
+ */
 static struct worker *
 class_pick(struct class *c)
 {
@@ -223,7 +227,8 @@ class_pick(struct class *c)
 	for (k = 1; k <= c->nworkers; k++) {
 		i = (c->cursor + k) % c->nworkers;
 		w = c->workers[i];
-		if (w->chan == -1 || w->blocked || w->draining)
+		if (w->chan == -1 || w->blocked || w->draining ||
+		    w->inhand >= w->cap)
 			continue;
 		if (best == NULL || w->inhand < best->inhand) {
 			best = w;
@@ -251,12 +256,106 @@ class_unblock(struct worker *w)
 		class_block(w, 0);
 }
 
+/* The timer must fire by when at the latest: see class_wake. */
+static void
+class_wake_at(struct class *c, uint64_t when)
+{
+	if (c->wake_ms == 0 || when < c->wake_ms)
+		c->wake_ms = when;
+}
+
+/*
+ * Descriptors in flight are counted per user: this class's, another's,
+ * or another process's may free up, and nothing says when.  The class
+ * tries again on a timer (or at a DONE or a reap), other classes
+ * meanwhile finding out for themselves.
+ */
+static void
+class_hold(struct class *c)
+{
+	if (c->hold_ms == 0) {
+		log_warnx("class %s: too many descriptors in flight to workers; "
+		    "holding its connections", c->conf.name);
+		c->hold_ms = CLASS_HOLD_MIN_MS;
+	} else if ((c->hold_ms *= 2) > CLASS_HOLD_MAX_MS)
+		c->hold_ms = CLASS_HOLD_MAX_MS;
+	c->retry_ms = clock_ms() + c->hold_ms;
+	class_wake_at(c, c->retry_ms);
+}
+
+int
+class_retry(struct class *c, uint64_t now)
+{
+	if (c->hold_ms == 0 || (now != 0 && c->retry_ms > now))
+		return 0;
+	c->retry_ms = 0;
+	return 1;
+}
+
+uint64_t
+class_wake(struct class *c)
+{
+	uint64_t	when = c->wake_ms;
+
+	c->wake_ms = 0;
+	return when;
+}
+
+/* When a busy worker that reports nothing is hung, 0: never. */
+static uint64_t
+class_worker_deadline(const struct class *c, const struct worker *w)
+{
+	if (c->conf.worker_timeout_ms == 0 || w->chan == -1 || w->inhand == 0)
+		return 0;
+	return w->progress_ms + (uint64_t)c->conf.worker_timeout_ms;
+}
+
+uint64_t
+class_deadline(const struct class *c)
+{
+	uint64_t	next = c->retry_ms, d;
+	size_t		i;
+
+	for (i = 0; i < c->nworkers; i++) {
+		d = class_worker_deadline(c, c->workers[i]);
+		if (d != 0 && (next == 0 || d < next))
+			next = d;
+	}
+	return next;
+}
+
+void
+class_watch(struct class *c, uint64_t now)
+{
+	struct worker	*w;
+	uint64_t	 d;
+	size_t		 i;
+	unsigned	 lost;
+
+	for (i = 0; i < c->nworkers; i++) {
+		w = c->workers[i];
+		if ((d = class_worker_deadline(c, w)) == 0 || d > now)
+			continue;
+		lost = w->inhand;
+		c->lost += lost;
+		log_warnx("worker %d (class %s) hung: nothing done for %" PRIu64
+		    " ms with %u connection%s in hand; killing it, its "
+		    "connections lost (%lu in all)", (int)w->pid, c->conf.name,
+		    now - w->progress_ms, lost, lost == 1 ? "" : "s", c->lost);
+		/* Its slots are free at once: the process holds nothing we count. */
+		class_channel_close(w);
+		proc_signal(w, SIGKILL);
+	}
+}
+
 enum class_sent
 class_send(struct class *c, const struct conn *cn)
 {
 	struct channel_msg	 m;
 	struct worker		*w;
 
+	if (c->retry_ms != 0)
+		return CLASS_HELD;
 	if (c->conf.max_connections > 0 &&
 	    c->inhand >= (unsigned)c->conf.max_connections)
 		return CLASS_FULL;
@@ -270,12 +369,24 @@ class_send(struct class *c, const struct conn *cn)
 
 	while ((w = class_pick(c)) != NULL) {
 		if (channel_send(w->chan, &m, cn->fd) == 0) {
-			w->inhand++;
+			if (w->inhand++ == 0) {
+				/* Busy from now: watched for progress. */
+				w->progress_ms = clock_ms();
+				if (c->conf.worker_timeout_ms > 0)
+					class_wake_at(c, w->progress_ms +
+					    (uint64_t)c->conf.worker_timeout_ms);
+			}
 			c->inhand++;
+			if (c->hold_ms != 0) {
+				log_info("class %s: sending again", c->conf.name);
+				c->hold_ms = 0;
+			}
 			return CLASS_SENT;
 		}
-		if (errno == ETOOMANYREFS)
+		if (errno == ETOOMANYREFS) {
+			class_hold(c);
 			return CLASS_HELD;
+		}
 		if (errno == EAGAIN) {
 			/* Backpressure: wait until this channel drains. */
 			class_block(w, 1);

@@ -26,6 +26,8 @@ struct worker {
 	int			 chan;		/* -1 when closed */
 	unsigned		 inhand;	/* sent minus DONE; draining: at close */
 	unsigned		 unfinished;	/* in hand when its channel closed */
+	size_t			 cap;		/* what it can hold: contract_max_conn */
+	uint64_t		 progress_ms;	/* its last DONE, or first in hand */
 	int			 blocked;	/* channel full: waiting for EPOLLOUT */
 	int			 hello;
 	int			 draining;	/* finishing its work, not respawned */
@@ -63,12 +65,26 @@ struct class {
 	unsigned		  inhand;	/* across its workers */
 	struct queue		  queue;
 	struct class_entries	  dead;		/* left the queue this batch */
+	/*
+	 * Descriptors in flight hit RLIMIT_NOFILE (ETOOMANYREFS): held, the
+	 * class sends nothing before retry_ms, then tries again with a delay
+	 * doubled up to CLASS_HOLD_MAX_MS.  A DONE or a reap may free room in
+	 * flight sooner: the pool retries then (class_retry).
+	 */
+	uint64_t		  hold_ms;	/* the delay; 0: not held */
+	uint64_t		  retry_ms;	/* 0: may try now */
+	/* A deadline class_send set, for the pool's timer (class_wake). */
+	uint64_t		  wake_ms;
+	unsigned long		  lost;		/* in the hands of hung workers */
 };
+
+#define CLASS_HOLD_MIN_MS	10
+#define CLASS_HOLD_MAX_MS	500
 
 enum class_sent {
 	CLASS_SENT,		/* a worker has it */
 	CLASS_FULL,		/* at max_connections, or no worker can take it now */
-	CLASS_HELD,		/* descriptors in flight hit RLIMIT_NOFILE */
+	CLASS_HELD,		/* descriptors in flight hit RLIMIT_NOFILE: held */
 };
 
 /* Copies a class's settings, strings included: 0, or -1 out of memory. */
@@ -115,9 +131,28 @@ void		 class_lost(struct worker *);
 
 /*
  * Sends a connection to the worker with the fewest in hand, ties in
- * turn.  The caller closes its own copy of the descriptor when sent.
+ * turn, none past what it can hold.  The caller closes its own copy of
+ * the descriptor when sent.  Held, it sends nothing until retried.
  */
 enum class_sent	 class_send(struct class *, const struct conn *);
+/*
+ * A held class may send again: at once (now 0), or when its retry is
+ * due by now.  Returns 1 when it may.
+ */
+int		 class_retry(struct class *, uint64_t now);
+/* Takes the deadline the last sends set for the timer: 0 for none. */
+uint64_t	 class_wake(struct class *);
+/*
+ * The earliest moment the class needs the timer for: a held class's
+ * retry, a busy worker's worker_timeout_ms; 0 for none.
+ */
+uint64_t	 class_deadline(const struct class *);
+/*
+ * Replaces the workers that made no progress within worker_timeout_ms
+ * by now: logged, their connections counted as lost, killed (SIGKILL:
+ * a stopped process acts on nothing else), started again when reaped.
+ */
+void		 class_watch(struct class *, uint64_t now);
 /* A worker's channel drained: it may be sent to again. */
 void		 class_unblock(struct worker *);
 /* Applies a HELLO or DONE from a worker: 0, or -1 for an unexpected one. */

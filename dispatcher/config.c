@@ -15,7 +15,7 @@ static const char *const config_top_keys[] = {
 static const char *const config_class_keys[] = {
 	"name", "workers", "reply", "delay_ms", "max_connections", "queue",
 	"queue_timeout_ms", "overflow", "busy_reply", "priority",
-	"abort_on_close", NULL
+	"abort_on_close", "worker_timeout_ms", NULL
 };
 static const char *const config_listen_keys[] = {
 	"address", "name", "lanes", NULL
@@ -205,6 +205,27 @@ config_fits(struct config_ctx *ctx, const config_setting_t *cs)
 		    "raise the limit", need, (unsigned long)rl.rlim_max);
 }
 
+/* A worker may take delay_ms for every connection: it is hung only later. */
+static void
+config_worker_timeout(struct config_ctx *ctx, config_setting_t *g,
+    struct config_class *c)
+{
+	config_setting_t	*s;
+
+	c->worker_timeout_ms = -1;
+	config_get_int(ctx, g, "worker_timeout_ms", 0,
+	    CONFIG_MAX_WORKER_TIMEOUT_MS, &c->worker_timeout_ms);
+	if (c->worker_timeout_ms == -1)
+		c->worker_timeout_ms = 2 * c->delay_ms +
+		    CONFIG_WORKER_TIMEOUT_BASE_MS;
+	else if (c->worker_timeout_ms != 0 &&
+	    c->worker_timeout_ms <= c->delay_ms) {
+		s = config_setting_get_member(g, "worker_timeout_ms");
+		config_error(ctx, s, "\"worker_timeout_ms\" must be 0 or longer "
+		    "than \"delay_ms\" (%d)", c->delay_ms);
+	}
+}
+
 static void
 config_classes(struct config_ctx *ctx, config_setting_t *cs)
 {
@@ -257,6 +278,7 @@ config_classes(struct config_ctx *ctx, config_setting_t *cs)
 		config_get_int(ctx, g, "priority", -CONFIG_MAX_PRIORITY,
 		    CONFIG_MAX_PRIORITY, &c->priority);
 		config_get_bool(ctx, g, "abort_on_close", &c->abort_on_close);
+		config_worker_timeout(ctx, g, c);
 		if ((busy = config_get_string(ctx, g, "busy_reply")) != NULL &&
 		    strlen(busy) > CONTRACT_MAX_REPLY)
 			config_error(ctx, config_setting_get_member(g,

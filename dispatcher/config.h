@@ -24,6 +24,13 @@
 #define CONFIG_DEFAULT_QUEUE	1024
 #define CONFIG_MAX_QUEUE_TIMEOUT_MS	3600000		/* an hour */
 #define CONFIG_DEFAULT_QUEUE_TIMEOUT_MS	10000
+/*
+ * A worker with connections in hand that reports none done for this long
+ * is hung: by default twice delay_ms and a minute, room for a slow client
+ * and the lingering close besides the delay.
+ */
+#define CONFIG_MAX_WORKER_TIMEOUT_MS	86400000	/* a day */
+#define CONFIG_WORKER_TIMEOUT_BASE_MS	60000
 #define CONFIG_MAX_LISTENER_NAME	64		/* as a class's */
 #define CONFIG_MAX_PRIORITY	1000
 /*
@@ -58,6 +65,7 @@ struct config_class {
 	char	*busy_reply;		/* written to a rejected client, or NULL */
 	int	 priority;		/* higher first */
 	int	 abort_on_close;	/* a queued client's FIN drops it */
+	int	 worker_timeout_ms;	/* no DONE for this long: hung; 0: never */
 	int	 line;			/* where it was defined */
 };
 

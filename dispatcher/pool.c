@@ -64,7 +64,10 @@ pool_timer_set(struct pool *p, uint64_t when)
 	p->timer_ms = when;
 }
 
-/* The earliest start or queue deadline decides when the timer fires. */
+/*
+ * The earliest start, queue deadline, retry of a held class or hung
+ * worker's deadline decides when the timer fires.
+ */
 static void
 pool_timer_arm(struct pool *p)
 {
@@ -82,6 +85,8 @@ pool_timer_arm(struct pool *p)
 		}
 		if ((d = queue_deadline(&c->queue)) != 0 &&
 		    (next == 0 || d < next))
+			next = d;
+		if ((d = class_deadline(c)) != 0 && (next == 0 || d < next))
 			next = d;
 	}
 	pool_timer_set(p, next);
@@ -118,25 +123,13 @@ pool_start(struct pool *p, struct class *c, uint64_t now)
 	}
 }
 
-/* Nothing is sent until a slot in flight frees up: see pool.held. */
-static void
-pool_hold(struct pool *p)
-{
-	if (!p->held)
-		log_warnx("too many descriptors in flight to workers; "
-		    "holding connections until one is done");
-	p->held = 1;
-}
-
 int
 pool_send(struct pool *p, struct class *c, const struct conn *cn)
 {
 	enum class_sent	r;
 
-	if (p->held)
-		return -1;
-	if ((r = class_send(c, cn)) == CLASS_HELD)
-		pool_hold(p);
+	r = class_send(c, cn);
+	pool_timer_at(p, class_wake(c));
 	return r == CLASS_SENT ? 0 : -1;
 }
 
@@ -144,8 +137,8 @@ pool_send(struct pool *p, struct class *c, const struct conn *cn)
 static void
 pool_flush(struct pool *p, struct class *c)
 {
-	if (!p->held && class_flush(c) == CLASS_HELD)
-		pool_hold(p);
+	class_flush(c);
+	pool_timer_at(p, class_wake(c));
 }
 
 /* Every class's queue, higher priority first, as far as workers take. */
@@ -158,14 +151,21 @@ pool_flush_all(struct pool *p)
 		pool_flush(p, p->classes[p->order[i]]);
 }
 
-/* Something freed a slot in flight: every class may send again. */
+/*
+ * Something may have freed room in flight (a worker took from its
+ * channel, or one died): every held class tries again at once.
+ */
 static void
 pool_release(struct pool *p)
 {
-	if (!p->held)
-		return;
-	p->held = 0;
-	pool_flush_all(p);
+	struct class	*c;
+	size_t		 i;
+
+	for (i = 0; i < p->nclasses; i++) {
+		c = p->classes[p->order[i]];
+		if (class_retry(c, 0))
+			pool_flush(p, c);
+	}
 }
 
 /* Drops retired classes whose workers are all gone. */
@@ -378,7 +378,7 @@ void
 pool_channel_event(struct pool *p, struct worker *w, uint32_t events)
 {
 	struct channel_msg	 m;
-	int			 fd, n;
+	int			 fd, n, done = 0;
 
 	if ((events & EPOLLOUT) && w->blocked) {
 		class_unblock(w);
@@ -389,10 +389,7 @@ pool_channel_event(struct pool *p, struct worker *w, uint32_t events)
 		if (n == -1 && errno == EAGAIN)
 			break;
 		if (n == 1 && class_message(w, &m) == 0) {
-			if (m.type == CHANNEL_DONE) {
-				pool_release(p);
-				pool_flush(p, w->cls);
-			}
+			done |= m.type == CHANNEL_DONE;
 			continue;
 		}
 		if (n == 0)
@@ -406,6 +403,12 @@ pool_channel_event(struct pool *p, struct worker *w, uint32_t events)
 			log_warn("worker %d (class %s): channel", (int)w->pid,
 			    w->cls->conf.name);
 		class_lost(w);
+	}
+	if (done) {
+		/* Its DONEs come in batches: the clock is read once a batch. */
+		w->progress_ms = clock_ms();
+		pool_release(p);
+		pool_flush(p, w->cls);
 	}
 }
 
@@ -446,6 +449,8 @@ pool_timer_event(struct pool *p)
 	for (i = 0; i < p->nclasses; i++) {
 		c = p->classes[p->order[i]];
 		pool_start(p, c, now);
+		class_watch(c, now);
+		(void)class_retry(c, now);
 		pool_flush(p, c);
 		while ((e = class_expired(c, now)) != NULL) {
 			class_dequeue(e);

@@ -20,12 +20,6 @@ struct pool {
 	struct class		**retired;	/* removed, workers finishing */
 	size_t			  nretired;
 	int			  stopping;
-	/*
-	 * Descriptors in flight on all channels hit RLIMIT_NOFILE
-	 * (ETOOMANYREFS): nothing is sent until a worker reports one done
-	 * or dies, since EPOLLOUT says nothing about that limit.
-	 */
-	int			  held;
 	uint64_t		  timer_ms;	/* when the timer fires, 0: never */
 	/* Regex match errors (route.c): all, and those not logged yet. */
 	uint64_t		  match_errors;
@@ -33,7 +27,7 @@ struct pool {
 	uint64_t		  match_error_logged_ms;
 };
 
-/* Hands a connection to a worker of c unless held: 0, or -1. */
+/* Hands a connection to a worker of c unless it is held: 0, or -1. */
 int	pool_send(struct pool *, struct class *, const struct conn *);
 
 /* Has the timer fire at when (0: never) at the latest. */

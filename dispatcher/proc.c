@@ -1,4 +1,5 @@
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -89,7 +90,8 @@ proc_spawn(pid_t *pid, int chan, const struct contract_args *args)
 void
 proc_start(struct worker *w, const struct contract_args *args, int epfd)
 {
-	int	sv[2], fd, rc;
+	struct rlimit	rl;
+	int		sv[2], fd, rc;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0, sv) == -1) {
@@ -116,6 +118,13 @@ proc_start(struct worker *w, const struct contract_args *args, int epfd)
 		return;
 	}
 
+	/*
+	 * It raises its descriptor limit to the hard one it inherits, as
+	 * main raised ours: it can hold what our limit leaves room for.
+	 */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		fatal("getrlimit");
+	w->cap = contract_max_conn(rl.rlim_cur);
 	w->chan = sv[0];
 	w->hello = 0;
 	w->started_ms = clock_ms();

@@ -29,7 +29,6 @@
 
 #define WORKER_EVENTS		64		/* epoll events per wait */
 #define WORKER_RECV_BATCH	64		/* channel messages per event */
-#define WORKER_FD_RESERVE	16		/* descriptors not for connections */
 
 static _Noreturn void worker_usage(void);
 static void	worker_args(struct worker *, int, char *[]);
@@ -127,8 +126,7 @@ worker_setup(struct worker *w)
 				fatal("getrlimit");
 		}
 	}
-	w->max_conn = rl.rlim_cur > WORKER_FD_RESERVE ?
-	    rl.rlim_cur - WORKER_FD_RESERVE : 1;
+	w->max_conn = contract_max_conn(rl.rlim_cur);
 
 	/* SIGHUP is the dispatcher's business: blocked and ignored here. */
 	memset(&sa, 0, sizeof(sa));

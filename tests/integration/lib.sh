@@ -22,6 +22,10 @@
 #   stop [SIGNAL [SECONDS]] stop; expect exit 0 and no worker left
 #   check FILE              "dispatcher -t -c FILE"; sets CHECK_RC
 #   expect_errors FILE 'LINE: MESSAGE'...   what "dispatcher -t" reports
+#   unprivileged NOFILE [PROGRAM...]  later starts run as nobody with
+#                           that descriptor limit, from copies of the
+#                           programs (and of each PROGRAM) in PUB, a
+#                           directory nobody can read; sets BIN and CFG
 #
 # Clients are socat processes bound to a loopback source address, so that
 # 127.0.0.100 can play a "special" peer; ::1 is the IPv6 client.
@@ -42,6 +46,7 @@ WORKER=				# pid named by the last expect_class
 CLIENTS=()			# background clients (ask_bg)
 AS_USER=()			# a command prefix that start runs the dispatcher with
 CONFIGS=()			# files written by config, re-rendered on a new port
+PUB=				# made by unprivileged, for files nobody reads
 : >"$LOG"
 
 fail() {
@@ -122,7 +127,10 @@ cleanup() {
 		poll 2 eval '! alive "$pid"' || kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
-	rm -rf "$TMP"
+	if [ -n "$SANLOG_DIR" ]; then
+		cp "$PUB"/sanitizer-logs/* "$SANLOG_DIR"/ 2>/dev/null
+	fi
+	rm -rf "$TMP" ${PUB:+"$PUB"}
 	exit "$rc"
 }
 trap cleanup EXIT
@@ -160,6 +168,50 @@ config() {
 	*" $1 "*) ;;
 	*) CONFIGS+=("$1") ;;
 	esac
+}
+
+# unprivileged NOFILE [PROGRAM...]: the dispatcher that start runs next is
+# nobody's, with NOFILE descriptors at most (root is exempt from the limit
+# on descriptors in flight).  nobody may not be able to enter the checkout,
+# the build tree or $TMPDIR (a clone under a 0700 directory): the programs
+# are copied into PUB, a world-readable directory of its own under /tmp,
+# and BIN names the copies, with any PROGRAM given to run "${AS_USER[@]}"
+# "$BIN/NAME" as well; CFG moves there too.  Write the configuration (and
+# any file it names) into PUB after this call.
+unprivileged() {
+	local nofile=$1
+	shift
+	umask 022	# what config writes there is read by nobody
+	PUB=$(mktemp -d /tmp/dispatcher-pub.XXXXXX)
+	chmod 755 "$PUB"
+	mkdir "$PUB/bin"
+	cp "$BIN/dispatcher" "$BIN/dispatch-worker" "$@" "$PUB/bin/"
+	BIN=$PUB/bin
+	CFG=$PUB/rules.cfg
+	unprivileged_sanitizer_logs
+	AS_USER=(prlimit --nofile="$nofile:$nofile"
+	    setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all)
+}
+
+# A sanitizer's log_path and suppressions (make test-asan) may be where
+# the user nobody can neither read nor write: the suppressions are copied into
+# PUB, the reports go there too, and cleanup brings them back.
+SANLOG_DIR=
+unprivileged_sanitizer_logs() {
+	local path
+	path=$(echo "${LSAN_OPTIONS-}" | sed -nE 's/(^|.*:)suppressions=([^:]*).*/\2/p')
+	if [ -n "$path" ]; then
+		cp "$path" "$PUB/lsan.supp"
+		LSAN_OPTIONS=${LSAN_OPTIONS//suppressions=$path/suppressions=$PUB/lsan.supp}
+		export LSAN_OPTIONS
+	fi
+	path=$(echo "${ASAN_OPTIONS-}" | sed -nE 's/(^|.*:)log_path=([^:]*).*/\2/p')
+	[ -n "$path" ] || return 0
+	SANLOG_DIR=$(dirname "$path")
+	mkdir -m 1777 "$PUB/sanitizer-logs"
+	ASAN_OPTIONS=${ASAN_OPTIONS//log_path=$SANLOG_DIR\//log_path=$PUB/sanitizer-logs/}
+	UBSAN_OPTIONS=${UBSAN_OPTIONS//log_path=$SANLOG_DIR\//log_path=$PUB/sanitizer-logs/}
+	export ASAN_OPTIONS UBSAN_OPTIONS
 }
 
 # start ARGS...: runs the dispatcher in the background, its stderr in $LOG,

@@ -18,9 +18,11 @@
 
 #include "channel.h"
 #include "class.h"
+#include "contract.h"
 #include "event.h"
 
 #define NW	3
+#define CLASS_TEST_NOFILE	65536	/* the workers' descriptor limit */
 
 static int		 epfd = -1;
 static struct class	*cls;
@@ -53,6 +55,7 @@ make_class(size_t n, int max_connections, int queue)
 		    SOCK_CLOEXEC, 0, sv), 0);
 		w = cls->workers[i];
 		w->chan = sv[0];
+		w->cap = contract_max_conn(CLASS_TEST_NOFILE);
 		peer[i] = sv[1];
 		event_watch(epfd, EPOLL_CTL_ADD, w->chan, EPOLLIN, w);
 	}
@@ -235,6 +238,60 @@ Test(class, lost_channel)
 	cr_assert_eq(received(0), 2);
 	cr_assert_eq(received(0), 3);
 	cr_assert_eq(received(0), 4);
+}
+
+/* A worker holding all that its descriptors allow is sent no more. */
+Test(class, worker_cap)
+{
+	make_class(2, 0, 0);
+	cls->workers[0]->cap = 1;
+	cls->workers[1]->cap = 2;
+	cr_assert_eq(send_one(1), CLASS_SENT);
+	cr_assert_eq(send_one(2), CLASS_SENT);
+	cr_assert_eq(send_one(3), CLASS_SENT);
+	cr_assert_eq(send_one(4), CLASS_FULL, "both hold all they can");
+	cr_assert_eq(cls->workers[0]->inhand, 1);
+	cr_assert_eq(cls->workers[1]->inhand, 2);
+	done(0);
+	cr_assert_eq(send_one(5), CLASS_SENT);
+	cr_assert_eq(cls->workers[0]->inhand, 1);
+}
+
+/*
+ * A busy worker that reports nothing done within worker_timeout_ms is
+ * hung: its channel closes and what it held is counted as lost.
+ */
+Test(class, hung_worker)
+{
+	struct worker	*a, *b;
+	uint64_t	 since;
+
+	make_class(2, 0, 0);
+	cls->conf.worker_timeout_ms = 100;
+	cr_assert_eq(class_deadline(cls), 0, "nothing in hand");
+	cr_assert_eq(send_one(1), CLASS_SENT);
+	a = cls->workers[cls->workers[0]->inhand == 1 ? 0 : 1];
+	b = cls->workers[cls->workers[0]->inhand == 1 ? 1 : 0];
+	since = a->progress_ms;
+	cr_assert_neq(since, 0);
+	cr_assert_eq(class_wake(cls), since + 100, "the timer is told");
+	cr_assert_eq(class_wake(cls), 0, "once");
+	cr_assert_eq(class_deadline(cls), since + 100);
+	cr_assert_eq(send_one(2), CLASS_SENT);
+	cr_assert_eq(b->inhand, 1);
+	b->progress_ms = since + 50;
+
+	class_watch(cls, since + 99);
+	cr_assert_neq(a->chan, -1, "not yet");
+	class_watch(cls, since + 100);
+	cr_assert_eq(a->chan, -1);
+	cr_assert_eq(cls->lost, 1);
+	cr_assert_eq(cls->inhand, 1, "its slot is free");
+	cr_assert_neq(b->chan, -1, "its sibling is not due");
+	cr_assert_eq(class_deadline(cls), since + 150);
+
+	cls->conf.worker_timeout_ms = 0;
+	cr_assert_eq(class_deadline(cls), 0, "never hung with no timeout");
 }
 
 /* Queued: higher priority first, then the oldest, as slots free up. */

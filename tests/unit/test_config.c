@@ -319,6 +319,41 @@ Test(config, negative_delay)
 	    "\"delay_ms\" must be 0 to 3600000");
 }
 
+Test(config, worker_timeout_out_of_range)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\";\n worker_timeout_ms = -1; } );\n",
+	    3, "\"worker_timeout_ms\" must be 0 to 86400000");
+}
+
+Test(config, worker_timeout_within_delay)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; delay_ms = 5000;\n"
+	    "  worker_timeout_ms = 5000; } );\n", 3,
+	    "\"worker_timeout_ms\" must be 0 or longer than \"delay_ms\" "
+	    "(5000)");
+}
+
+Test(config, worker_timeout_default)
+{
+	struct config	*cf;
+
+	cf = load("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; },\n"
+	    "  { name = \"slow\"; delay_ms = 3000; },\n"
+	    "  { name = \"set\"; delay_ms = 3000; worker_timeout_ms = 3001; },\n"
+	    "  { name = \"never\"; worker_timeout_ms = 0; } );\n");
+	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
+	cr_assert_eq(cf->classes[0].worker_timeout_ms,
+	    CONFIG_WORKER_TIMEOUT_BASE_MS);
+	cr_assert_eq(cf->classes[1].worker_timeout_ms,
+	    CONFIG_WORKER_TIMEOUT_BASE_MS + 6000, "twice the delay and more");
+	cr_assert_eq(cf->classes[2].worker_timeout_ms, 3001);
+	cr_assert_eq(cf->classes[3].worker_timeout_ms, 0);
+	config_free(cf);
+}
+
 Test(config, bad_class_name)
 {
 	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
