@@ -154,9 +154,7 @@ worker_setup(struct worker *w)
 	w->sig_src.kind = WORKER_SIGNAL;
 	worker_epoll_add(w, w->sigfd, &w->sig_src);
 	w->chan_src.kind = WORKER_CHANNEL;
-	worker_epoll_add(w, w->chan, &w->chan_src);
-	w->chan_registered = 1;
-	w->chan_events = EPOLLIN;
+	worker_channel_update(w);
 	worker_timer_init(w, &w->delay, WORKER_DELAYED);
 	worker_timer_init(w, &w->linger, WORKER_LINGERING);
 
@@ -286,16 +284,18 @@ worker_signal_event(struct worker *w)
 static void
 worker_channel_event(struct worker *w, uint32_t events)
 {
+	/*
+	 * A hang-up or an error: the dispatcher has closed its end, so DONE
+	 * can no longer go.  What it sent before is still there to read.
+	 */
+	if (events & (EPOLLHUP | EPOLLERR))
+		w->chan_dead = 1;
 	if (!w->draining && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		worker_channel_read(w);
 	if (w->quit)
 		return;
 	if (events & EPOLLOUT)
 		w->chan_full = 0;
-	if (w->draining && (events & (EPOLLHUP | EPOLLERR))) {
-		/* Closed on the other side too: DONE can no longer go. */
-		w->chan_dead = 1;
-	}
 	/* After EPOLLOUT, the flush at the end of the batch sends DONE. */
 	worker_channel_update(w);
 }
@@ -337,32 +337,39 @@ worker_channel_read(struct worker *w)
 	}
 }
 
-/* Registers the channel for what it is still needed for. */
+/*
+ * Registers the channel for what it is still needed for.  epoll reports
+ * a hang-up whatever it is asked for: once the dispatcher has gone, a
+ * channel with nothing to wait for leaves the set, or every wait would
+ * return at once (a worker at its descriptor limit reads nothing until a
+ * connection ends).  It comes back when there is room to read again.
+ */
 static void
 worker_channel_update(struct worker *w)
 {
 	struct epoll_event	 ev;
 	uint32_t		 events = 0;
 
-	if (!w->chan_registered)
-		return;
-	if (w->draining && w->chan_dead) {
-		if (epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->chan, NULL) == -1)
-			log_warn("channel: epoll_ctl");
-		w->chan_registered = 0;
-		return;
-	}
 	if (!w->draining && w->nconn < w->max_conn)
 		events |= EPOLLIN;
 	if (!w->chan_dead && !TAILQ_EMPTY(&w->queues[WORKER_CLOSED]))
 		events |= EPOLLOUT;
-	if (events == w->chan_events)
+	if (events == 0 && w->chan_dead) {
+		if (w->chan_registered &&
+		    epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->chan, NULL) == -1)
+			log_warn("channel: epoll_ctl");
+		w->chan_registered = 0;
+		return;
+	}
+	if (w->chan_registered && events == w->chan_events)
 		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.events = events;
 	ev.data.ptr = &w->chan_src;
-	if (epoll_ctl(w->epfd, EPOLL_CTL_MOD, w->chan, &ev) == -1)
+	if (epoll_ctl(w->epfd, w->chan_registered ? EPOLL_CTL_MOD :
+	    EPOLL_CTL_ADD, w->chan, &ev) == -1)
 		fatal("channel: epoll_ctl");
+	w->chan_registered = 1;
 	w->chan_events = events;
 }
 
