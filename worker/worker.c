@@ -331,6 +331,16 @@ worker_channel_read(struct worker *w)
 			worker_stop(w, EXIT_SOFTWARE);
 			return;
 		}
+		if (errno == ECONNRESET) {
+			/*
+			 * The dispatcher closed its end with our DONEs still
+			 * unread, as a drain or a stop may: an ordinary close.
+			 * The reset is reported once, before the CONNs it
+			 * sent, which are still ours to serve, then EOF.
+			 */
+			w->chan_dead = 1;
+			continue;
+		}
 		log_warn("channel: receive");
 		w->draining = 1;
 		return;
