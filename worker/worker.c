@@ -63,7 +63,7 @@ static _Noreturn void
 worker_usage(void)
 {
 	fprintf(stderr, "usage: dispatch-worker -n CLASS [-r REPLY] "
-	    "[-d DELAY_MS] [-v]\n");
+	    "[-d DELAY_MS] [-w WRITE_TIMEOUT_MS] [-v]\n");
 	exit(EXIT_USAGE);
 }
 
@@ -90,7 +90,7 @@ worker_setup(struct worker *w)
 	int			 flags, i, type;
 
 	snprintf(w->pid, sizeof(w->pid), "%ld", (long)getpid());
-	w->epfd = w->sigfd = w->delay.fd = w->linger.fd = -1;
+	w->epfd = w->sigfd = w->delay.fd = w->write.fd = w->linger.fd = -1;
 	w->chan = CHANNEL_FD;
 	for (i = 0; i < WORKER_NSTATES; i++)
 		TAILQ_INIT(&w->queues[i]);
@@ -155,15 +155,17 @@ worker_setup(struct worker *w)
 	worker_epoll_add(w, w->sigfd, &w->sig_src);
 	w->chan_src.kind = WORKER_CHANNEL;
 	worker_channel_update(w);
-	worker_timer_init(w, &w->delay, WORKER_DELAYED);
-	worker_timer_init(w, &w->linger, WORKER_LINGERING);
+	worker_timer_init(w, &w->delay, WORKER_DELAYED, w->args.delay_ms);
+	worker_timer_init(w, &w->write, WORKER_WRITING,
+	    w->args.write_timeout_ms);
+	worker_timer_init(w, &w->linger, WORKER_LINGERING, WORKER_LINGER_MS);
 
 	channel_msg_init(&m, CHANNEL_HELLO);
 	m.u.hello.pid = (int32_t)getpid();
 	if (channel_send(w->chan, &m, -1) == -1)
 		fatal("channel: HELLO");
-	log_debug("class %s, delay %d ms: ready", w->args.class,
-	    w->args.delay_ms);
+	log_debug("class %s, delay %d ms, write timeout %d ms: ready",
+	    w->args.class, w->args.delay_ms, w->args.write_timeout_ms);
 }
 
 static void
@@ -184,6 +186,8 @@ worker_free(struct worker *w)
 	free(w->reply);
 	if (w->delay.fd != -1)
 		close(w->delay.fd);
+	if (w->write.fd != -1)
+		close(w->write.fd);
 	if (w->linger.fd != -1)
 		close(w->linger.fd);
 	if (w->sigfd != -1)
