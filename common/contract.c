@@ -56,12 +56,36 @@ contract_reply_check(const char *reply, const char **at)
 	return NULL;
 }
 
+/*
+ * Reads option opt's argument s, milliseconds from 0 to max, into *ms:
+ * 0, or -1 with a message in err.
+ */
+static int
+contract_ms(int opt, const char *s, int max, int *ms, char *err,
+    size_t errlen)
+{
+	char	*end;
+	long	 n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 ||
+	    n > max) {
+		snprintf(err, errlen, "-%c: milliseconds, 0 to %d", opt, max);
+		return -1;
+	}
+	*ms = (int)n;
+	return 0;
+}
+
 void
 contract_argv(const struct contract_args *a, struct contract_argv *out)
 {
 	int	argc = 0;
 
 	snprintf(out->delay, sizeof(out->delay), "%d", a->delay_ms);
+	snprintf(out->write_timeout, sizeof(out->write_timeout), "%d",
+	    a->write_timeout_ms);
 	/* execve does not write to argv: the casts only drop const. */
 	out->argv[argc++] = (char *)a->program;
 	out->argv[argc++] = "-n";
@@ -70,6 +94,8 @@ contract_argv(const struct contract_args *a, struct contract_argv *out)
 	out->argv[argc++] = (char *)a->reply;
 	out->argv[argc++] = "-d";
 	out->argv[argc++] = out->delay;
+	out->argv[argc++] = "-w";
+	out->argv[argc++] = out->write_timeout;
 	if (a->verbose)
 		out->argv[argc++] = "-v";
 	out->argv[argc] = NULL;
@@ -80,14 +106,13 @@ contract_parse(int argc, char *argv[], struct contract_args *a, char *err,
     size_t errlen)
 {
 	const char	*why, *at;
-	char		*end;
-	long		 delay;
 	size_t		 kind;
 	int		 ch;
 
 	memset(a, 0, sizeof(*a));
 	a->program = argv[0];
 	a->reply = CONTRACT_DEFAULT_REPLY;
+	a->write_timeout_ms = CONTRACT_DEFAULT_WRITE_TIMEOUT_MS;
 	err[0] = '\0';
 	/*
 	 * 0, not 1: glibc then forgets an earlier argv entirely, including
@@ -96,7 +121,7 @@ contract_parse(int argc, char *argv[], struct contract_args *a, char *err,
 	 */
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt(argc, argv, "n:r:d:v")) != -1) {
+	while ((ch = getopt(argc, argv, "n:r:d:w:v")) != -1) {
 		switch (ch) {
 		case 'n':
 			a->class = optarg;
@@ -105,16 +130,15 @@ contract_parse(int argc, char *argv[], struct contract_args *a, char *err,
 			a->reply = optarg;
 			break;
 		case 'd':
-			errno = 0;
-			delay = strtol(optarg, &end, 10);
-			if (optarg[0] < '0' || optarg[0] > '9' ||
-			    *end != '\0' || errno != 0 ||
-			    delay > CONTRACT_MAX_DELAY_MS) {
-				snprintf(err, errlen, "-d: milliseconds, 0 to "
-				    "%d", CONTRACT_MAX_DELAY_MS);
+			if (contract_ms(ch, optarg, CONTRACT_MAX_DELAY_MS,
+			    &a->delay_ms, err, errlen) == -1)
 				return -1;
-			}
-			a->delay_ms = (int)delay;
+			break;
+		case 'w':
+			if (contract_ms(ch, optarg,
+			    CONTRACT_MAX_WRITE_TIMEOUT_MS, &a->write_timeout_ms,
+			    err, errlen) == -1)
+				return -1;
 			break;
 		case 'v':
 			a->verbose = 1;
@@ -159,5 +183,6 @@ contract_same(const struct contract_args *a, const struct contract_args *b)
 	return strcmp(a->program, b->program) == 0 &&
 	    strcmp(a->class, b->class) == 0 &&
 	    strcmp(a->reply, b->reply) == 0 && a->delay_ms == b->delay_ms &&
+	    a->write_timeout_ms == b->write_timeout_ms &&
 	    a->verbose == b->verbose;
 }

@@ -17,7 +17,9 @@
 #define CONTRACT_MAX_NAME	64		/* bytes in a class name */
 #define CONTRACT_MAX_REPLY	4096		/* bytes in a reply template */
 #define CONTRACT_MAX_DELAY_MS	3600000		/* an hour */
-#define CONTRACT_ARGV_MAX	10		/* argv[] with its NULL */
+#define CONTRACT_MAX_WRITE_TIMEOUT_MS	3600000		/* an hour */
+#define CONTRACT_DEFAULT_WRITE_TIMEOUT_MS	30000
+#define CONTRACT_ARGV_MAX	12		/* argv[] with its NULL */
 #define CONTRACT_FD_RESERVE	16		/* a worker's descriptors not for connections */
 
 /* What a worker is started with. */
@@ -26,6 +28,7 @@ struct contract_args {
 	const char	*class;		/* its name */
 	const char	*reply;		/* the template */
 	int		 delay_ms;	/* before each reply */
+	int		 write_timeout_ms; /* for the reply to go; 0: no limit */
 	int		 verbose;	/* one debug line per connection */
 };
 
@@ -33,6 +36,7 @@ struct contract_args {
 struct contract_argv {
 	char		*argv[CONTRACT_ARGV_MAX];
 	char		 delay[16];
+	char		 write_timeout[16];
 };
 
 enum contract_placeholder {
@@ -75,7 +79,9 @@ void		 contract_argv(const struct contract_args *,
 
 /*
  * Reads a worker's argv into args, with program set to argv[0]: 0, or
- * -1 with a message for the usage line in err.
+ * -1 with a message for the usage line in err.  What argv leaves out
+ * takes its default: the default reply, no delay, the default write
+ * timeout.
  */
 int		 contract_parse(int argc, char *argv[], struct contract_args *,
 		    char *err, size_t errlen);

@@ -13,9 +13,9 @@ static const char *const config_top_keys[] = {
 	"listen", "default", "classes", "rules", "lanes", NULL
 };
 static const char *const config_class_keys[] = {
-	"name", "workers", "reply", "delay_ms", "max_connections", "queue",
-	"queue_timeout_ms", "overflow", "busy_reply", "priority",
-	"abort_on_close", "worker_timeout_ms", NULL
+	"name", "workers", "reply", "delay_ms", "write_timeout_ms",
+	"max_connections", "queue", "queue_timeout_ms", "overflow",
+	"busy_reply", "priority", "abort_on_close", "worker_timeout_ms", NULL
 };
 static const char *const config_listen_keys[] = {
 	"address", "name", "lanes", NULL
@@ -263,6 +263,7 @@ config_classes(struct config_ctx *ctx, config_setting_t *cs)
 		config_check_keys(ctx, g, config_class_keys);
 		c = &cf->classes[cf->nclasses];
 		c->workers = 1;
+		c->write_timeout_ms = CONTRACT_DEFAULT_WRITE_TIMEOUT_MS;
 		c->queue = CONFIG_DEFAULT_QUEUE;
 		c->queue_timeout_ms = CONFIG_DEFAULT_QUEUE_TIMEOUT_MS;
 		c->overflow = -1;
@@ -270,6 +271,8 @@ config_classes(struct config_ctx *ctx, config_setting_t *cs)
 		    &c->workers);
 		config_get_int(ctx, g, "delay_ms", 0, CONTRACT_MAX_DELAY_MS,
 		    &c->delay_ms);
+		config_get_int(ctx, g, "write_timeout_ms", 0,
+		    CONTRACT_MAX_WRITE_TIMEOUT_MS, &c->write_timeout_ms);
 		config_get_int(ctx, g, "max_connections", 0,
 		    CONFIG_MAX_CONNECTIONS, &c->max_connections);
 		config_get_int(ctx, g, "queue", 0, CONFIG_MAX_QUEUE, &c->queue);
@@ -525,5 +528,6 @@ config_class_args(const struct config_class *c, const char *program,
 	a->class = c->name;
 	a->reply = c->reply;
 	a->delay_ms = c->delay_ms;
+	a->write_timeout_ms = c->write_timeout_ms;
 	a->verbose = verbose;
 }

@@ -15,8 +15,8 @@
 #include "contract.h"
 
 /*
- * A class's name, reply and delay are the worker's arguments: their limits
- * and the default reply are the contract's (CONTRACT_*).
+ * A class's name, reply, delay and write timeout are the worker's
+ * arguments: their limits and defaults are the contract's (CONTRACT_*).
  */
 #define CONFIG_MAX_WORKERS	256
 #define CONFIG_MAX_CONNECTIONS	1000000
@@ -58,6 +58,7 @@ struct config_class {
 	int	 workers;
 	char	*reply;
 	int	 delay_ms;
+	int	 write_timeout_ms;	/* for a reply to go; 0: no limit */
 	int	 max_connections;	/* in hand across its workers; 0: no limit */
 	int	 queue;			/* may wait for a slot */
 	int	 queue_timeout_ms;	/* 0: no limit */

@@ -284,6 +284,9 @@ fuzz_loaded(struct config *cf)
 		    "with workers in range");
 		fuzz_check(c->delay_ms >= 0 && c->delay_ms <= CONTRACT_MAX_DELAY_MS,
 		    "with delays in range");
+		fuzz_check(c->write_timeout_ms >= 0 &&
+		    c->write_timeout_ms <= CONTRACT_MAX_WRITE_TIMEOUT_MS,
+		    "with write timeouts in range");
 		fuzz_check(c->reply != NULL &&
 		    strlen(c->reply) <= CONTRACT_MAX_REPLY, "with replies");
 	}

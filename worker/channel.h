@@ -59,7 +59,9 @@ int	channel_send(int chan, const struct channel_msg *, int fd);
  * carried (-1 for none), 0 at end of file, or -1 with errno set: EAGAIN
  * when nothing is waiting, EPROTO when the message is malformed (wrong
  * size, version, type, descriptor count, truncation or address family);
- * descriptors of a rejected message are closed.
+ * descriptors of a rejected message are closed.  A peer that closed with
+ * our messages unread is not an error: what it sent comes first, then
+ * the end of file.
  */
 int	channel_recv(int chan, struct channel_msg *, int *fd);
 

@@ -62,7 +62,7 @@ static _Noreturn void
 worker_usage(void)
 {
 	fprintf(stderr, "usage: dispatch-worker -n CLASS [-r REPLY] "
-	    "[-d DELAY_MS] [-v]\n");
+	    "[-d DELAY_MS] [-w WRITE_TIMEOUT_MS] [-v]\n");
 	exit(EXIT_USAGE);
 }
 
@@ -89,7 +89,7 @@ worker_setup(struct worker *w)
 	int			 flags, i, type;
 
 	snprintf(w->pid, sizeof(w->pid), "%ld", (long)getpid());
-	w->epfd = w->sigfd = w->delay.fd = w->linger.fd = -1;
+	w->epfd = w->sigfd = w->delay.fd = w->write.fd = w->linger.fd = -1;
 	w->chan = CHANNEL_FD;
 	for (i = 0; i < WORKER_NSTATES; i++)
 		TAILQ_INIT(&w->queues[i]);
@@ -152,18 +152,18 @@ worker_setup(struct worker *w)
 	w->sig_src.kind = WORKER_SIGNAL;
 	worker_epoll_add(w, w->sigfd, &w->sig_src);
 	w->chan_src.kind = WORKER_CHANNEL;
-	worker_epoll_add(w, w->chan, &w->chan_src);
-	w->chan_registered = 1;
-	w->chan_events = EPOLLIN;
-	worker_timer_init(w, &w->delay, WORKER_DELAYED);
-	worker_timer_init(w, &w->linger, WORKER_LINGERING);
+	worker_channel_update(w);
+	worker_timer_init(w, &w->delay, WORKER_DELAYED, w->args.delay_ms);
+	worker_timer_init(w, &w->write, WORKER_WRITING,
+	    w->args.write_timeout_ms);
+	worker_timer_init(w, &w->linger, WORKER_LINGERING, WORKER_LINGER_MS);
 
 	channel_msg_init(&m, CHANNEL_HELLO);
 	m.u.hello.pid = (int32_t)getpid();
 	if (channel_send(w->chan, &m, -1) == -1)
 		fatal("channel: HELLO");
-	log_debug("class %s, delay %d ms: ready", w->args.class,
-	    w->args.delay_ms);
+	log_debug("class %s, delay %d ms, write timeout %d ms: ready",
+	    w->args.class, w->args.delay_ms, w->args.write_timeout_ms);
 }
 
 static void
@@ -184,6 +184,8 @@ worker_free(struct worker *w)
 	free(w->reply);
 	if (w->delay.fd != -1)
 		close(w->delay.fd);
+	if (w->write.fd != -1)
+		close(w->write.fd);
 	if (w->linger.fd != -1)
 		close(w->linger.fd);
 	if (w->sigfd != -1)
@@ -284,16 +286,18 @@ worker_signal_event(struct worker *w)
 static void
 worker_channel_event(struct worker *w, uint32_t events)
 {
+	/*
+	 * A hang-up or an error: the dispatcher has closed its end, so DONE
+	 * can no longer go.  What it sent before is still there to read.
+	 */
+	if (events & (EPOLLHUP | EPOLLERR))
+		w->chan_dead = 1;
 	if (!w->draining && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		worker_channel_read(w);
 	if (w->quit)
 		return;
 	if (events & EPOLLOUT)
 		w->chan_full = 0;
-	if (w->draining && (events & (EPOLLHUP | EPOLLERR))) {
-		/* Closed on the other side too: DONE can no longer go. */
-		w->chan_dead = 1;
-	}
 	/* After EPOLLOUT, the flush at the end of the batch sends DONE. */
 	worker_channel_update(w);
 }
@@ -335,32 +339,39 @@ worker_channel_read(struct worker *w)
 	}
 }
 
-/* Registers the channel for what it is still needed for. */
+/*
+ * Registers the channel for what it is still needed for.  epoll reports
+ * a hang-up whatever it is asked for: once the dispatcher has gone, a
+ * channel with nothing to wait for leaves the set, or every wait would
+ * return at once (a worker at its descriptor limit reads nothing until a
+ * connection ends).  It comes back when there is room to read again.
+ */
 static void
 worker_channel_update(struct worker *w)
 {
 	struct epoll_event	 ev;
 	uint32_t		 events = 0;
 
-	if (!w->chan_registered)
-		return;
-	if (w->draining && w->chan_dead) {
-		if (epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->chan, NULL) == -1)
-			log_warn("channel: epoll_ctl");
-		w->chan_registered = 0;
-		return;
-	}
 	if (!w->draining && w->nconn < w->max_conn)
 		events |= EPOLLIN;
 	if (!w->chan_dead && !TAILQ_EMPTY(&w->queues[WORKER_CLOSED]))
 		events |= EPOLLOUT;
-	if (events == w->chan_events)
+	if (events == 0 && w->chan_dead) {
+		if (w->chan_registered &&
+		    epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->chan, NULL) == -1)
+			log_warn("channel: epoll_ctl");
+		w->chan_registered = 0;
+		return;
+	}
+	if (w->chan_registered && events == w->chan_events)
 		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.events = events;
 	ev.data.ptr = &w->chan_src;
-	if (epoll_ctl(w->epfd, EPOLL_CTL_MOD, w->chan, &ev) == -1)
+	if (epoll_ctl(w->epfd, w->chan_registered ? EPOLL_CTL_MOD :
+	    EPOLL_CTL_ADD, w->chan, &ev) == -1)
 		fatal("channel: epoll_ctl");
+	w->chan_registered = 1;
 	w->chan_events = events;
 }
 

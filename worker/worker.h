@@ -10,7 +10,8 @@
  *                   the DONE messages
  *   worker_conn.c   one connection's states: delay, reply, write,
  *                   lingering close
- *   worker_timer.c  the delay and linger deadlines, one timerfd each
+ *   worker_timer.c  the delay, write and linger deadlines, one timerfd
+ *                   each
  */
 #ifndef WORKER_H
 #define WORKER_H
@@ -24,6 +25,8 @@
 #include "addr.h"
 #include "channel.h"
 #include "contract.h"
+
+#define WORKER_LINGER_MS	2000L		/* wait for the client's EOF */
 
 enum worker_kind {
 	WORKER_CHANNEL,
@@ -55,7 +58,7 @@ struct worker_conn {
 	enum worker_state	 state;
 	int			 watched;	/* registered with epoll */
 	uint32_t		 events;	/* as registered with epoll */
-	struct timespec		 deadline;	/* DELAYED, SHUT, LINGERING */
+	struct timespec		 deadline;	/* of a timed state */
 	const char		*reply;
 	char			*reply_buf;	/* own reply: it names the peer */
 	size_t			 reply_len;
@@ -76,7 +79,7 @@ struct worker_timer {
 };
 
 struct worker {
-	struct contract_args	 args;		/* class, reply template, delay */
+	struct contract_args	 args;		/* class, reply, delay, timeout */
 	char			 pid[24];
 
 	/*
@@ -99,6 +102,7 @@ struct worker {
 	int			 chan_dead;	/* DONE can no longer be sent */
 
 	struct worker_timer	 delay;
+	struct worker_timer	 write;		/* none without a write timeout */
 	struct worker_timer	 linger;
 	struct worker_connq	 queues[WORKER_NSTATES];
 	size_t			 nconn;		/* in hand: not yet closed */
@@ -124,15 +128,21 @@ void	worker_conn_event(struct worker *, struct worker_conn *,
 	    uint32_t events);
 /* Writes what is left of the reply, then shuts the socket down. */
 void	worker_conn_reply(struct worker *, struct worker_conn *);
+/* Resets a connection whose client has not taken its reply in time. */
+void	worker_conn_write_timeout(struct worker *, struct worker_conn *);
 /* The first read of each connection shut down in this turn of the loop. */
 void	worker_conn_linger_start(struct worker *);
 void	worker_conn_close(struct worker *, struct worker_conn *,
 	    const char *how);
 
-/* worker_timer.c: the delay and linger timers, set for their queue's head. */
+/*
+ * worker_timer.c: the delay, write and linger timers, set for their
+ * queue's head.  A timer without a time limit has no timerfd (fd -1).
+ */
 void	worker_timer_deadline(struct timespec *, long ms);
+/* A timer for the state's deadlines, ms after entry; none for 0 ms. */
 void	worker_timer_init(struct worker *, struct worker_timer *,
-	    enum worker_state);
+	    enum worker_state, long ms);
 /* Sets the timer again when its queue's head changed. */
 void	worker_timer_update(struct worker *, struct worker_timer *);
 /* Takes every due connection out of the timer's queue. */

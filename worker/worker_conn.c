@@ -28,7 +28,6 @@
 #include "log.h"
 #include "worker.h"
 
-#define WORKER_LINGER_MS	2000L		/* wait for the client's EOF */
 #define WORKER_DISCARD_MAX	65536		/* client bytes read in linger */
 
 static size_t	worker_conn_render(const struct worker *, const char *,
@@ -165,7 +164,7 @@ worker_conn_new(struct worker *w, const struct channel_msg *m, int fd)
 		worker_conn_reply(w, c);
 }
 
-/* Moves a connection to the queue of a state; keeps both timers on time. */
+/* Moves a connection to the queue of a state; keeps the timers on time. */
 static void
 worker_conn_move(struct worker *w, struct worker_conn *c,
     enum worker_state state)
@@ -176,6 +175,7 @@ worker_conn_move(struct worker *w, struct worker_conn *c,
 	TAILQ_INSERT_TAIL(&w->queues[state], c, entry);
 	c->state = state;
 	worker_timer_update(w, &w->delay);
+	worker_timer_update(w, &w->write);
 	worker_timer_update(w, &w->linger);
 }
 
@@ -238,7 +238,19 @@ worker_conn_reply(struct worker *w, struct worker_conn *c)
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			worker_conn_move(w, c, WORKER_WRITING);
+			if (!c->watched || !(c->events & EPOLLOUT)) {
+				/*
+				 * Its first wait: the client has the write
+				 * timeout from now on to take the rest.  A new
+				 * connection is already last in WRITING, where
+				 * it was queued, so the move leaves the write
+				 * timer to be set here.
+				 */
+				worker_timer_deadline(&c->deadline,
+				    w->args.write_timeout_ms);
+				worker_conn_move(w, c, WORKER_WRITING);
+				worker_timer_update(w, &w->write);
+			}
 			if (worker_conn_watch(w, c, EPOLLOUT) == -1)
 				worker_conn_close(w, c, "epoll_ctl failed");
 			return;
@@ -263,6 +275,36 @@ worker_conn_reply(struct worker *w, struct worker_conn *c)
 	}
 	worker_timer_deadline(&c->deadline, WORKER_LINGER_MS);
 	worker_conn_move(w, c, WORKER_SHUT);
+}
+
+/*
+ * A client that does not read keeps a reply waiting, and TCP's zero-window
+ * probes keep its connection alive: without a bound it would hold its
+ * class's slot for ever.  A reset drops the unsent rest at once, where a
+ * close would leave it to the kernel.  As nginx does at its send_timeout,
+ * it is logged as information: the client's doing, not a fault here.
+ */
+void
+worker_conn_write_timeout(struct worker *w, struct worker_conn *c)
+{
+	static const struct linger	 reset = { .l_onoff = 1, .l_linger = 0 };
+	struct sockaddr_storage		 ss;
+	socklen_t			 len = sizeof(ss);
+	char				 peer[ADDR_PORTSTRLEN];
+
+	memset(&ss, 0, sizeof(ss));
+	if (getpeername(c->fd, (struct sockaddr *)&ss, &len) == -1)
+		ss.ss_family = AF_UNSPEC;
+	addr_unmap(&ss);
+	if (addr_format((struct sockaddr *)&ss, peer, sizeof(peer)) == NULL)
+		snprintf(peer, sizeof(peer), "unknown");
+	log_info("connection %" PRIu64 " from %s: reply not taken within "
+	    "%d ms (%zu of %zu bytes sent); reset", c->id, peer,
+	    w->args.write_timeout_ms, c->sent, c->reply_len);
+	if (setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &reset,
+	    sizeof(reset)) == -1)
+		log_warn("connection %" PRIu64 ": SO_LINGER", c->id);
+	worker_conn_close(w, c, "write timeout");
 }
 
 /*

@@ -1,9 +1,10 @@
 /*
- * worker_timer: the deadlines of the timed states, delay and linger.
+ * worker_timer: the deadlines of the timed states: delay, write (a reply
+ * waiting for its client to read) and linger.
  *
- * All connections have the same delay and the same linger time, so their
- * deadlines come in arrival order: each timed state is a FIFO whose head
- * alone arms one timerfd.
+ * All connections have the same delay, write timeout and linger time, so
+ * their deadlines come in arrival order: each timed state is a FIFO whose
+ * head alone arms one timerfd.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -46,11 +47,14 @@ worker_timer_expired(const struct timespec *deadline,
 
 void
 worker_timer_init(struct worker *w, struct worker_timer *t,
-    enum worker_state state)
+    enum worker_state state, long ms)
 {
 	t->src.kind = WORKER_TIMER;
 	t->state = state;
 	t->armed = 0;
+	t->fd = -1;
+	if (ms == 0)
+		return;
 	if ((t->fd = timerfd_create(CLOCK_MONOTONIC,
 	    TFD_NONBLOCK | TFD_CLOEXEC)) == -1)
 		fatal("timerfd_create");
@@ -71,7 +75,7 @@ worker_timer_update(struct worker *w, struct worker_timer *t)
 	struct itimerspec		 its;
 
 	head = TAILQ_FIRST(&w->queues[t->state]);
-	if (head == NULL ||
+	if (t->fd == -1 || head == NULL ||
 	    (t->armed && worker_timer_expired(&t->when, &head->deadline)))
 		return;
 	memset(&its, 0, sizeof(its));
@@ -105,6 +109,8 @@ worker_timer_event(struct worker *w, struct worker_timer *t)
 	    worker_timer_expired(&c->deadline, &now)) {
 		if (t->state == WORKER_DELAYED)
 			worker_conn_reply(w, c);
+		else if (t->state == WORKER_WRITING)
+			worker_conn_write_timeout(w, c);
 		else
 			worker_conn_close(w, c, "linger timeout");
 	}

@@ -19,6 +19,7 @@
 #   expect_line TEXT        the log holds exactly this line
 #   wait_log ERE [SECONDS]  wait for a log line matching ERE
 #   logged_workers [CLASS]  pids of the "worker PID started" lines
+#   cpu_ticks PID           the CPU time a process has used, in clock ticks
 #   stop [SIGNAL [SECONDS]] stop; expect exit 0 and no worker left
 #   check FILE              "dispatcher -t -c FILE"; sets CHECK_RC
 #   expect_errors FILE 'LINE: MESSAGE'...   what "dispatcher -t" reports
@@ -90,6 +91,11 @@ live_workers() {
 	    sort -un | while read -r pid; do
 		if is_worker "$pid"; then echo "$pid"; fi
 	done
+}
+
+# utime + stime of a process, in clock ticks.
+cpu_ticks() {
+	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
 }
 
 # Polls COMMAND every 0.05 s for at most SECONDS; returns its last status.

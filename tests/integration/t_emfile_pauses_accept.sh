@@ -9,11 +9,6 @@ listen = [ "127.0.0.1:@PORT@" ];
 classes = ( { name = "normal"; workers = 1; } );
 EOF
 
-# utime + stime of a process, in clock ticks.
-cpu_ticks() {
-	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
-}
-
 start -c "$CFG"
 worker=$(logged_workers normal)
 prlimit --pid "$DPID" --nofile=64:64

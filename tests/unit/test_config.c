@@ -354,6 +354,20 @@ Test(config, worker_timeout_default)
 	config_free(cf);
 }
 
+Test(config, write_timeout_negative)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\";\n write_timeout_ms = -1; } );\n",
+	    3, "\"write_timeout_ms\" must be 0 to 3600000");
+}
+
+Test(config, write_timeout_over_an_hour)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; write_timeout_ms = 3600001; } );\n",
+	    2, "\"write_timeout_ms\" must be 0 to 3600000");
+}
+
 Test(config, bad_class_name)
 {
 	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
@@ -409,6 +423,7 @@ Test(config, class_args_are_the_workers)
 	cr_assert_str_eq(a.class, "normal");
 	cr_assert_str_eq(a.reply, CONTRACT_DEFAULT_REPLY);
 	cr_assert_eq(a.delay_ms, 0);
+	cr_assert_eq(a.write_timeout_ms, CONTRACT_DEFAULT_WRITE_TIMEOUT_MS);
 	cr_assert_eq(a.verbose, 1);
 	config_class_args(&cf->classes[0], "/bin/w", 1, &b);
 	cr_assert(contract_same(&a, &b));

@@ -26,6 +26,7 @@ struct limit_class {
 	char	 name[CONTRACT_MAX_NAME + 2];
 	char	 reply[CONTRACT_MAX_REPLY + 2];
 	int	 delay_ms;
+	int	 write_timeout_ms;
 };
 
 /* Every argument at its limit; the reply uses every placeholder. */
@@ -41,6 +42,7 @@ class_at_limits(struct limit_class *k)
 	memset(k->reply + len, 'x', CONTRACT_MAX_REPLY - len);
 	k->reply[CONTRACT_MAX_REPLY] = '\0';
 	k->delay_ms = CONTRACT_MAX_DELAY_MS;
+	k->write_timeout_ms = CONTRACT_MAX_WRITE_TIMEOUT_MS;
 }
 
 /* Loads a configuration with k as its one class; errors in cfg_errors. */
@@ -52,8 +54,8 @@ load(const struct limit_class *k)
 	snprintf(text, sizeof(text), "listen = [ \"127.0.0.1:1337\" ];\n"
 	    "default = \"%s\";\n"
 	    "classes = ( { name = \"%s\"; reply = \"%s\";\n"
-	    "              delay_ms = %d; } );\n",
-	    k->name, k->name, k->reply, k->delay_ms);
+	    "              delay_ms = %d; write_timeout_ms = %d; } );\n",
+	    k->name, k->name, k->reply, k->delay_ms, k->write_timeout_ms);
 	return test_load(cfg_path, "/tmp/test_contract.XXXXXX", text,
 	    &cfg_errors);
 }
@@ -61,10 +63,11 @@ load(const struct limit_class *k)
 /* Starts WORKER_PATH as the dispatcher would for such a class. */
 static void
 start_worker(struct child *w, const char *name, const char *reply,
-    int delay_ms)
+    int delay_ms, int write_timeout_ms)
 {
 	const struct contract_args	 a = { .program = WORKER_PATH,
-	    .class = name, .reply = reply, .delay_ms = delay_ms };
+	    .class = name, .reply = reply, .delay_ms = delay_ms,
+	    .write_timeout_ms = write_timeout_ms };
 	struct contract_argv		 av;
 
 	contract_argv(&a, &av);
@@ -83,7 +86,7 @@ expect_refused(const struct limit_class *k, const char *message)
 	cr_assert_null(load(k), "the configuration took it");
 	cr_assert_not_null(strstr(cfg_errors, message),
 	    "wanted \"%s\" in:\n%s", message, cfg_errors);
-	start_worker(&w, k->name, k->reply, k->delay_ms);
+	start_worker(&w, k->name, k->reply, k->delay_ms, k->write_timeout_ms);
 	test_child_expect_exit(&w, EXIT_USAGE);
 }
 
@@ -112,8 +115,9 @@ Test(contract, class_at_every_limit_starts_its_worker)
 	cr_assert_eq(strlen(c->name), CONTRACT_MAX_NAME);
 	cr_assert_eq(strlen(c->reply), CONTRACT_MAX_REPLY);
 	cr_assert_eq(c->delay_ms, CONTRACT_MAX_DELAY_MS);
+	cr_assert_eq(c->write_timeout_ms, CONTRACT_MAX_WRITE_TIMEOUT_MS);
 
-	start_worker(&w, c->name, c->reply, c->delay_ms);
+	start_worker(&w, c->name, c->reply, c->delay_ms, c->write_timeout_ms);
 	test_child_expect_hello(&w);
 	/* Its channel closed with nothing in hand, it exits 0, not 64. */
 	test_child_expect_exit(&w, 0);
@@ -148,11 +152,20 @@ Test(contract, delay_one_ms_over_is_refused)
 	expect_refused(&k, "\"delay_ms\" must be");
 }
 
+Test(contract, write_timeout_one_ms_over_is_refused)
+{
+	struct limit_class	 k;
+
+	class_at_limits(&k);
+	k.write_timeout_ms++;
+	expect_refused(&k, "\"write_timeout_ms\" must be");
+}
+
 Test(contract, argv_reads_back_as_it_was_built)
 {
 	struct contract_args	 a = { .program = TEST_PROGRAM,
 	    .class = "special", .reply = "for {peer}: -d {{\n",
-	    .delay_ms = 250 }, b;
+	    .delay_ms = 250, .write_timeout_ms = 0 }, b;
 	struct contract_argv	 av;
 	char			 err[128];
 	int			 argc;
@@ -167,12 +180,13 @@ Test(contract, argv_reads_back_as_it_was_built)
 		cr_assert_str_eq(b.class, a.class);
 		cr_assert_str_eq(b.reply, a.reply);
 		cr_assert_eq(b.delay_ms, a.delay_ms);
+		cr_assert_eq(b.write_timeout_ms, a.write_timeout_ms);
 		cr_assert_eq(b.verbose, a.verbose);
 		cr_assert(contract_same(&a, &b));
 	}
 }
 
-Test(contract, parse_takes_the_default_reply_and_no_delay)
+Test(contract, parse_takes_the_defaults)
 {
 	char			*argv[] = { TEST_PROGRAM, "-n", "normal",
 	    NULL };
@@ -183,6 +197,7 @@ Test(contract, parse_takes_the_default_reply_and_no_delay)
 	    err);
 	cr_assert_str_eq(a.reply, CONTRACT_DEFAULT_REPLY);
 	cr_assert_eq(a.delay_ms, 0);
+	cr_assert_eq(a.write_timeout_ms, CONTRACT_DEFAULT_WRITE_TIMEOUT_MS);
 	cr_assert_eq(a.verbose, 0);
 }
 
@@ -229,6 +244,9 @@ Test(contract, same_differs_in_any_argument)
 	b = a;
 	b.delay_ms = 11;
 	cr_assert_not(contract_same(&a, &b), "delay");
+	b = a;
+	b.write_timeout_ms = 1;
+	cr_assert_not(contract_same(&a, &b), "write timeout");
 	b = a;
 	b.verbose = 1;
 	cr_assert_not(contract_same(&a, &b), "verbose");
