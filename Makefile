@@ -77,8 +77,8 @@ test-plain: build
 
 # One scenario at a time: each measures what a loaded machine would blur.
 chaos: build
-	rm -f $(BUILD)/chaos-results.txt
-	cd $(BUILD) && ctest --output-on-failure -L chaos; \
+	@rm -f $(BUILD)/chaos-results.txt
+	@cd $(BUILD) && ctest --output-on-failure -L chaos; \
 	    rc=$$?; echo "--- chaos figures"; \
 	    cat chaos-results.txt 2>/dev/null; exit $$rc
 
