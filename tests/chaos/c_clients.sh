@@ -11,15 +11,6 @@ classes = ( { name = "normal"; workers = 2; delay_ms = 20;
               max_connections = 16; queue = 4096; busy_reply = "busy\n"; } );
 EOF
 
-# open_fds: descriptors of the dispatcher and its workers together.
-open_fds() {
-	local pid n=0
-	for pid in $DPID $(live_workers); do
-		n=$((n + $(fds "$pid")))
-	done
-	echo "$n"
-}
-
 start -c "$CFG"
 load warm -n 100 -c 16 --src 127.0.1.0/24
 load_wait warm

@@ -4,10 +4,7 @@
 # leaks.  The kernel's buffers are made small (tcp_wmem, tcp_rmem) in a
 # network namespace of the scenario's own, so that a reply of a few KB
 # stalls, as it would on a host short of memory or with a larger reply.
-if [ -z "${DISPATCHER_TEST_NETNS:-}" ]; then
-	DISPATCHER_TEST_NETNS=1 exec unshare --net bash "$0" "$@"
-fi
-ip link set lo up
+. "$(dirname "$0")/../integration/netns.sh"
 echo "4096 4096 4096" >/proc/sys/net/ipv4/tcp_wmem
 echo "4096 4096 4096" >/proc/sys/net/ipv4/tcp_rmem
 . "$(dirname "$0")/chaos.sh"
@@ -23,14 +20,6 @@ classes = ( { name = "normal"; workers = 2; max_connections = 200; queue = 0;
               write_timeout_ms = 1000; busy_reply = "busy\\n";
               reply = "$head$template\\n"; } );
 EOF
-
-open_fds() {
-	local pid n=0
-	for pid in $DPID $(live_workers); do
-		n=$((n + $(fds "$pid")))
-	done
-	echo "$n"
-}
 
 start -c "$CFG"
 before=$(open_fds)

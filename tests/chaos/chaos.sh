@@ -18,7 +18,8 @@
 #   account [stop]        served, refused and lost from L; with "stop",
 #                         refused and reset connects are refusals
 #   figures NAME [TEXT]   print and record the line
-#   fds PID, cpu_ticks PID   open descriptors; user+system CPU ticks
+#   fds PID               its open descriptors
+#   open_fds              descriptors of the dispatcher and its workers
 
 . "$(dirname "$0")/../integration/lib.sh"
 
@@ -83,9 +84,10 @@ fds() {
 	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l
 }
 
-cpu_ticks() {
-	local stat
-	stat=$(cat "/proc/$1/stat") || fail "no process $1"
-	set -- ${stat##*) }
-	echo $((${12} + ${13}))
+open_fds() {
+	local pid n=0
+	for pid in $DPID $(live_workers); do
+		n=$((n + $(fds "$pid")))
+	done
+	echo "$n"
 }

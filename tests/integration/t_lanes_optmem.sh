@@ -7,14 +7,7 @@
 # is lowered in a network namespace of the test's own (it is per
 # namespace on recent kernels), so that nothing else on the machine sees
 # it; where it is not, the test cannot set it and skips.
-if [ -z "${DISPATCHER_TEST_NETNS:-}" ]; then
-	if ! unshare --net true 2>/dev/null; then
-		echo "SKIP: cannot make a network namespace (unshare --net)" >&2
-		exit 77
-	fi
-	DISPATCHER_TEST_NETNS=1 exec unshare --net bash "$0" "$@"
-fi
-ip link set lo up
+. "$(dirname "$0")/netns.sh"
 if ! echo 20480 >/proc/sys/net/core/optmem_max 2>/dev/null; then
 	echo "SKIP: net.core.optmem_max is not per network namespace here" >&2
 	exit 77

@@ -9,11 +9,7 @@
 # program: the dispatcher sizes its program to the limit (t_lanes_optmem),
 # down to one that steers nothing, which a listener that a reload left
 # with two sockets still attaches.
-if [ -z "${DISPATCHER_TEST_NETNS:-}" ]; then
-	# Needs root, as the other tests do; unshare says why if it fails.
-	DISPATCHER_TEST_NETNS=1 exec unshare --net bash "$0" "$@"
-fi
-ip link set lo up
+. "$(dirname "$0")/netns.sh"
 . "$(dirname "$0")/lib.sh"
 
 optmem() {

@@ -21,10 +21,9 @@ ask_held 127.0.0.1 "$TMP/held"
 wait_log '^dispatcher: warning: .*too many descriptors in flight to workers'
 
 # Held, it only retries now and then: under 0.2 s of CPU in 2 s.
-cpu() { awk '{ print $14 + $15 }' "/proc/$DPID/stat"; }
-before=$(cpu)
+before=$(cpu_ticks "$DPID")
 sleep 2
-used=$(( $(cpu) - before ))
+used=$(( $(cpu_ticks "$DPID") - before ))
 [ "$used" -lt $(( $(getconf CLK_TCK) / 5 )) ] ||
     fail "the held dispatcher used $used ticks of CPU in 2 s"
 [ ! -s "$TMP/held" ] || fail "served while the user's limit was reached"

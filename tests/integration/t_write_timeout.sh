@@ -5,11 +5,7 @@
 # memory, in a network namespace of the test's own so that nothing else
 # on the machine sees it: a reply of a few KB then stalls (the kernel
 # takes about 6 KB; 4.5 KB with the client's SO_RCVBUF at 1024 bytes).
-if [ -z "${DISPATCHER_TEST_NETNS:-}" ]; then
-	# Needs root, as the other tests do; unshare says why if it fails.
-	DISPATCHER_TEST_NETNS=1 exec unshare --net bash "$0" "$@"
-fi
-ip link set lo up
+. "$(dirname "$0")/netns.sh"
 echo "4096 4096 4096" >/proc/sys/net/ipv4/tcp_wmem
 echo "4096 4096 4096" >/proc/sys/net/ipv4/tcp_rmem
 . "$(dirname "$0")/lib.sh"
