@@ -286,15 +286,25 @@ listener_accept_lane(struct listener *l, size_t lane, int max,
 			case ENFILE:
 			case ENOBUFS:
 			case ENOMEM:
-				/* Level-triggered epoll would spin: wait. */
-				log_warn("accept on %s; pausing for %d ms",
-				    l->name, LISTENER_PAUSE_MS);
+				/*
+				 * Level-triggered epoll would spin: wait.  Said
+				 * once, not ten times a second, and again when
+				 * it is over.
+				 */
+				if (l->starved++ == 0)
+					log_warn("accept on %s; pausing for %d ms",
+					    l->name, LISTENER_PAUSE_MS);
 				*full = 1;
 				return i;
 			default:
 				log_warn("accept on %s", l->name);
 				return i;
 			}
+		}
+		if (l->starved > 0) {
+			log_info("accept on %s again, after %u pauses",
+			    l->name, l->starved);
+			l->starved = 0;
 		}
 		addr_unmap(&cn.peer);
 		if (l->wildcard) {

@@ -58,6 +58,7 @@ struct listener {
 	int			 epfd;		/* -1 until listener_watch */
 	size_t			 nwatched;	/* lanes epoll knows */
 	int			 paused;	/* enum listener_pause bits */
+	unsigned		 starved;	/* pauses, out of descriptors, in a row */
 };
 
 /*

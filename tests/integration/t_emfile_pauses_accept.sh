@@ -39,5 +39,9 @@ for fd in "${fds[@]}"; do
 	exec {fd}<&-
 done
 [ "$served" -eq "$n" ] || fail "$served of $n clients served after descriptors freed up"
+# Said once, however many pauses it took, and again when it was over.
+[ "$(count_log 'pausing for 100 ms')" -eq 1 ] ||
+    fail "$(count_log 'pausing for 100 ms') warnings for one shortage of descriptors"
+wait_log "^dispatcher: info: accept on 127\.0\.0\.1:$PORT again, after [0-9]+ pauses\$"
 expect_class 127.0.0.1 normal
 stop
