@@ -1,6 +1,8 @@
 # Queued connections of a higher-priority class are handed out first: a
 # special client spilled into normal's queue overtakes normal clients
-# that were waiting before it.
+# that were waiting before it.  The normal worker is stopped while the
+# clients arrive, so that the first one is still in its hands when the
+# last is queued, however slow the machine.
 . "$(dirname "$0")/lib.sh"
 
 config "$CFG" <<'EOF'
@@ -14,6 +16,8 @@ rules = ( { address = "127.0.0.100/31"; class = "special"; } );
 EOF
 
 start -v -c "$CFG"
+normal=$(logged_workers normal)
+kill -STOP "$normal"
 ask_held 127.0.0.1 "$TMP/n1"
 wait_log 'connection 1 from .* -> default class normal$'
 ask_held 127.0.0.2 "$TMP/n2"
@@ -23,6 +27,8 @@ wait_log 'connection 3 from .* -> default class normal$'
 ask_held 127.0.0.100 "$TMP/s1"
 wait_log 'connection 4 from .* -> class special$'
 ask_held 127.0.0.101 "$TMP/s2"
+wait_log 'connection 5 from .* -> class special$'
+kill -CONT "$normal"
 wait_clients
 for f in n1 n2 n3 s2; do
 	reply_matches "$TMP/$f" "Request handled with normal priority by worker ([0-9]+)" ||
