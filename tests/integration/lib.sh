@@ -221,7 +221,8 @@ unprivileged_sanitizer_logs() {
 }
 
 # start ARGS...: runs the dispatcher in the background, its stderr in $LOG,
-# and waits (at most 10 s) for its "ready" line.
+# and waits (at most READY_SECONDS, 10) for its "ready" line.
+READY_SECONDS=10
 start() {
 	local attempt rc f
 	for attempt in 1 2 3 4 5; do
@@ -231,12 +232,12 @@ start() {
 		    ${AS_USER[@]+"${AS_USER[@]}"} \
 		    "$BIN/dispatcher" "$@" >"$OUT" 2>"$LOG" &
 		DPID=$!
-		if poll 10 eval 'grep -qx "dispatcher: info: ready" "$LOG" || ! alive "$DPID"' &&
+		if poll "$READY_SECONDS" eval 'grep -qx "dispatcher: info: ready" "$LOG" || ! alive "$DPID"' &&
 		    alive "$DPID"; then
 			return 0
 		fi
 		if alive "$DPID"; then
-			fail "no \"ready\" line within 10 s"
+			fail "no \"ready\" line within $READY_SECONDS s"
 		fi
 		rc=0
 		wait "$DPID" || rc=$?
