@@ -414,10 +414,10 @@ class_message(struct worker *w, const struct channel_msg *m)
 		w->hello = 1;
 		return 0;
 	case CHANNEL_DONE:
-		if (w->inhand == 0)
+		if (m->u.done.count > w->inhand)
 			return -1;
-		w->inhand--;
-		w->cls->inhand--;
+		w->inhand -= m->u.done.count;
+		w->cls->inhand -= m->u.done.count;
 		return 0;
 	default:
 		return -1;

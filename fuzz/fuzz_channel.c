@@ -133,7 +133,9 @@ fuzz_well_formed(const uint8_t *rec, size_t len, int nfds, int passcred)
 		    fuzz_family_ok(&m.u.conn.peer) &&
 		    fuzz_family_ok(&m.u.conn.local);
 	case CHANNEL_DONE:
-		return nfds == 0;
+		return nfds == 0 && m.u.done.count >= 1 &&
+		    m.u.done.count <= CHANNEL_DONE_MAX &&
+		    m.u.done.reserved == 0;
 	default:
 		return 0;
 	}

@@ -177,7 +177,9 @@ channel_check(const struct channel_msg *m, int nfds)
 			return -1;
 		return 0;
 	case CHANNEL_DONE:
-		if (nfds != 0)
+		if (nfds != 0 || m->u.done.count == 0 ||
+		    m->u.done.count > CHANNEL_DONE_MAX ||
+		    m->u.done.reserved != 0)
 			return -1;
 		return 0;
 	default:

@@ -3,7 +3,11 @@
  *
  * One SOCK_SEQPACKET socketpair per worker: one message, one record.
  * Every message has the same fixed size, a version and a type; CONN
- * carries exactly one descriptor (SCM_RIGHTS), the others none.
+ * carries exactly one descriptor (SCM_RIGHTS), the others none.  One
+ * DONE reports up to CHANNEL_DONE_MAX connections closed, as many as the
+ * worker closed in one wake-up: the dispatcher's count of a worker's
+ * connections in hand is behind by at most what the worker closed since
+ * its last wake-up (version 2; version 1 had one connection a DONE).
  */
 #ifndef CHANNEL_H
 #define CHANNEL_H
@@ -11,13 +15,14 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define CHANNEL_VERSION	1
+#define CHANNEL_VERSION	2
+#define CHANNEL_DONE_MAX	32	/* ids in one DONE: the union's size */
 #define CHANNEL_FD	3	/* where dispatch-worker finds its channel */
 
 enum channel_type {
 	CHANNEL_HELLO = 1,	/* worker -> dispatcher, once, at start */
 	CHANNEL_CONN = 2,	/* dispatcher -> worker, with the client socket */
-	CHANNEL_DONE = 3,	/* worker -> dispatcher, the socket is closed */
+	CHANNEL_DONE = 3,	/* worker -> dispatcher, sockets are closed */
 };
 
 struct channel_msg {
@@ -39,10 +44,16 @@ struct channel_msg {
 			struct sockaddr_storage local;
 		} conn;
 		struct {
-			uint64_t id;
+			uint32_t count;		/* 1 to CHANNEL_DONE_MAX */
+			uint32_t reserved;
+			uint64_t id[CHANNEL_DONE_MAX];
 		} done;
 	} u;
 };
+
+_Static_assert(sizeof(((struct channel_msg *)0)->u.done) <=
+    sizeof(((struct channel_msg *)0)->u.conn),
+    "a DONE must not make every message longer");
 
 /* A zeroed message of the given type with the version set. */
 void	channel_msg_init(struct channel_msg *, enum channel_type);

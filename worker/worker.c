@@ -375,20 +375,30 @@ worker_channel_update(struct worker *w)
 	w->chan_events = events;
 }
 
-/* Sends DONE for closed connections, in order, and frees them. */
+/*
+ * Reports the closed connections, in order, up to CHANNEL_DONE_MAX a
+ * DONE, and frees them: one message for all that one wake-up closed.
+ */
 static void
 worker_done_flush(struct worker *w)
 {
 	struct worker_connq	*q = &w->queues[WORKER_CLOSED];
 	struct worker_conn	*c;
 	struct channel_msg	 m;
+	uint32_t		 i, n;
 
-	while ((c = TAILQ_FIRST(q)) != NULL) {
+	while (!TAILQ_EMPTY(q)) {
 		if (!w->chan_dead) {
 			if (w->chan_full)
 				break;
 			channel_msg_init(&m, CHANNEL_DONE);
-			m.u.done.id = c->id;
+			n = 0;
+			TAILQ_FOREACH(c, q, entry) {
+				m.u.done.id[n] = c->id;
+				if (++n == CHANNEL_DONE_MAX)
+					break;
+			}
+			m.u.done.count = n;
 			if (channel_send(w->chan, &m, -1) == -1) {
 				if (errno == EAGAIN || errno == EWOULDBLOCK) {
 					w->chan_full = 1;
@@ -400,9 +410,12 @@ worker_done_flush(struct worker *w)
 					log_warn("channel: DONE");
 				w->chan_dead = 1;
 			}
+		} else
+			n = CHANNEL_DONE_MAX;	/* nobody to tell */
+		for (i = 0; i < n && (c = TAILQ_FIRST(q)) != NULL; i++) {
+			TAILQ_REMOVE(q, c, entry);
+			free(c);
 		}
-		TAILQ_REMOVE(q, c, entry);
-		free(c);
 	}
 	worker_channel_update(w);
 }

@@ -116,7 +116,8 @@ worker_conn_new(struct worker *w, const struct channel_msg *m, int fd)
 		log_warn("connection %" PRIu64 ": calloc", m->u.conn.id);
 		close(fd);
 		channel_msg_init(&done, CHANNEL_DONE);
-		done.u.done.id = m->u.conn.id;
+		done.u.done.id[0] = m->u.conn.id;
+		done.u.done.count = 1;
 		if (w->chan_dead || w->chan_full ||
 		    channel_send(w->chan, &done, -1) == -1)
 			log_warnx("connection %" PRIu64 ": DONE lost",

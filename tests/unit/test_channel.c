@@ -243,12 +243,34 @@ Test(channel, done_round_trip)
 	int			 fd = 12345;
 
 	channel_msg_init(&m, CHANNEL_DONE);
-	m.u.done.id = UINT64_MAX;
+	m.u.done.count = CHANNEL_DONE_MAX;
+	m.u.done.id[0] = UINT64_MAX;
+	m.u.done.id[CHANNEL_DONE_MAX - 1] = 7;
 	cr_assert_eq(channel_send(sv[1], &m, -1), 0);
 	cr_assert_eq(channel_recv(sv[0], &r, &fd), 1);
 	cr_assert_eq(fd, -1);
 	cr_assert_eq(r.type, CHANNEL_DONE);
-	cr_assert_eq(r.u.done.id, UINT64_MAX);
+	cr_assert_eq(r.u.done.count, CHANNEL_DONE_MAX);
+	cr_assert_eq(r.u.done.id[0], UINT64_MAX);
+	cr_assert_eq(r.u.done.id[CHANNEL_DONE_MAX - 1], 7);
+}
+
+/* A DONE of no connection, or of more than fit, is malformed. */
+Test(channel, done_count_is_checked)
+{
+	struct channel_msg	 m, r;
+	uint32_t		 bad[] = { 0, CHANNEL_DONE_MAX + 1 };
+	size_t			 i;
+	int			 fd;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		channel_msg_init(&m, CHANNEL_DONE);
+		m.u.done.count = bad[i];
+		cr_assert_eq(channel_send(sv[1], &m, -1), 0);
+		errno = 0;
+		cr_assert_eq(channel_recv(sv[0], &r, &fd), -1);
+		cr_assert_eq(errno, EPROTO, "count %u", bad[i]);
+	}
 }
 
 Test(channel, records_stay_separate)
@@ -258,12 +280,13 @@ Test(channel, records_stay_separate)
 
 	for (i = 1; i <= 3; i++) {
 		channel_msg_init(&m, CHANNEL_DONE);
-		m.u.done.id = (uint64_t)i;
+		m.u.done.count = 1;
+		m.u.done.id[0] = (uint64_t)i;
 		cr_assert_eq(channel_send(sv[1], &m, -1), 0);
 	}
 	for (i = 1; i <= 3; i++) {
 		cr_assert_eq(channel_recv(sv[0], &r, &fd), 1);
-		cr_assert_eq(r.u.done.id, (uint64_t)i);
+		cr_assert_eq(r.u.done.id[0], (uint64_t)i);
 	}
 }
 

@@ -136,6 +136,7 @@ done(size_t i)
 	struct channel_msg	m;
 
 	channel_msg_init(&m, CHANNEL_DONE);
+	m.u.done.count = 1;
 	cr_assert_eq(class_message(cls->workers[i], &m), 0);
 }
 
@@ -182,6 +183,7 @@ Test(class, unexpected_messages)
 
 	make_class(1, 0, 0);
 	channel_msg_init(&m, CHANNEL_DONE);
+	m.u.done.count = 1;
 	cr_assert_eq(class_message(cls->workers[0], &m), -1,
 	    "a DONE with nothing in hand");
 	channel_msg_init(&m, CHANNEL_HELLO);
@@ -190,6 +192,26 @@ Test(class, unexpected_messages)
 	    "a HELLO from another pid");
 	channel_msg_init(&m, CHANNEL_CONN);
 	cr_assert_eq(class_message(cls->workers[0], &m), -1);
+}
+
+/* One DONE reports several connections, never more than are in hand. */
+Test(class, done_in_batches)
+{
+	struct channel_msg	m;
+	int			i;
+
+	make_class(1, 0, 0);
+	for (i = 1; i <= 3; i++)
+		cr_assert_eq(send_one((uint64_t)i), CLASS_SENT);
+	channel_msg_init(&m, CHANNEL_DONE);
+	m.u.done.count = 4;
+	cr_assert_eq(class_message(cls->workers[0], &m), -1,
+	    "a DONE of more than in hand");
+	cr_assert_eq(cls->inhand, 3);
+	m.u.done.count = 2;
+	cr_assert_eq(class_message(cls->workers[0], &m), 0);
+	cr_assert_eq(cls->workers[0]->inhand, 1);
+	cr_assert_eq(cls->inhand, 1);
 }
 
 /* A full channel: the worker is skipped and watched for EPOLLOUT. */

@@ -62,47 +62,70 @@ worker_start(struct child *w, const char *const args[])
 	worker_start_with(w, args, 0, 0);
 }
 
+/*
+ * The next n connections reported done, in the order reported, from as
+ * many DONE messages as it takes; returns how many messages that was.
+ * One message never reports more than asked for.
+ */
+static int
+collect_done(struct child *w, uint64_t *ids, uint32_t n)
+{
+	struct channel_msg	 m;
+	uint32_t		 got = 0, i;
+	int			 msgs = 0;
+
+	while (got < n) {
+		test_child_expect(w, CHANNEL_DONE, &m);
+		msgs++;
+		cr_assert(m.u.done.count >= 1 && m.u.done.count <= n - got,
+		    "DONE of %u connections, %u expected", m.u.done.count,
+		    n - got);
+		for (i = 0; i < m.u.done.count; i++)
+			ids[got++] = m.u.done.id[i];
+	}
+	return msgs;
+}
+
 static void
 expect_done(struct child *w, uint64_t id)
 {
-	struct channel_msg	 m;
+	uint64_t	got;
 
-	test_child_expect(w, CHANNEL_DONE, &m);
-	cr_assert_eq(m.u.done.id, id, "DONE %llu, expected %llu",
-	    (unsigned long long)m.u.done.id, (unsigned long long)id);
+	collect_done(w, &got, 1);
+	cr_assert_eq(got, id, "DONE %llu, expected %llu",
+	    (unsigned long long)got, (unsigned long long)id);
 }
 
-/* Two DONE messages, for a and b in any order. */
+/* a and b reported done, in any order. */
 static void
 expect_done_pair(struct child *w, uint64_t a, uint64_t b)
 {
-	struct channel_msg	 m1, m2;
+	uint64_t	got[2];
 
-	test_child_expect(w, CHANNEL_DONE, &m1);
-	test_child_expect(w, CHANNEL_DONE, &m2);
-	cr_assert((m1.u.done.id == a && m2.u.done.id == b) ||
-	    (m1.u.done.id == b && m2.u.done.id == a),
+	collect_done(w, got, 2);
+	cr_assert((got[0] == a && got[1] == b) || (got[0] == b && got[1] == a),
 	    "DONE %llu and %llu, expected %llu and %llu",
-	    (unsigned long long)m1.u.done.id, (unsigned long long)m2.u.done.id,
+	    (unsigned long long)got[0], (unsigned long long)got[1],
 	    (unsigned long long)a, (unsigned long long)b);
 }
 
-/* n DONE messages, for ids 1 to n in any order. */
-static void
+/* Ids 1 to n reported done, in any order; returns the messages it took. */
+static int
 expect_done_set(struct child *w, uint64_t n)
 {
-	struct channel_msg	 m;
-	uint64_t		 i, seen = 0;
+	uint64_t	got[64], i, seen = 0;
+	int		msgs;
 
 	cr_assert_leq(n, 64);
+	msgs = collect_done(w, got, (uint32_t)n);
 	for (i = 0; i < n; i++) {
-		test_child_expect(w, CHANNEL_DONE, &m);
-		cr_assert(m.u.done.id >= 1 && m.u.done.id <= n,
-		    "DONE %llu", (unsigned long long)m.u.done.id);
-		cr_assert_eq(seen & (UINT64_C(1) << (m.u.done.id - 1)), 0,
-		    "DONE %llu twice", (unsigned long long)m.u.done.id);
-		seen |= UINT64_C(1) << (m.u.done.id - 1);
+		cr_assert(got[i] >= 1 && got[i] <= n, "DONE %llu",
+		    (unsigned long long)got[i]);
+		cr_assert_eq(seen & (UINT64_C(1) << (got[i] - 1)), 0,
+		    "DONE %llu twice", (unsigned long long)got[i]);
+		seen |= UINT64_C(1) << (got[i] - 1);
 	}
+	return msgs;
 }
 
 static void
@@ -397,6 +420,35 @@ Test(worker, delays_each_of_several_connections)
  * short of its descriptor limit the worker leaves CONN messages waiting
  * in the channel, and serves them all as connections close.
  */
+/*
+ * What one wake-up closes goes back in one DONE.  The worker is stopped
+ * while twenty connections wait on its channel, their clients gone: it
+ * takes them all in one wake-up, and each ends at once.
+ */
+Test(worker, one_wake_up_one_done)
+{
+	const char	*args[] = { "-n", "special", NULL };
+	struct child	 w;
+	struct tcp	 t;
+	int		 cfd[20], sfd, i;
+
+	worker_start(&w, args);
+	test_child_expect_hello(&w);
+	tcp_listen(&t);
+	cr_assert_eq(kill(w.pid, SIGSTOP), 0);
+	for (i = 0; i < 20; i++) {
+		cfd[i] = tcp_connect(&t, &sfd, 0);
+		send_conn(&w, &t, (uint64_t)i + 1, sfd);
+	}
+	for (i = 0; i < 20; i++)
+		close(cfd[i]);
+	cr_assert_eq(kill(w.pid, SIGCONT), 0);
+	cr_assert_lt(expect_done_set(&w, 20), 20,
+	    "twenty connections closed in one wake-up, twenty DONEs");
+	close(t.lfd);
+	test_child_expect_exit(&w, 0);
+}
+
 Test(worker, descriptor_limit_holds_connections_in_the_channel)
 {
 	const char	*args[] = { "-n", "special", "-d", "300", NULL };
