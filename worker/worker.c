@@ -215,6 +215,11 @@ worker_loop(struct worker *w)
 			worker_stop(w, EXIT_OSERR);
 			break;
 		}
+		/*
+		 * A full array may have left events in epoll's ready list:
+		 * then what this wait reported is not all there is to know.
+		 */
+		w->events_full = n == WORKER_EVENTS;
 		for (i = 0; i < n && !w->quit; i++) {
 			src = ev[i].data.ptr;
 			switch (src->kind) {

@@ -44,7 +44,7 @@ struct worker_src {
 enum worker_state {
 	WORKER_DELAYED,		/* waiting for its reply time */
 	WORKER_WRITING,		/* writing the reply, or waiting for EPOLLOUT */
-	WORKER_SHUT,		/* replied and shut down, not yet read from */
+	WORKER_REPLIED,		/* replied; closed or lingers at the turn's end */
 	WORKER_LINGERING,	/* replied and shut down, discarding input */
 	WORKER_CLOSED,		/* closed, its DONE not yet sent */
 	WORKER_NSTATES,
@@ -58,6 +58,7 @@ struct worker_conn {
 	enum worker_state	 state;
 	int			 watched;	/* registered with epoll */
 	uint32_t		 events;	/* as registered with epoll */
+	int			 input;		/* epoll saw bytes, EOF or an error */
 	struct timespec		 deadline;	/* of a timed state */
 	const char		*reply;
 	char			*reply_buf;	/* own reply: it names the peer */
@@ -100,6 +101,7 @@ struct worker {
 	int			 draining;	/* EOF seen: no new work */
 	int			 chan_full;	/* DONE waits for EPOLLOUT */
 	int			 chan_dead;	/* DONE can no longer be sent */
+	int			 events_full;	/* the last wait filled its array */
 
 	struct worker_timer	 delay;
 	struct worker_timer	 write;		/* none without a write timeout */
@@ -126,11 +128,11 @@ void	worker_conn_init(struct worker *);
 void	worker_conn_new(struct worker *, const struct channel_msg *, int fd);
 void	worker_conn_event(struct worker *, struct worker_conn *,
 	    uint32_t events);
-/* Writes what is left of the reply, then shuts the socket down. */
+/* Writes what is left of the reply; then the connection is REPLIED. */
 void	worker_conn_reply(struct worker *, struct worker_conn *);
 /* Resets a connection whose client has not taken its reply in time. */
 void	worker_conn_write_timeout(struct worker *, struct worker_conn *);
-/* The first read of each connection shut down in this turn of the loop. */
+/* Closes, or starts the linger of, each connection replied in this turn. */
 void	worker_conn_linger_start(struct worker *);
 void	worker_conn_close(struct worker *, struct worker_conn *,
 	    const char *how);

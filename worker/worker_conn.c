@@ -6,8 +6,11 @@
  *
  * System calls are most of what a connection costs here, so a socket is
  * registered with epoll only when it has to wait: a fresh socket takes a
- * short reply in one send, and a client that has already closed when its
- * linger would begin is closed without ever being watched.
+ * short reply in one send, and a client that has sent nothing is closed
+ * without ever being watched.  A socket that does wait (its delay, or a
+ * reply the client is slow to take) is watched for input as well, edge-
+ * triggered: when its reply is done, epoll has already said whether the
+ * client sent anything, and a silent client is closed without a read.
  */
 #include <sys/types.h>
 #include <sys/epoll.h>
@@ -29,12 +32,16 @@
 #include "worker.h"
 
 #define WORKER_DISCARD_MAX	65536		/* client bytes read in linger */
+/* What says the client sent something: bytes, its EOF, or an error. */
+#define WORKER_INPUT		(EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)
 
 static size_t	worker_conn_render(const struct worker *, const char *,
 		    char *, size_t *);
 static void	worker_conn_move(struct worker *, struct worker_conn *,
 		    enum worker_state);
 static int	worker_conn_watch(struct worker *, struct worker_conn *,
+		    uint32_t);
+static int	worker_conn_wait(struct worker *, struct worker_conn *,
 		    uint32_t);
 static int	worker_conn_discard(struct worker *, struct worker_conn *);
 
@@ -156,10 +163,9 @@ worker_conn_new(struct worker *w, const struct channel_msg *m, int fd)
 	}
 
 	if (w->args.delay_ms > 0) {
-		/* No events: a client that resets meanwhile still shows. */
 		worker_timer_deadline(&c->deadline, w->args.delay_ms);
 		worker_conn_move(w, c, WORKER_DELAYED);
-		if (worker_conn_watch(w, c, 0) == -1)
+		if (worker_conn_wait(w, c, 0) == -1)
 			worker_conn_close(w, c, "epoll_ctl failed");
 	} else
 		worker_conn_reply(w, c);
@@ -201,23 +207,50 @@ worker_conn_watch(struct worker *w, struct worker_conn *c, uint32_t events)
 	return 0;
 }
 
+/*
+ * Registers a socket that has to wait, for out (EPOLLOUT or 0) and, until
+ * the client has shown input, for that input.  Edge-triggered: the input
+ * is left unread until the reply is done, and level-triggered it would be
+ * reported at every wait.  An EPOLL_CTL_ADD or MOD reports what is already
+ * there, so from here on every byte the client sends is known.
+ */
+static int
+worker_conn_wait(struct worker *w, struct worker_conn *c, uint32_t out)
+{
+	return worker_conn_watch(w, c, EPOLLET | out |
+	    (c->input ? 0 : EPOLLIN | EPOLLRDHUP));
+}
+
 void
 worker_conn_event(struct worker *w, struct worker_conn *c, uint32_t events)
 {
+	if (events & WORKER_INPUT)
+		c->input = 1;
 	switch (c->state) {
 	case WORKER_DELAYED:
 	case WORKER_WRITING:
 		/* A reset or vanished client is routine: nothing to say. */
-		if (events & (EPOLLHUP | EPOLLERR))
+		if (events & (EPOLLHUP | EPOLLERR)) {
 			worker_conn_close(w, c, "client gone");
-		else if (c->state == WORKER_WRITING && (events & EPOLLOUT))
+			break;
+		}
+		if (c->state == WORKER_WRITING && (events & EPOLLOUT))
 			worker_conn_reply(w, c);
+		/*
+		 * Input known once is enough: a client trickling bytes would
+		 * wake the worker for each while its reply waits.
+		 */
+		if ((c->state == WORKER_DELAYED ||
+		    c->state == WORKER_WRITING) && c->input &&
+		    (c->events & EPOLLIN) &&
+		    worker_conn_wait(w, c, c->events & EPOLLOUT) == -1)
+			worker_conn_close(w, c, "epoll_ctl failed");
 		break;
 	case WORKER_LINGERING:
 		worker_conn_discard(w, c);
 		break;
-	case WORKER_SHUT:
-		/* Its first read, before the next wait, tells all. */
+	case WORKER_REPLIED:
+		/* The end of the turn reads it: input is noted above. */
 	case WORKER_CLOSED:
 	case WORKER_NSTATES:
 		break;
@@ -252,7 +285,7 @@ worker_conn_reply(struct worker *w, struct worker_conn *c)
 				worker_conn_move(w, c, WORKER_WRITING);
 				worker_timer_update(w, &w->write);
 			}
-			if (worker_conn_watch(w, c, EPOLLOUT) == -1)
+			if (worker_conn_wait(w, c, EPOLLOUT) == -1)
 				worker_conn_close(w, c, "epoll_ctl failed");
 			return;
 		}
@@ -265,17 +298,8 @@ worker_conn_reply(struct worker *w, struct worker_conn *c)
 		return;
 	}
 
-	/*
-	 * Closing with unread client bytes would send RST, which can destroy
-	 * the reply before the client reads it: send FIN, then read and
-	 * discard until the client closes too, or for a bounded time.
-	 */
-	if (shutdown(c->fd, SHUT_WR) == -1) {
-		worker_conn_close(w, c, "client gone");
-		return;
-	}
-	worker_timer_deadline(&c->deadline, WORKER_LINGER_MS);
-	worker_conn_move(w, c, WORKER_SHUT);
+	/* Input that comes in the rest of this turn is still seen. */
+	worker_conn_move(w, c, WORKER_REPLIED);
 }
 
 /*
@@ -309,33 +333,45 @@ worker_conn_write_timeout(struct worker *w, struct worker_conn *c)
 }
 
 /*
- * Gives each connection shut down in this turn of the loop its first read.
- * It waits until now because a client usually closes as soon as it has
- * the reply: the later the read, the more often it finds EOF, and such a
- * connection is closed without an epoll_ctl or a wake-up.  Those whose
- * client sent something join the lingering queue in order, so its
- * deadlines still grow.
+ * Closes each connection replied in this turn of the loop, or starts its
+ * linger.  Closing with unread client bytes would send RST, which can
+ * destroy the reply before the client reads it; a client that has sent
+ * nothing waits for us to speak first, has no bytes in flight that could
+ * turn the close into a reset, and is simply closed: the close sends the
+ * FIN (nginx, too, lingers only when more input may come).
+ *
+ * Whether it sent anything: a watched socket's input has been reported by
+ * the waits since it was registered, unless the last wait was cut short
+ * by a full array; any other socket is read once.  The read waits until
+ * now, the end of the turn, to let bytes the client sent with its connect
+ * arrive.  Those whose client sent something are shut down (so that the
+ * client sees the end of the reply and closes) and join the lingering
+ * queue in order, so its deadlines still grow.
  */
 void
 worker_conn_linger_start(struct worker *w)
 {
 	struct worker_conn	*c;
 
-	while ((c = TAILQ_FIRST(&w->queues[WORKER_SHUT])) != NULL) {
+	while ((c = TAILQ_FIRST(&w->queues[WORKER_REPLIED])) != NULL) {
+		if (c->watched && !c->input && !w->events_full) {
+			worker_conn_close(w, c, "replied");
+			continue;
+		}
 		if (!worker_conn_discard(w, c))
 			continue;
-		/*
-		 * A client that has sent nothing waits for us to speak first:
-		 * it has no bytes in flight that could turn the close into a
-		 * reset, and lingering is for clients that send (nginx, too,
-		 * lingers only when more input may come).
-		 */
 		if (c->discarded == 0) {
 			worker_conn_close(w, c, "replied");
 			continue;
 		}
+		if (shutdown(c->fd, SHUT_WR) == -1) {
+			worker_conn_close(w, c, "replied, client gone");
+			continue;
+		}
+		worker_timer_deadline(&c->deadline, WORKER_LINGER_MS);
 		worker_conn_move(w, c, WORKER_LINGERING);
-		if (worker_conn_watch(w, c, EPOLLIN | EPOLLRDHUP) == -1)
+		if (worker_conn_watch(w, c, EPOLLIN | EPOLLRDHUP | EPOLLET) ==
+		    -1)
 			worker_conn_close(w, c, "epoll_ctl failed");
 	}
 }

@@ -599,6 +599,35 @@ Test(worker, reply_survives_unread_client_bytes)
 	test_child_expect_exit(&w, 0);
 }
 
+/*
+ * Bytes that come while the reply waits out its delay are reported by
+ * epoll, not read: the close must still linger for them, or it would turn
+ * the reply into a reset.
+ */
+Test(worker, reply_survives_bytes_sent_during_delay)
+{
+	const char	*args[] = { "-n", "special", "-d", "300", NULL };
+	struct child	 w;
+	struct tcp	 t;
+	char		 want[128], junk[1000];
+	int		 cfd, sfd;
+
+	worker_start(&w, args);
+	test_child_expect_hello(&w);
+	tcp_listen(&t);
+	cfd = tcp_connect(&t, &sfd, 0);
+	send_conn(&w, &t, 6, sfd);
+	chan_wait_taken(&w);
+	memset(junk, 'j', sizeof(junk));
+	cr_assert_eq(write(cfd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+	default_reply(want, sizeof(want), &w);
+	expect_reply(cfd, want);
+	close(cfd);
+	expect_done(&w, 6);
+	close(t.lfd);
+	test_child_expect_exit(&w, 0);
+}
+
 /* Without the client's EOF, the linger ends on its own. */
 Test(worker, linger_is_bounded)
 {
@@ -743,7 +772,9 @@ Test(worker, client_eof_first_ends_without_linger)
 /*
  * The socket's file status flags are the dispatcher's as much as the
  * worker's: it comes blocking and must stay so.  The test keeps its own
- * copy, which also keeps the socket open after the worker's close.
+ * copy, which also keeps the socket open after the worker's close: the
+ * FIN that ends the reply goes when the copy, the last reference, is
+ * closed, as it does when a worker closes before the dispatcher.
  */
 Test(worker, leaves_socket_flags_alone)
 {
@@ -760,11 +791,11 @@ Test(worker, leaves_socket_flags_alone)
 	cr_assert_geq(copy = dup(sfd), 0);
 	send_conn(&w, &t, 1, sfd);
 	default_reply(want, sizeof(want), &w);
-	expect_reply(cfd, want);
-	close(cfd);
 	expect_done(&w, 1);
 	cr_assert_eq(fcntl(copy, F_GETFL) & O_NONBLOCK, 0);
 	close(copy);
+	expect_reply(cfd, want);
+	close(cfd);
 	close(t.lfd);
 	test_child_expect_exit(&w, 0);
 }
