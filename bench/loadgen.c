@@ -952,5 +952,7 @@ main(int argc, char *argv[])
 	loadgen_setup(&lg);
 	loadgen_run(&lg);
 	loadgen_report(&lg);
+	close(lg.epfd);
+	free(lg.conns);
 	return 0;
 }

@@ -41,10 +41,7 @@ fi
 # cannot check for leaks at its exit while it is traced.
 err=
 for src in 127.0.0.1 127.0.0.100; do
-	# A sanitizer build's load generator: what it leaks at exit is not
-	# what this test is about.
-	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-	    timeout 60 "$LOADGEN" -q --drain -n "$N" -c 32 --src "$src" \
+	timeout 60 "$LOADGEN" -q --drain -n "$N" -c 32 --src "$src" \
 	    "127.0.0.1:$PORT" >"$TMP/load.$src" 2>&1 ||
 	    err="loadgen from $src: $(cat "$TMP/load.$src")"
 	grep -q " normal.replies=$N " "$TMP/load.$src" ||
