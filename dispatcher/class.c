@@ -348,60 +348,161 @@ class_watch(struct class *c, uint64_t now)
 	}
 }
 
-enum class_sent
-class_send(struct class *c, const struct conn *cn)
+/* A connection's record in a CONN to a worker of c. */
+static void
+class_record(const struct class *c, const struct conn *cn,
+    struct channel_conn *cc)
+{
+	cc->id = cn->id;
+	cc->class_idx = (uint32_t)c->index;
+	cc->entry = cn->entry;
+	cc->listener = (uint32_t)cn->listener;
+	cc->peer = cn->peer;
+	cc->local = cn->local;
+}
+
+/* A worker took n more connections. */
+static void
+class_took(struct class *c, struct worker *w, size_t n)
+{
+	if (w->inhand == 0) {
+		/* Busy from now: watched for progress. */
+		w->progress_ms = clock_ms();
+		if (c->conf.worker_timeout_ms > 0)
+			class_wake_at(c, w->progress_ms +
+			    (uint64_t)c->conf.worker_timeout_ms);
+	}
+	w->inhand += (unsigned)n;
+	c->inhand += (unsigned)n;
+	if (c->hold_ms != 0) {
+		log_info("class %s: sending again", c->conf.name);
+		c->hold_ms = 0;
+	}
+}
+
+/*
+ * Picks a worker for each of n connections in turn, as if each were sent
+ * before the next is picked: to[i].  Returns how many have one, a
+ * prefix; the counts in hand are left as they were.
+ */
+static size_t
+class_plan(struct class *c, size_t n, struct worker **to)
+{
+	size_t	i, j, room = n;
+
+	if (c->conf.max_connections > 0)
+		room = c->inhand >= (unsigned)c->conf.max_connections ? 0 :
+		    (unsigned)c->conf.max_connections - c->inhand;
+	for (i = 0; i < n && i < room && (to[i] = class_pick(c)) != NULL; i++)
+		to[i]->inhand++;
+	for (j = 0; j < i; j++)
+		to[j]->inhand--;
+	return i;
+}
+
+/*
+ * Sends worker w its share of cns[0..n) (those whose to[] is w), in CONNs
+ * of up to CHANNEL_CONN_MAX, marking each one sent in done[].  Returns 0,
+ * or -1 with errno set at the first CONN the channel did not take.
+ */
+static int
+class_send_share(struct class *c, struct worker *w, struct conn *const *cns,
+    size_t n, struct worker *const *to, unsigned char *done)
 {
 	struct channel_msg	 m;
-	struct worker		*w;
+	int			 fds[CHANNEL_CONN_MAX];
+	size_t			 at[CHANNEL_CONN_MAX];
+	size_t			 i = 0, k, j;
 
-	if (c->retry_ms != 0)
-		return CLASS_HELD;
-	if (c->conf.max_connections > 0 &&
-	    c->inhand >= (unsigned)c->conf.max_connections)
-		return CLASS_FULL;
-	channel_msg_init(&m, CHANNEL_CONN);
-	m.u.conn.id = cn->id;
-	m.u.conn.class_idx = c->index;
-	m.u.conn.entry = cn->entry;
-	m.u.conn.listener = (uint32_t)cn->listener;
-	m.u.conn.peer = cn->peer;
-	m.u.conn.local = cn->local;
-
-	while ((w = class_pick(c)) != NULL) {
-		if (channel_send(w->chan, &m, cn->fd) == 0) {
-			if (w->inhand++ == 0) {
-				/* Busy from now: watched for progress. */
-				w->progress_ms = clock_ms();
-				if (c->conf.worker_timeout_ms > 0)
-					class_wake_at(c, w->progress_ms +
-					    (uint64_t)c->conf.worker_timeout_ms);
-			}
-			c->inhand++;
-			if (c->hold_ms != 0) {
-				log_info("class %s: sending again", c->conf.name);
-				c->hold_ms = 0;
-			}
-			return CLASS_SENT;
+	while (i < n) {
+		channel_msg_init(&m, CHANNEL_CONN);
+		for (k = 0; i < n && k < CHANNEL_CONN_MAX; i++) {
+			if (to[i] != w)
+				continue;
+			class_record(c, cns[i], &m.u.conn.c[k]);
+			fds[k] = cns[i]->fd;
+			at[k++] = i;
 		}
-		if (errno == ETOOMANYREFS) {
-			class_hold(c);
-			return CLASS_HELD;
-		}
-		if (errno == EAGAIN) {
-			/* Backpressure: wait until this channel drains. */
-			class_block(w, 1);
-			continue;
-		}
-		/* A dead worker's end: its exit is what gets reported. */
-		if (errno == EPIPE || errno == ECONNRESET)
-			log_debug("worker %d (class %s): channel closed",
-			    (int)w->pid, c->conf.name);
-		else
-			log_warn("worker %d (class %s): cannot send",
-			    (int)w->pid, c->conf.name);
-		class_lost(w);
+		if (k == 0)
+			break;
+		m.u.conn.count = (uint32_t)k;
+		if (channel_send(w->chan, &m, fds) == -1)
+			return -1;
+		class_took(c, w, k);
+		for (j = 0; j < k; j++)
+			done[at[j]] = 1;
 	}
+	return 0;
+}
+
+/* What a CONN the channel did not take says about its worker or class. */
+static enum class_sent
+class_send_failed(struct class *c, struct worker *w)
+{
+	if (errno == ETOOMANYREFS) {
+		class_hold(c);
+		return CLASS_HELD;
+	}
+	if (errno == EAGAIN) {
+		/* Backpressure: wait until this channel drains. */
+		class_block(w, 1);
+		return CLASS_FULL;
+	}
+	/* A dead worker's end: its exit is what gets reported. */
+	if (errno == EPIPE || errno == ECONNRESET)
+		log_debug("worker %d (class %s): channel closed",
+		    (int)w->pid, c->conf.name);
+	else
+		log_warn("worker %d (class %s): cannot send",
+		    (int)w->pid, c->conf.name);
+	class_lost(w);
 	return CLASS_FULL;
+}
+
+enum class_sent
+class_send(struct class *c, struct conn **cns, size_t n, size_t *sent)
+{
+	struct worker	*to[CLASS_SEND_MAX];
+	struct conn	*left[CLASS_SEND_MAX];
+	unsigned char	 done[CLASS_SEND_MAX];
+	struct conn	**rest;
+	size_t		 i, planned, nrest, nleft;
+	int		 failed;
+
+	*sent = 0;
+	while (*sent < n) {
+		if (c->retry_ms != 0)
+			return CLASS_HELD;
+		rest = cns + *sent;
+		nrest = n - *sent;
+		if ((planned = class_plan(c, nrest, to)) == 0)
+			return CLASS_FULL;
+		/* Each worker its whole share at once, in accept order. */
+		memset(done, 0, nrest);
+		failed = 0;
+		for (i = 0; i < planned; i++) {
+			if (done[i] || to[i]->chan == -1 || to[i]->blocked)
+				continue;
+			if (class_send_share(c, to[i], rest, planned, to,
+			    done) == 0)
+				continue;
+			failed = 1;
+			if (class_send_failed(c, to[i]) == CLASS_HELD)
+				break;
+		}
+		/* The sent to the front, the others after them in order. */
+		for (i = 0, nleft = 0; i < nrest; i++) {
+			if (done[i])
+				cns[(*sent)++] = rest[i];
+			else
+				left[nleft++] = rest[i];
+		}
+		memcpy(cns + *sent, left, nleft * sizeof(left[0]));
+		/* A worker failed: the others may take its share. */
+		if (!failed && *sent < n)
+			return CLASS_FULL;
+	}
+	return CLASS_SENT;
 }
 
 int
@@ -563,11 +664,16 @@ enum class_sent
 class_flush(struct class *c)
 {
 	struct class_entry	*e;
+	struct conn		*cn;
 	enum class_sent		 r = CLASS_SENT;
+	size_t			 sent;
 
-	while ((e = class_first(c)) != NULL &&
-	    (r = class_send(c, &e->conn)) == CLASS_SENT)
+	while ((e = class_first(c)) != NULL) {
+		cn = &e->conn;
+		if ((r = class_send(c, &cn, 1, &sent)) != CLASS_SENT)
+			break;
 		class_drop(e);
+	}
 	return r;
 }
 

@@ -130,11 +130,17 @@ size_t		 class_busy(const struct class *);
 void		 class_lost(struct worker *);
 
 /*
- * Sends a connection to the worker with the fewest in hand, ties in
- * turn, none past what it can hold.  The caller closes its own copy of
- * the descriptor when sent.  Held, it sends nothing until retried.
+ * Sends cns[0..n), n at most CLASS_SEND_MAX, to the workers with the
+ * fewest in hand, ties in turn, none past what it can hold: picked as if
+ * sent one by one, and each worker's share in one CONN (CHANNEL_CONN_MAX
+ * at most), in their order.  *sent says how many went: they are moved to
+ * the front of cns, the others follow in their order.  The caller closes
+ * its copies of those sent.  Returns CLASS_SENT when all went, else why
+ * the others did not; held, the class sends nothing until retried.
  */
-enum class_sent	 class_send(struct class *, const struct conn *);
+#define CLASS_SEND_MAX	64
+enum class_sent	 class_send(struct class *, struct conn **cns, size_t n,
+		    size_t *sent);
 /*
  * A held class may send again: at once (now 0), or when its retry is
  * due by now.  Returns 1 when it may.

@@ -210,12 +210,20 @@ dispatcher_conn(void *arg, struct conn *cn)
 	return route_conn(d->pool, cn);
 }
 
+static int
+dispatcher_flush(void *arg)
+{
+	struct dispatcher	*d = arg;
+
+	return route_flush(d->pool);
+}
+
 static void
 dispatcher_accept(struct dispatcher *d, struct listener *l)
 {
 	struct itimerspec	its;
 
-	switch (listener_accept(l, dispatcher_conn, d)) {
+	switch (listener_accept(l, dispatcher_conn, dispatcher_flush, d)) {
 	case LISTENER_FULL:
 		dispatcher_pause(d, 1);
 		break;

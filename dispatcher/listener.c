@@ -343,7 +343,8 @@ listener_accept_lane(struct listener *l, size_t lane, int max,
  * the flood.
  */
 int
-listener_accept(struct listener *l, listener_conn_fn *fn, void *arg)
+listener_accept(struct listener *l, listener_conn_fn *fn,
+    listener_flush_fn *flush, void *arg)
 {
 	size_t	i = 0, lowest = l->nlanes - 1;
 	int	budget = LISTENER_BATCH * (int)l->nlanes, n, max;
@@ -357,6 +358,7 @@ listener_accept(struct listener *l, listener_conn_fn *fn, void *arg)
 		    LISTENER_STRIDE;
 		n = listener_accept_lane(l, l->order[i], max, fn, arg,
 		    &refused, &full);
+		refused += flush(arg);
 		if (full) {
 			listener_pause(l, LISTENER_FULL);
 			return LISTENER_FULL;

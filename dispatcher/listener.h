@@ -105,15 +105,21 @@ void		 listener_resume(struct listener *, int why);
  * listener and lane filled in; returns 1 when it was refused.
  */
 typedef int	 listener_conn_fn(void *arg, struct conn *);
+/*
+ * The end of a run of accepts from one lane: the connections fn kept
+ * are to be handed out now; returns how many of them were refused.
+ */
+typedef int	 listener_flush_fn(void *arg);
 
 /*
  * Accepts what the listener's sockets hold, a bounded batch, and hands
- * each connection to fn.  Returns 0, or the reason (enum listener_pause)
- * it paused itself: LISTENER_FULL when out of descriptors (logged),
- * after which the caller resumes it in LISTENER_PAUSE_MS, or
- * LISTENER_REST, after which the caller resumes it in LISTENER_REST_MS.
+ * each connection to fn, calling flush after each run from one lane.
+ * Returns 0, or the reason (enum listener_pause) it paused itself:
+ * LISTENER_FULL when out of descriptors (logged), after which the caller
+ * resumes it in LISTENER_PAUSE_MS, or LISTENER_REST, after which the
+ * caller resumes it in LISTENER_REST_MS.
  */
 int		 listener_accept(struct listener *, listener_conn_fn *,
-		    void *arg);
+		    listener_flush_fn *flush, void *arg);
 
 #endif

@@ -123,14 +123,14 @@ pool_start(struct pool *p, struct class *c, uint64_t now)
 	}
 }
 
-int
-pool_send(struct pool *p, struct class *c, const struct conn *cn)
+size_t
+pool_send(struct pool *p, struct class *c, struct conn **cns, size_t n)
 {
-	enum class_sent	r;
+	size_t	sent;
 
-	r = class_send(c, cn);
+	(void)class_send(c, cns, n, &sent);
 	pool_timer_at(p, class_wake(c));
-	return r == CLASS_SENT ? 0 : -1;
+	return sent;
 }
 
 /* Oldest first within the highest priority, as long as workers take them. */
@@ -368,6 +368,7 @@ pool_configure(struct pool *p, const struct config *cf)
 			(void)route_conn(p, &e->conn);
 		}
 	}
+	(void)route_flush(p);
 	pool_sweep(p);
 	pool_flush_all(p);
 	pool_timer_arm(p);
@@ -378,38 +379,41 @@ void
 pool_channel_event(struct pool *p, struct worker *w, uint32_t events)
 {
 	struct channel_msg	 m;
-	int			 fd, n, done = 0;
+	int			 n;
 
 	if ((events & EPOLLOUT) && w->blocked) {
 		class_unblock(w);
 		pool_flush(p, w->cls);
 	}
-	while (w->chan != -1) {
-		n = channel_recv(w->chan, &m, &fd);
-		if (n == -1 && errno == EAGAIN)
-			break;
-		if (n == 1 && class_message(w, &m) == 0) {
-			done |= m.type == CHANNEL_DONE;
-			continue;
+	/*
+	 * One message an event: epoll reports the channel again while more
+	 * wait, and no read ends in EAGAIN.  A worker sends one DONE a
+	 * wake-up, so there is seldom more than one.
+	 */
+	if (w->chan == -1 || !(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return;
+	n = channel_recv(w->chan, &m, NULL);
+	if (n == -1 && errno == EAGAIN)
+		return;
+	if (n == 1 && class_message(w, &m) == 0) {
+		if (m.type == CHANNEL_DONE) {
+			w->progress_ms = clock_ms();
+			pool_release(p);
+			pool_flush(p, w->cls);
 		}
-		if (n == 0)
-			log_debug("worker %d (class %s) closed its channel",
-			    (int)w->pid, w->cls->conf.name);
-		else if (n == 1 || errno == EPROTO)
-			log_warnx("worker %d (class %s): malformed or unexpected "
-			    "message; ending its channel", (int)w->pid,
-			    w->cls->conf.name);
-		else
-			log_warn("worker %d (class %s): channel", (int)w->pid,
-			    w->cls->conf.name);
-		class_lost(w);
+		return;
 	}
-	if (done) {
-		/* Its DONEs come in batches: the clock is read once a batch. */
-		w->progress_ms = clock_ms();
-		pool_release(p);
-		pool_flush(p, w->cls);
-	}
+	if (n == 0)
+		log_debug("worker %d (class %s) closed its channel",
+		    (int)w->pid, w->cls->conf.name);
+	else if (n == 1 || errno == EPROTO)
+		log_warnx("worker %d (class %s): malformed or unexpected "
+		    "message; ending its channel", (int)w->pid,
+		    w->cls->conf.name);
+	else
+		log_warn("worker %d (class %s): channel", (int)w->pid,
+		    w->cls->conf.name);
+	class_lost(w);
 }
 
 /*
@@ -483,9 +487,8 @@ static void
 pool_collect(struct worker *w)
 {
 	struct channel_msg	m;
-	int			fd;
 
-	while (w->chan != -1 && channel_recv(w->chan, &m, &fd) == 1 &&
+	while (w->chan != -1 && channel_recv(w->chan, &m, NULL) == 1 &&
 	    m.type == CHANNEL_DONE && class_message(w, &m) == 0)
 		;
 }

@@ -25,10 +25,21 @@ struct pool {
 	uint64_t		  match_errors;
 	uint64_t		  match_errors_unlogged;
 	uint64_t		  match_error_logged_ms;
+	/*
+	 * Connections of the lowest priority accepted in the current run
+	 * of accepts, and their classes' indexes: route_flush hands them
+	 * out at its end, a worker's share in one CONN.
+	 */
+	struct conn		  held[CLASS_SEND_MAX];
+	size_t			  held_class[CLASS_SEND_MAX];
+	size_t			  nheld;
 };
 
-/* Hands a connection to a worker of c unless it is held: 0, or -1. */
-int	pool_send(struct pool *, struct class *, const struct conn *);
+/*
+ * Hands what workers of c take of cns[0..n) to them (class_send): how
+ * many went, at the front of cns.
+ */
+size_t	pool_send(struct pool *, struct class *, struct conn **, size_t n);
 
 /* Has the timer fire at when (0: never) at the latest. */
 void	pool_timer_at(struct pool *, uint64_t when);

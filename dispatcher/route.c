@@ -31,19 +31,39 @@ route_reject(const struct class *c, struct conn *cn, const char *why)
 	    sizeof(peer)), c->conf.name, why);
 }
 
+static int	route_queue(struct pool *, struct class *, struct conn *,
+		    int);
+
 /*
- * A connection for class c: to a worker if the class has room and nobody
- * waits, else into its queue, else into its overflow class (whose own
- * slots, queue and overflow apply: configuration forbids cycles), else
- * rejected.  Returns 1 when it was rejected.
+ * Connections for class c: to workers while the class has room and
+ * nobody waits, the others into its queue, in their order (route_queue).
+ * Returns how many were rejected.
  */
 static int
-route_admit(struct pool *p, struct class *c, struct conn *cn, int priority)
+route_admit(struct pool *p, struct class *c, struct conn **cns, size_t n,
+    int priority)
 {
-	if (c->queue.len == 0 && pool_send(p, c, cn) == 0) {
-		close(cn->fd);
-		return 0;
-	}
+	size_t	i, sent = 0;
+	int	refused = 0;
+
+	if (c->queue.len == 0)
+		sent = pool_send(p, c, cns, n);
+	for (i = 0; i < sent; i++)
+		close(cns[i]->fd);
+	for (i = sent; i < n; i++)
+		refused += route_queue(p, c, cns[i], priority);
+	return refused;
+}
+
+/*
+ * A connection class c could not send now: into its queue, else into its
+ * overflow class (whose own slots, queue and overflow apply:
+ * configuration forbids cycles), else rejected.  Returns 1 when it was
+ * rejected.
+ */
+static int
+route_queue(struct pool *p, struct class *c, struct conn *cn, int priority)
+{
 	if (class_enqueue(c, cn, priority) == 0) {
 		pool_timer_at(p, queue_deadline(&c->queue));
 		return 0;
@@ -54,7 +74,7 @@ route_admit(struct pool *p, struct class *c, struct conn *cn, int priority)
 		return 1;
 	}
 	if (c->conf.overflow != -1)
-		return route_admit(p, p->classes[c->conf.overflow], cn,
+		return route_admit(p, p->classes[c->conf.overflow], &cn, 1,
 		    priority);
 	route_reject(c, cn, "and its queue are full");
 	return 1;
@@ -123,5 +143,35 @@ route_conn(struct pool *p, struct conn *cn)
 	}
 	cn->entry = v.entry;
 	c = p->classes[v.class_idx];
-	return route_admit(p, c, cn, c->conf.priority);
+	/*
+	 * Only the lowest priority waits for the end of the run of accepts,
+	 * to go in batches: a higher one is never held back to fill one.
+	 */
+	if (c->conf.priority > p->classes[p->order[p->nclasses - 1]]->
+	    conf.priority)
+		return route_admit(p, c, &cn, 1, c->conf.priority);
+	p->held[p->nheld] = *cn;
+	p->held_class[p->nheld++] = v.class_idx;
+	return p->nheld == CLASS_SEND_MAX ? route_flush(p) : 0;
+}
+
+int
+route_flush(struct pool *p)
+{
+	struct conn	*cns[CLASS_SEND_MAX];
+	struct class	*c;
+	size_t		 i, k, n;
+	int		 refused = 0;
+
+	for (k = 0; k < p->nclasses && p->nheld > 0; k++) {
+		for (i = 0, n = 0; i < p->nheld; i++)
+			if (p->held_class[i] == p->order[k])
+				cns[n++] = &p->held[i];
+		if (n == 0)
+			continue;
+		c = p->classes[p->order[k]];
+		refused += route_admit(p, c, cns, n, c->conf.priority);
+	}
+	p->nheld = 0;
+	return refused;
 }

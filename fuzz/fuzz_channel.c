@@ -3,14 +3,15 @@
  *
  * The first byte of an input says what travels with the record (see
  * FUZZ_*); the rest is the record itself.  channel_recv must accept
- * exactly the well-formed messages, hand over the one descriptor of a
- * CONN, and close every descriptor of a message it refuses.
+ * exactly the well-formed messages, hand over the descriptors of a CONN
+ * in their order, and close every descriptor of a message it refuses.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,7 +29,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 #define FUZZ_DEVNULL	0x08	/* /dev/null rather than pipe ends */
 #define FUZZ_PASSCRED	0x10	/* SCM_CREDENTIALS comes along too */
 
-#define FUZZ_TOOMANY	9
+#define FUZZ_TOOMANY	(CHANNEL_CONN_MAX + 9)
 #define FUZZ_MAXREC	65536	/* well below the socket buffer */
 
 static int	 fuzz_sv[2] = { -1, -1 };	/* receiver, sender */
@@ -119,23 +120,35 @@ static int
 fuzz_well_formed(const uint8_t *rec, size_t len, int nfds, int passcred)
 {
 	struct channel_msg	 m;
+	size_t			 head = offsetof(struct channel_msg, u);
+	uint32_t		 i;
 
-	if (passcred || len != sizeof(m))
+	if (passcred || len < head || len > sizeof(m))
 		return 0;
-	memcpy(&m, rec, sizeof(m));
+	memset(&m, 0, sizeof(m));
+	memcpy(&m, rec, len);
 	if (m.version != CHANNEL_VERSION || m.reserved != 0)
 		return 0;
 	switch (m.type) {
 	case CHANNEL_HELLO:
-		return nfds == 0 && m.u.hello.reserved == 0;
+		return len == head + sizeof(m.u.hello) && nfds == 0 &&
+		    m.u.hello.reserved == 0;
 	case CHANNEL_CONN:
-		return nfds == 1 && m.u.conn.reserved == 0 &&
-		    fuzz_family_ok(&m.u.conn.peer) &&
-		    fuzz_family_ok(&m.u.conn.local);
+		if (m.u.conn.count < 1 || m.u.conn.count > CHANNEL_CONN_MAX ||
+		    len != head + 8 + m.u.conn.count * sizeof(m.u.conn.c[0]) ||
+		    (uint32_t)nfds != m.u.conn.count || m.u.conn.reserved != 0)
+			return 0;
+		for (i = 0; i < m.u.conn.count; i++)
+			if (m.u.conn.c[i].reserved != 0 ||
+			    !fuzz_family_ok(&m.u.conn.c[i].peer) ||
+			    !fuzz_family_ok(&m.u.conn.c[i].local))
+				return 0;
+		return 1;
 	case CHANNEL_DONE:
-		return nfds == 0 && m.u.done.count >= 1 &&
+		return m.u.done.count >= 1 &&
 		    m.u.done.count <= CHANNEL_DONE_MAX &&
-		    m.u.done.reserved == 0;
+		    len == head + 8 + m.u.done.count * sizeof(uint64_t) &&
+		    nfds == 0 && m.u.done.reserved == 0;
 	default:
 		return 0;
 	}
@@ -163,7 +176,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t			 len;
 	char			 byte;
 	int			 fds[FUZZ_TOOMANY], free_fds[FUZZ_TOOMANY];
-	int			 i, nfds, passcred, well, rc, fd, saved;
+	int			 got[CHANNEL_CONN_MAX];
+	int			 i, nfds, passcred, well, rc, saved;
 
 	if (size == 0 || size - 1 > FUZZ_MAXREC)
 		return -1;
@@ -183,9 +197,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_setpasscred(1);
 	fuzz_send(rec, len, fds, nfds);
 	memset(&m, 0xa5, sizeof(m));
-	fd = 1000;
+	got[0] = 1000;
 	errno = 0;
-	rc = channel_recv(fuzz_sv[0], &m, &fd);
+	rc = channel_recv(fuzz_sv[0], &m, got);
 	saved = errno;
 	if (passcred)
 		fuzz_setpasscred(0);
@@ -199,18 +213,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 1:
 		if (!well)
 			fuzz_fail("accepted a malformed message");
-		if (memcmp(&m, rec, sizeof(m)) != 0)
+		if (memcmp(&m, rec, len) != 0)
 			fuzz_fail("message differs from the record");
 		if (m.type == CHANNEL_CONN) {
-			fuzz_check_fd(fd, fds[0]);
-			close(fd);
-		} else if (fd != -1)
+			for (i = 0; i < nfds; i++) {
+				fuzz_check_fd(got[i], fds[i]);
+				close(got[i]);
+			}
+		} else if (got[0] != 1000)
 			fuzz_fail("descriptor returned without a CONN");
 		break;
 	case 0:
 		if (len != 0 || nfds != 0 || passcred)
 			fuzz_fail("end of file for a record");
-		if (fd != -1)
+		if (got[0] != 1000)
 			fuzz_fail("descriptor returned at end of file");
 		break;
 	case -1:
@@ -218,7 +234,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_fail("refused a well-formed message");
 		if (saved != EPROTO)
 			fuzz_fail("refused without EPROTO");
-		if (fd != -1)
+		if (got[0] != 1000)
 			fuzz_fail("descriptor returned with an error");
 		break;
 	default:

@@ -14,10 +14,10 @@
  * message with too many arrives whole and every one of them can be
  * closed, rather than being cut by MSG_CTRUNC.
  */
-#define CHANNEL_MAXFDS	8
+#define CHANNEL_MAXFDS	(CHANNEL_CONN_MAX + 8)
 
 static int	channel_family_ok(const struct sockaddr_storage *);
-static int	channel_check(const struct channel_msg *, int);
+static int	channel_check(const struct channel_msg *, size_t, int);
 static void	channel_close_fds(const int *, int);
 
 void
@@ -29,32 +29,60 @@ channel_msg_init(struct channel_msg *m, enum channel_type type)
 	m->type = type;
 }
 
+size_t
+channel_msg_len(const struct channel_msg *m)
+{
+	switch (m->type) {
+	case CHANNEL_HELLO:
+		return offsetof(struct channel_msg, u) + sizeof(m->u.hello);
+	case CHANNEL_CONN:
+		if (m->u.conn.count == 0 || m->u.conn.count > CHANNEL_CONN_MAX)
+			return 0;
+		return offsetof(struct channel_msg, u.conn.c) +
+		    m->u.conn.count * sizeof(m->u.conn.c[0]);
+	case CHANNEL_DONE:
+		if (m->u.done.count == 0 || m->u.done.count > CHANNEL_DONE_MAX)
+			return 0;
+		return offsetof(struct channel_msg, u.done.id) +
+		    m->u.done.count * sizeof(m->u.done.id[0]);
+	default:
+		return 0;
+	}
+}
+
 int
-channel_send(int chan, const struct channel_msg *m, int fd)
+channel_send(int chan, const struct channel_msg *m, const int *fds)
 {
 	union {
 		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
+		char		buf[CMSG_SPACE(CHANNEL_CONN_MAX * sizeof(int))];
 	}		 cbuf;
 	struct msghdr	 msg;
 	struct iovec	 iov;
 	struct cmsghdr	*cmsg;
 	ssize_t		 n;
+	size_t		 len, nfds = 0;
 
+	if ((len = channel_msg_len(m)) == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (m->type == CHANNEL_CONN)
+		nfds = m->u.conn.count;
 	memset(&msg, 0, sizeof(msg));
 	iov.iov_base = (void *)m;
-	iov.iov_len = sizeof(*m);
+	iov.iov_len = len;
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
-	if (fd >= 0) {
+	if (nfds > 0) {
 		memset(&cbuf, 0, sizeof(cbuf));
 		msg.msg_control = cbuf.buf;
-		msg.msg_controllen = sizeof(cbuf.buf);
+		msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
 		cmsg = CMSG_FIRSTHDR(&msg);
 		cmsg->cmsg_level = SOL_SOCKET;
 		cmsg->cmsg_type = SCM_RIGHTS;
-		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cmsg), &fd, sizeof(fd));
+		cmsg->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(cmsg), fds, nfds * sizeof(int));
 	}
 
 	/* MSG_DONTWAIT: a full channel is EAGAIN, never a stalled process. */
@@ -63,7 +91,7 @@ channel_send(int chan, const struct channel_msg *m, int fd)
 	} while (n == -1 && errno == EINTR);
 	if (n == -1)
 		return -1;
-	if ((size_t)n != sizeof(*m)) {
+	if ((size_t)n != len) {
 		/* A record is all or nothing on SOCK_SEQPACKET. */
 		errno = EPROTO;
 		return -1;
@@ -72,7 +100,7 @@ channel_send(int chan, const struct channel_msg *m, int fd)
 }
 
 int
-channel_recv(int chan, struct channel_msg *m, int *fd)
+channel_recv(int chan, struct channel_msg *m, int *fds)
 {
 	union {
 		struct cmsghdr	hdr;
@@ -80,7 +108,7 @@ channel_recv(int chan, struct channel_msg *m, int *fd)
 	}		 cbuf;
 	/* One byte more than a message: a longer record shows as MSG_TRUNC. */
 	unsigned char	 data[sizeof(struct channel_msg) + 1];
-	int		 fds[CHANNEL_MAXFDS];
+	int		 got[CHANNEL_MAXFDS];
 	struct msghdr	 msg;
 	struct iovec	 iov;
 	struct cmsghdr	*cmsg;
@@ -89,7 +117,6 @@ channel_recv(int chan, struct channel_msg *m, int *fd)
 	size_t		 i, count;
 	int		 nfds = 0, bad = 0;
 
-	*fd = -1;
 	memset(&msg, 0, sizeof(msg));
 	iov.iov_base = data;
 	iov.iov_len = sizeof(data);
@@ -131,7 +158,7 @@ channel_recv(int chan, struct channel_msg *m, int *fd)
 
 			memcpy(&one, p + i * sizeof(int), sizeof(int));
 			if (nfds < CHANNEL_MAXFDS)
-				fds[nfds++] = one;
+				got[nfds++] = one;
 			else {
 				close(one);
 				bad = 1;
@@ -142,46 +169,50 @@ channel_recv(int chan, struct channel_msg *m, int *fd)
 	if (n == 0 && nfds == 0 && !bad)
 		return 0;	/* end of file */
 
-	if (n == 0 || bad || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-	    (size_t)n != sizeof(*m))
+	if (n == 0 || bad || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
 		goto reject;
-	memcpy(m, data, sizeof(*m));
-	if (channel_check(m, nfds) == -1)
+	/* What a short record leaves unset is zero, never stale. */
+	memset(m, 0, sizeof(*m));
+	memcpy(m, data, (size_t)n);
+	if (channel_check(m, (size_t)n, nfds) == -1 ||
+	    (nfds > 0 && fds == NULL))
 		goto reject;
 
-	if (nfds == 1)
-		*fd = fds[0];
+	if (nfds > 0)
+		memcpy(fds, got, (size_t)nfds * sizeof(int));
 	return 1;
 
  reject:
-	channel_close_fds(fds, nfds);
+	channel_close_fds(got, nfds);
 	errno = EPROTO;
 	return -1;
 }
 
-/* Checks a whole record against the descriptors that came with it. */
+/* Checks a whole record of len bytes against the descriptors with it. */
 static int
-channel_check(const struct channel_msg *m, int nfds)
+channel_check(const struct channel_msg *m, size_t len, int nfds)
 {
-	if (m->version != CHANNEL_VERSION || m->reserved != 0)
+	uint32_t	i;
+
+	if (len < offsetof(struct channel_msg, u) ||
+	    m->version != CHANNEL_VERSION || m->reserved != 0 ||
+	    channel_msg_len(m) != len)
 		return -1;
 	switch (m->type) {
 	case CHANNEL_HELLO:
-		if (nfds != 0 || m->u.hello.reserved != 0)
-			return -1;
-		return 0;
+		return nfds == 0 && m->u.hello.reserved == 0 ? 0 : -1;
 	case CHANNEL_CONN:
-		if (nfds != 1 || m->u.conn.reserved != 0 ||
-		    !channel_family_ok(&m->u.conn.peer) ||
-		    !channel_family_ok(&m->u.conn.local))
+		if ((uint32_t)nfds != m->u.conn.count ||
+		    m->u.conn.reserved != 0)
 			return -1;
+		for (i = 0; i < m->u.conn.count; i++)
+			if (m->u.conn.c[i].reserved != 0 ||
+			    !channel_family_ok(&m->u.conn.c[i].peer) ||
+			    !channel_family_ok(&m->u.conn.c[i].local))
+				return -1;
 		return 0;
 	case CHANNEL_DONE:
-		if (nfds != 0 || m->u.done.count == 0 ||
-		    m->u.done.count > CHANNEL_DONE_MAX ||
-		    m->u.done.reserved != 0)
-			return -1;
-		return 0;
+		return nfds == 0 && m->u.done.reserved == 0 ? 0 : -1;
 	default:
 		return -1;
 	}

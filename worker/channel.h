@@ -1,28 +1,42 @@
 /*
  * channel: the wire protocol between the dispatcher and its workers.
  *
- * One SOCK_SEQPACKET socketpair per worker: one message, one record.
- * Every message has the same fixed size, a version and a type; CONN
- * carries exactly one descriptor (SCM_RIGHTS), the others none.  One
- * DONE reports up to CHANNEL_DONE_MAX connections closed, as many as the
- * worker closed in one wake-up: the dispatcher's count of a worker's
- * connections in hand is behind by at most what the worker closed since
- * its last wake-up (version 2; version 1 had one connection a DONE).
+ * One SOCK_SEQPACKET socketpair per worker: one message, one record,
+ * exactly as long as its type and count say (channel_msg_len).  A CONN
+ * hands over 1 to CHANNEL_CONN_MAX connections, their descriptors in one
+ * SCM_RIGHTS in the order of their records: as many as the dispatcher
+ * accepted for that worker in one run of accepts.  A DONE reports 1 to
+ * CHANNEL_DONE_MAX connections closed, as many as the worker closed in
+ * one wake-up.  Version 3; version 2 had one connection a CONN, version 1
+ * one a DONE as well.
  */
 #ifndef CHANNEL_H
 #define CHANNEL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define CHANNEL_VERSION	2
-#define CHANNEL_DONE_MAX	32	/* ids in one DONE: the union's size */
+#define CHANNEL_VERSION	3
+#define CHANNEL_CONN_MAX	16	/* connections in one CONN */
+#define CHANNEL_DONE_MAX	32	/* ids in one DONE */
 #define CHANNEL_FD	3	/* where dispatch-worker finds its channel */
 
 enum channel_type {
 	CHANNEL_HELLO = 1,	/* worker -> dispatcher, once, at start */
-	CHANNEL_CONN = 2,	/* dispatcher -> worker, with the client socket */
+	CHANNEL_CONN = 2,	/* dispatcher -> worker, with the client sockets */
 	CHANNEL_DONE = 3,	/* worker -> dispatcher, sockets are closed */
+};
+
+/* One connection of a CONN; its descriptor is the one of the same rank. */
+struct channel_conn {
+	uint64_t		 id;
+	uint32_t		 class_idx;
+	int32_t			 entry;		/* of the ruleset; -1: none */
+	uint32_t		 listener;	/* UINT32_MAX: removed */
+	uint32_t		 reserved;
+	struct sockaddr_storage	 peer;
+	struct sockaddr_storage	 local;
 };
 
 struct channel_msg {
@@ -35,13 +49,9 @@ struct channel_msg {
 			uint32_t reserved;
 		} hello;
 		struct {
-			uint64_t id;
-			uint32_t class_idx;
-			int32_t	 entry;		/* of the ruleset; -1: none */
-			uint32_t listener;	/* UINT32_MAX: removed */
+			uint32_t count;		/* 1 to CHANNEL_CONN_MAX */
 			uint32_t reserved;
-			struct sockaddr_storage peer;
-			struct sockaddr_storage local;
+			struct channel_conn c[CHANNEL_CONN_MAX];
 		} conn;
 		struct {
 			uint32_t count;		/* 1 to CHANNEL_DONE_MAX */
@@ -51,29 +61,34 @@ struct channel_msg {
 	} u;
 };
 
-_Static_assert(sizeof(((struct channel_msg *)0)->u.done) <=
-    sizeof(((struct channel_msg *)0)->u.conn),
-    "a DONE must not make every message longer");
-
 /* A zeroed message of the given type with the version set. */
 void	channel_msg_init(struct channel_msg *, enum channel_type);
 
 /*
- * Sends one message, with fd attached when fd >= 0.  Returns 0, or -1 with
- * errno set: EAGAIN (or ETOOMANYREFS) when the peer cannot take it now.
- * Never raises SIGPIPE.
+ * The length of the record on the wire: the header and the type's part,
+ * of a CONN or DONE only its count's records or ids; 0 for an unknown
+ * type or a count out of range.
  */
-int	channel_send(int chan, const struct channel_msg *, int fd);
+size_t	channel_msg_len(const struct channel_msg *);
 
 /*
- * Receives one message.  Returns 1 with *fd set to the descriptor it
- * carried (-1 for none), 0 at end of file, or -1 with errno set: EAGAIN
- * when nothing is waiting, EPROTO when the message is malformed (wrong
- * size, version, type, descriptor count, truncation or address family);
- * descriptors of a rejected message are closed.  A peer that closed with
- * our messages unread is not an error: what it sent comes first, then
- * the end of file.
+ * Sends one message; a CONN with its count's descriptors from fds (the
+ * others none: fds is then not read).  Returns 0, or -1 with errno set:
+ * EAGAIN (or ETOOMANYREFS) when the peer cannot take it now, nothing of
+ * it sent.  Never raises SIGPIPE.
  */
-int	channel_recv(int chan, struct channel_msg *, int *fd);
+int	channel_send(int chan, const struct channel_msg *, const int *fds);
+
+/*
+ * Receives one message.  Returns 1, with a CONN's descriptors in fds (as
+ * many as its count; fds has room for CHANNEL_CONN_MAX), 0 at end of
+ * file, or -1 with errno set: EAGAIN when nothing is waiting, EPROTO
+ * when the message is malformed (wrong length, version, type, count,
+ * descriptor count, truncation or address family) or is a CONN and fds
+ * is NULL; descriptors of a rejected message are closed.  A peer that
+ * closed with our messages unread is not an error: what it sent comes
+ * first, then the end of file.
+ */
+int	channel_recv(int chan, struct channel_msg *, int *fds);
 
 #endif

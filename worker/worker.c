@@ -160,7 +160,7 @@ worker_setup(struct worker *w)
 
 	channel_msg_init(&m, CHANNEL_HELLO);
 	m.u.hello.pid = (int32_t)getpid();
-	if (channel_send(w->chan, &m, -1) == -1)
+	if (channel_send(w->chan, &m, NULL) == -1)
 		fatal("channel: HELLO");
 	log_debug("class %s, delay %d ms, write timeout %d ms: ready",
 	    w->args.class, w->args.delay_ms, w->args.write_timeout_ms);
@@ -311,12 +311,15 @@ static void
 worker_channel_read(struct worker *w)
 {
 	struct channel_msg	 m;
-	int			 i, fd, r;
+	int			 fds[CHANNEL_CONN_MAX];
+	int			 i, r;
+	uint32_t		 k;
 
 	for (i = 0; i < WORKER_RECV_BATCH && w->nconn < w->max_conn; i++) {
-		r = channel_recv(w->chan, &m, &fd);
+		r = channel_recv(w->chan, &m, fds);
 		if (r == 1 && m.type == CHANNEL_CONN) {
-			worker_conn_new(w, &m, fd);
+			for (k = 0; k < m.u.conn.count; k++)
+				worker_conn_new(w, &m.u.conn.c[k], fds[k]);
 			continue;
 		}
 		if (r == 1) {
@@ -404,7 +407,7 @@ worker_done_flush(struct worker *w)
 					break;
 			}
 			m.u.done.count = n;
-			if (channel_send(w->chan, &m, -1) == -1) {
+			if (channel_send(w->chan, &m, NULL) == -1) {
 				if (errno == EAGAIN || errno == EWOULDBLOCK) {
 					w->chan_full = 1;
 					break;

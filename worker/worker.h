@@ -124,8 +124,8 @@ void	worker_epoll_add(struct worker *, int fd, struct worker_src *src);
  */
 /* Renders the reply once, when it is the same for every connection. */
 void	worker_conn_init(struct worker *);
-/* Takes over a CONN's socket: replies at once or queues it. */
-void	worker_conn_new(struct worker *, const struct channel_msg *, int fd);
+/* Takes over one connection of a CONN: replies at once or queues it. */
+void	worker_conn_new(struct worker *, const struct channel_conn *, int fd);
 void	worker_conn_event(struct worker *, struct worker_conn *,
 	    uint32_t events);
 /* Writes what is left of the reply; then the connection is REPLIED. */

@@ -113,33 +113,33 @@ worker_conn_render(const struct worker *w, const char *peer, char *out,
 }
 
 void
-worker_conn_new(struct worker *w, const struct channel_msg *m, int fd)
+worker_conn_new(struct worker *w, const struct channel_conn *cc, int fd)
 {
 	struct worker_conn	*c;
 	struct channel_msg	 done;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		/* No room to queue its DONE either: now or never. */
-		log_warn("connection %" PRIu64 ": calloc", m->u.conn.id);
+		log_warn("connection %" PRIu64 ": calloc", cc->id);
 		close(fd);
 		channel_msg_init(&done, CHANNEL_DONE);
-		done.u.done.id[0] = m->u.conn.id;
+		done.u.done.id[0] = cc->id;
 		done.u.done.count = 1;
 		if (w->chan_dead || w->chan_full ||
-		    channel_send(w->chan, &done, -1) == -1)
+		    channel_send(w->chan, &done, NULL) == -1)
 			log_warnx("connection %" PRIu64 ": DONE lost",
-			    m->u.conn.id);
+			    cc->id);
 		return;
 	}
 	c->src.kind = WORKER_CONN;
-	c->id = m->u.conn.id;
+	c->id = cc->id;
 	c->fd = fd;
 	c->state = WORKER_WRITING;
 	TAILQ_INSERT_TAIL(&w->queues[WORKER_WRITING], c, entry);
 	w->nconn++;
 	/* For the reply and the debug log only. */
 	if ((w->reply == NULL || w->args.verbose) &&
-	    addr_ntop((const struct sockaddr *)&m->u.conn.peer, c->peer,
+	    addr_ntop((const struct sockaddr *)&cc->peer, c->peer,
 	    sizeof(c->peer)) == NULL)
 		snprintf(c->peer, sizeof(c->peer), "unknown");
 

@@ -1,12 +1,13 @@
 # Out of descriptors, the dispatcher pauses accepting instead of spinning,
 # and serves every waiting client once descriptors free up.  Its limit is
-# lowered to 64 after start; the one worker is stopped so that accepted
-# connections pile up in the dispatcher until accept fails with EMFILE.
+# lowered to 64 after start; the one worker is stopped and may hold 16, so
+# that accepted connections pile up in the dispatcher's queue (not in the
+# channel, which holds hundreds) until accept fails with EMFILE.
 . "$(dirname "$0")/lib.sh"
 
 config "$CFG" <<'EOF'
 listen = [ "127.0.0.1:@PORT@" ];
-classes = ( { name = "normal"; workers = 1; } );
+classes = ( { name = "normal"; workers = 1; max_connections = 16; } );
 EOF
 
 start -c "$CFG"

@@ -55,15 +55,18 @@ wait "$STRACE" || true
 [ -z "$err" ] || fail "$err"
 
 # calls PID: "CONNECTIONS CALLS name=count..." on the sockets PID was
-# handed (a CONN's descriptor, cmsg_data=[FD]); the channel is not one.
+# handed (a CONN's descriptors, cmsg_data=[FD, ...]); the channel is not
+# one.
 calls() {
 	awk '
 	/cmsg_data=\[/ {
-		fd = $0
-		sub(/.*cmsg_data=\[/, "", fd)
-		sub(/\].*/, "", fd)
-		client[fd] = 1
-		conns++
+		fds = $0
+		sub(/.*cmsg_data=\[/, "", fds)
+		sub(/\].*/, "", fds)
+		n = split(fds, f, /, */)
+		for (i = 1; i <= n; i++)
+			client[f[i]] = 1
+		conns += n
 		next
 	}
 	/^[a-z_0-9]+\(/ {

@@ -5,6 +5,7 @@
  * the queue's order, and resizing.
  */
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <criterion/criterion.h>
@@ -104,30 +105,78 @@ client(uint64_t id, int *other)
 static enum class_sent
 send_one(uint64_t id)
 {
-	struct conn	cn;
-	enum class_sent	r;
-	int		other;
+	struct conn	 cn, *p = &cn;
+	enum class_sent	 r;
+	size_t		 sent;
+	int		 other;
 
 	cn = client(id, &other);
-	r = class_send(cls, &cn);
+	r = class_send(cls, &p, 1, &sent);
+	cr_assert_eq(sent, r == CLASS_SENT ? 1u : 0u);
 	close(cn.fd);
 	close(other);
 	return r;
 }
 
-/* The id of the CONN waiting on worker i's channel, or 0 for none. */
+/*
+ * The CONN waiting on worker i's channel: its ids in ids[] (up to
+ * CHANNEL_CONN_MAX); returns how many, 0 for none.
+ */
+static size_t
+received_batch(size_t i, uint64_t *ids)
+{
+	struct channel_msg	m;
+	int			fds[CHANNEL_CONN_MAX];
+	uint32_t		k;
+
+	if (channel_recv(peer[i], &m, fds) != 1)
+		return 0;
+	cr_assert_eq(m.type, CHANNEL_CONN);
+	for (k = 0; k < m.u.conn.count; k++) {
+		ids[k] = m.u.conn.c[k].id;
+		close(fds[k]);
+	}
+	return m.u.conn.count;
+}
+
+/* The id of the CONN of one waiting on worker i's channel, or 0. */
 static uint64_t
 received(size_t i)
 {
-	struct channel_msg	m;
-	int			fd;
+	uint64_t	ids[CHANNEL_CONN_MAX];
+	size_t		n;
 
-	if (channel_recv(peer[i], &m, &fd) != 1)
+	if ((n = received_batch(i, ids)) == 0)
 		return 0;
-	cr_assert_eq(m.type, CHANNEL_CONN);
-	cr_assert_neq(fd, -1, "a CONN without its descriptor");
-	close(fd);
-	return m.u.conn.id;
+	cr_assert_eq(n, 1, "a CONN of %zu connections", n);
+	return ids[0];
+}
+
+/*
+ * Sends connections ids first..first+n-1 in one call; the sockets are
+ * closed.  *sent says how many went; order[] gets the ids as class_send
+ * left them (sent first).
+ */
+static enum class_sent
+send_batch(uint64_t first, size_t n, size_t *sent, uint64_t *order)
+{
+	struct conn	 cn[CLASS_SEND_MAX], *p[CLASS_SEND_MAX];
+	int		 other[CLASS_SEND_MAX];
+	enum class_sent	 r;
+	size_t		 i;
+
+	cr_assert_leq(n, CLASS_SEND_MAX);
+	for (i = 0; i < n; i++) {
+		cn[i] = client(first + i, &other[i]);
+		p[i] = &cn[i];
+	}
+	r = class_send(cls, p, n, sent);
+	for (i = 0; i < n; i++) {
+		order[i] = p[i]->id;
+		close(cn[i].fd);
+		close(other[i]);
+	}
+	return r;
 }
 
 static void
@@ -394,4 +443,183 @@ Test(class, resize_and_drain)
 	cr_assert_eq(cls->workers[1]->inhand, 1);
 	cr_assert_eq(class_busy(cls), 2, "a draining worker's are in hand");
 	cls->workers[1]->pid = 0;
+}
+
+/*
+ * A batch goes where one-by-one sends would go (least in hand, ties in
+ * turn), each worker's share in one CONN, in the batch's order.
+ */
+Test(class, batch_spreads_as_one_by_one)
+{
+	uint64_t	order[7], ids[CHANNEL_CONN_MAX];
+	unsigned	before[NW];
+	size_t		sent, i, n, k, total = 0;
+
+	make_class(NW, 0, 0);
+	cr_assert_eq(send_batch(1, 7, &sent, order), CLASS_SENT);
+	cr_assert_eq(sent, 7);
+	cr_assert_eq(cls->inhand, 7);
+	for (i = 0; i < NW; i++) {
+		n = received_batch(i, ids);
+		cr_assert_eq(n, cls->workers[i]->inhand);
+		cr_assert(n == 2 || n == 3, "worker %zu: %zu of 7", i, n);
+		for (k = 1; k < n; k++)
+			cr_assert_eq(ids[k], ids[k - 1] + NW,
+			    "worker %zu: not every NW-th connection", i);
+		cr_assert_eq(received_batch(i, ids), 0, "one CONN a worker");
+		total += n;
+	}
+	cr_assert_eq(total, 7);
+
+	/* Two more: one each to the two with fewer, none to the fullest. */
+	for (i = 0; i < NW; i++)
+		before[i] = cls->workers[i]->inhand;
+	cr_assert_eq(send_batch(10, 2, &sent, order), CLASS_SENT);
+	for (i = 0; i < NW; i++)
+		cr_assert_eq(cls->workers[i]->inhand, 3, "worker %zu had %u", i,
+		    before[i]);
+}
+
+/* More than a CONN holds: CONNs of CHANNEL_CONN_MAX, then the rest. */
+Test(class, batch_split_at_conn_max)
+{
+	uint64_t	order[40], ids[CHANNEL_CONN_MAX], next = 1;
+	size_t		sent, n, k;
+
+	make_class(1, 0, 0);
+	cr_assert_eq(send_batch(1, 40, &sent, order), CLASS_SENT);
+	cr_assert_eq(sent, 40);
+	cr_assert_eq(received_batch(0, ids), CHANNEL_CONN_MAX);
+	next += CHANNEL_CONN_MAX;
+	cr_assert_eq(received_batch(0, ids), CHANNEL_CONN_MAX);
+	next += CHANNEL_CONN_MAX;
+	n = received_batch(0, ids);
+	cr_assert_eq(n, 40 - 2 * CHANNEL_CONN_MAX);
+	for (k = 0; k < n; k++)
+		cr_assert_eq(ids[k], next + k);
+}
+
+/* max_connections: what fits goes, the rest comes back in order. */
+Test(class, batch_stops_at_max_connections)
+{
+	uint64_t	order[8];
+	size_t		sent, i;
+
+	make_class(2, 5, 0);
+	cr_assert_eq(send_batch(1, 8, &sent, order), CLASS_FULL);
+	cr_assert_eq(sent, 5);
+	cr_assert_eq(cls->inhand, 5);
+	for (i = 0; i < 5; i++)
+		cr_assert_leq(order[i], 5, "sent first: %llu",
+		    (unsigned long long)order[i]);
+	cr_assert_eq(order[5], 6);
+	cr_assert_eq(order[6], 7);
+	cr_assert_eq(order[7], 8);
+}
+
+/*
+ * A worker whose channel is gone when its share is sent: its share goes
+ * to the others in the same call, none lost, none sent twice.
+ */
+Test(class, batch_share_of_a_dead_worker_goes_to_the_others)
+{
+	uint64_t	order[6], ids[CHANNEL_CONN_MAX];
+	size_t		sent, n, k;
+
+	make_class(2, 0, 0);
+	close(peer[1]);
+	peer[1] = -1;
+	cr_assert_eq(send_batch(1, 6, &sent, order), CLASS_SENT);
+	cr_assert_eq(sent, 6);
+	cr_assert_eq(cls->workers[1]->chan, -1, "lost");
+	cr_assert_eq(cls->inhand, 6);
+	cr_assert_eq(cls->workers[0]->inhand, 6);
+	/* Its own share first, then the dead one's, each in order. */
+	n = received_batch(0, ids);
+	cr_assert_eq(n, 3);
+	for (k = 0; k < n; k++)
+		cr_assert_eq(ids[k], 2 * k + 1 + (ids[0] == 2));
+	n = received_batch(0, ids);
+	cr_assert_eq(n, 3);
+	cr_assert_eq(received_batch(0, ids), 0);
+}
+
+/*
+ * A worker's channel full: its share goes to the others; when none can
+ * take, the rest comes back in order.
+ */
+Test(class, batch_meets_backpressure)
+{
+	uint64_t	order[CLASS_SEND_MAX];
+	size_t		sent, total = 0;
+	int		small = 1, i;
+
+	make_class(2, 0, 0);
+	cr_assert_eq(setsockopt(cls->workers[0]->chan, SOL_SOCKET, SO_SNDBUF,
+	    &small, sizeof(small)), 0);
+	for (i = 0; i < 1000; i++) {
+		if (send_batch((uint64_t)i * CLASS_SEND_MAX + 1, CLASS_SEND_MAX,
+		    &sent, order) != CLASS_SENT)
+			break;
+		total += sent;
+	}
+	cr_assert(cls->workers[0]->blocked);
+	cr_assert_eq(total + sent, cls->inhand);
+	cr_assert_gt(cls->workers[1]->inhand, cls->workers[0]->inhand,
+	    "the worker with room took the share of the full one");
+	for (i = 1; (size_t)i < CLASS_SEND_MAX - sent; i++)
+		cr_assert_eq(order[sent + (size_t)i], order[sent] + (uint64_t)i,
+		    "the unsent are in order");
+}
+
+/*
+ * Descriptors in flight past RLIMIT_NOFILE (ETOOMANYREFS) in the middle
+ * of a batch: what went stays counted, the class is held, and the rest
+ * comes back in order for the caller to queue; nothing is lost.
+ */
+Test(class, batch_meets_toomanyrefs)
+{
+	struct conn	 cn[40], *p[40];
+	struct rlimit	 rl, low;
+	uint64_t	 ids[CHANNEL_CONN_MAX];
+	int		 other[40];
+	size_t		 sent, i;
+
+	make_class(1, 0, 0);
+	for (i = 0; i < 40; i++) {
+		cn[i] = client(i + 1, &other[i]);
+		p[i] = &cn[i];
+	}
+	/*
+	 * The count in flight is per user, and a process with
+	 * CAP_SYS_RESOURCE is exempt: a user of its own, without it.
+	 */
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	low = rl;
+	low.rlim_cur = 4;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	cr_assert_eq(setresuid(54321, 54321, 54321), 0);
+
+	/* The first CONN finds nothing in flight; the second, 16 of them. */
+	cr_assert_eq(class_send(cls, p, 40, &sent), CLASS_HELD);
+	cr_assert_eq(sent, CHANNEL_CONN_MAX);
+	cr_assert_eq(cls->inhand, CHANNEL_CONN_MAX);
+	cr_assert_neq(cls->retry_ms, 0, "held");
+	for (i = sent; i < 40; i++)
+		cr_assert_eq(p[i]->id, i + 1, "the rest in order");
+	cr_assert_eq(class_send(cls, p + sent, 40 - sent, &sent), CLASS_HELD,
+	    "nothing sent while held");
+	cr_assert_eq(sent, 0);
+
+	/* The worker takes them: the class may send again, and does. */
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	cr_assert_eq(received_batch(0, ids), CHANNEL_CONN_MAX);
+	cr_assert_eq(class_retry(cls, 0), 1);
+	cr_assert_eq(class_send(cls, p + CHANNEL_CONN_MAX, 1, &sent),
+	    CLASS_SENT);
+	cr_assert_eq(cls->hold_ms, 0, "sending again");
+	for (i = 0; i < 40; i++) {
+		close(cn[i].fd);
+		close(other[i]);
+	}
 }

@@ -186,12 +186,13 @@ send_conn(struct child *w, const struct tcp *t, uint64_t id, int server)
 	struct channel_msg	 m;
 
 	channel_msg_init(&m, CHANNEL_CONN);
-	m.u.conn.id = id;
-	m.u.conn.class_idx = 1;
-	m.u.conn.entry = 0;
-	m.u.conn.peer = t->peer;
-	m.u.conn.local = t->local;
-	cr_assert_eq(channel_send(w->chan, &m, server), 0, "channel_send: %s",
+	m.u.conn.count = 1;
+	m.u.conn.c[0].id = id;
+	m.u.conn.c[0].class_idx = 1;
+	m.u.conn.c[0].entry = 0;
+	m.u.conn.c[0].peer = t->peer;
+	m.u.conn.c[0].local = t->local;
+	cr_assert_eq(channel_send(w->chan, &m, &server), 0, "channel_send: %s",
 	    strerror(errno));
 	close(server);
 }
@@ -445,6 +446,49 @@ Test(worker, one_wake_up_one_done)
 	cr_assert_eq(kill(w.pid, SIGCONT), 0);
 	cr_assert_lt(expect_done_set(&w, 20), 20,
 	    "twenty connections closed in one wake-up, twenty DONEs");
+	close(t.lfd);
+	test_child_expect_exit(&w, 0);
+}
+
+/*
+ * One CONN of CHANNEL_CONN_MAX connections: each socket gets the reply of
+ * its own record (the peer written in it, 192.0.2.N for the N-th), and
+ * each is reported done.
+ */
+Test(worker, serves_every_connection_of_a_batch)
+{
+	const char		*args[] = { "-n", "special", "-r", "{peer}\n",
+	    NULL };
+	struct child		 w;
+	struct channel_msg	 m;
+	struct tcp		 t;
+	struct sockaddr_in	*sin;
+	char			 want[64];
+	int			 cfd[CHANNEL_CONN_MAX], sfd[CHANNEL_CONN_MAX];
+	uint32_t		 i;
+
+	worker_start(&w, args);
+	test_child_expect_hello(&w);
+	tcp_listen(&t);
+	channel_msg_init(&m, CHANNEL_CONN);
+	m.u.conn.count = CHANNEL_CONN_MAX;
+	for (i = 0; i < CHANNEL_CONN_MAX; i++) {
+		cfd[i] = tcp_connect(&t, &sfd[i], 0);
+		m.u.conn.c[i].id = i + 1;
+		m.u.conn.c[i].peer = t.peer;
+		sin = (struct sockaddr_in *)&m.u.conn.c[i].peer;
+		sin->sin_addr.s_addr = htonl(0xc0000201u + i);
+		m.u.conn.c[i].local = t.local;
+	}
+	cr_assert_eq(channel_send(w.chan, &m, sfd), 0, "channel_send: %s",
+	    strerror(errno));
+	for (i = 0; i < CHANNEL_CONN_MAX; i++) {
+		close(sfd[i]);
+		snprintf(want, sizeof(want), "192.0.2.%u\n", i + 1);
+		expect_reply(cfd[i], want);
+		close(cfd[i]);
+	}
+	expect_done_set(&w, CHANNEL_CONN_MAX);
 	close(t.lfd);
 	test_child_expect_exit(&w, 0);
 }
@@ -888,7 +932,8 @@ Test(worker, message_for_the_dispatcher_exits_70)
 	worker_start(&w, args);
 	test_child_expect_hello(&w);
 	channel_msg_init(&m, CHANNEL_DONE);
-	cr_assert_eq(channel_send(w.chan, &m, -1), 0);
+	m.u.done.count = 1;
+	cr_assert_eq(channel_send(w.chan, &m, NULL), 0);
 	test_child_expect_exit(&w, 70);
 }
 
