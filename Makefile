@@ -6,7 +6,8 @@
 #              each target for FUZZ_SECONDS; `make fuzz-smoke` for CI
 #   make chaos build, then the fault-injection scenarios (tests/chaos/),
 #              each printing what it served, refused and lost
-#   make bench build, then run the benchmark scenarios (bench/run)
+#   make bench install gnuplot if missing, build, then run the benchmark
+#              scenarios (bench/run), plots into build/bench-out
 #   make bench-before REV=<git revision>
 #              the same, with REV's dispatcher built into build-before and
 #              measured against this tree's in rows 1 to 3
@@ -20,7 +21,7 @@ FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 20
 
 .PHONY: all deps build build-asan run test test-plain test-asan chaos clean \
-	fuzz-deps fuzz-build fuzz fuzz-smoke bench bench-before
+	fuzz-deps fuzz-build fuzz fuzz-smoke bench-deps bench bench-before
 
 all: build
 
@@ -40,14 +41,18 @@ run: build
 
 # Throughput and priority under load, against baselines measured in the
 # same run (bench/run); BENCH_SECONDS sets the length of one round.
-bench: build
+# gnuplot draws the plots; bench/run run alone skips them without it.
+bench-deps:
+	@scripts/install-deps gnuplot-nox
+
+bench: bench-deps build
 	BUILD=$(BUILD) bench/run
 
 # Before and after: REV's dispatcher and worker, from `git archive` into a
 # temporary folder, built into BEFORE, then bench/run with BENCH_BEFORE:
 # rows 1 to 3 measure both builds, in turn within each round.  REV's
 # source goes once built; BEFORE keeps the programs and a REVISION file.
-bench-before: build
+bench-before: bench-deps build
 	@if [ -z "$(REV)" ]; then \
 	    echo "usage: make bench-before REV=<git revision> [BEFORE=dir]" >&2; \
 	    exit 64; fi

@@ -17,6 +17,11 @@
  * the run after that many normal clients.  With --drain the run ends by waiting for the connections in
  * flight, each up to its timeout, so that every one of them is counted
  * as answered, refused, reset or timed out, none as unfinished.
+ * --special-latencies writes each special client's latency to a file, for
+ * a distribution finer than the summary's percentiles.  The summary also
+ * says how many connections were in flight on average (started and not
+ * finished): what concurrency a closed loop reached, and what an open
+ * loop built up.
  *
  * One thread, one epoll set, every socket non-blocking.  Connections are
  * kept in start order, so with one timeout for all the oldest one is the
@@ -96,6 +101,7 @@ struct loadgen_stats {
 	uint64_t	unfinished;	/* still in flight at the end */
 	uint64_t	skipped;	/* open loop: due, but no slot free */
 	uint64_t	max_us;
+	uint64_t	busy_us;	/* in flight, summed over connections */
 	uint64_t	hist[LOADGEN_BUCKETS];
 	char		error[128];	/* the last connect error */
 };
@@ -138,6 +144,7 @@ struct loadgen {
 	long			 duration_s;
 	long			 timeout_ms;
 	int			 quiet;
+	const char		*latency_path;	/* --special-latencies */
 	struct loadgen_source	 src[LOADGEN_NKINDS];
 
 	int			 epfd;
@@ -154,6 +161,9 @@ struct loadgen {
 	char			 classes[LOADGEN_CLASS_MAX][LOADGEN_CLASS_LEN];
 	size_t			 nclasses;
 	struct loadgen_stats	 st[LOADGEN_NKINDS];
+	uint32_t		*latencies;	/* special replies' latencies, us */
+	size_t			 nlatencies;
+	size_t			 latencies_cap;
 };
 
 static volatile sig_atomic_t	loadgen_stop;
@@ -169,7 +179,8 @@ loadgen_usage(void)
 	    "               [--special-rate rate] [--note-refusal] "
 	    "[--drain]\n"
 	    "               [--behave read|halfclose|reset|noread] "
-	    "[--rcvbuf bytes] host:port\n");
+	    "[--rcvbuf bytes]\n"
+	    "               [--special-latencies file] host:port\n");
 	exit(BENCH_EXIT_USAGE);
 }
 
@@ -245,12 +256,16 @@ loadgen_error(struct loadgen *lg, enum loadgen_kind kind, const char *what)
 	    what, strerror(errno));
 }
 
-/* Resets rather than closes, so that no TIME_WAIT fills the port range. */
+/*
+ * Resets rather than closes, so that no TIME_WAIT fills the port range.
+ * The connection counts as in flight until now.
+ */
 static void
-loadgen_close(struct loadgen *lg, struct loadgen_conn *c)
+loadgen_close(struct loadgen *lg, struct loadgen_conn *c, uint64_t now)
 {
 	struct linger	lin = { 1, 0 };
 
+	lg->st[c->kind].busy_us += now - c->start_us;
 	if (c->fd != -1) {
 		(void)setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lin,
 		    sizeof(lin));
@@ -343,7 +358,7 @@ loadgen_start(struct loadgen *lg, enum loadgen_kind kind, uint64_t now)
 	return 0;
 
 fail:
-	loadgen_close(lg, c);
+	loadgen_close(lg, c, now);
 	lg->failed_now = 1;
 	return -1;
 }
@@ -402,6 +417,39 @@ loadgen_classify(struct loadgen *lg, struct loadgen_conn *c)
 	return -1;
 }
 
+/* Keeps one special reply's latency for --special-latencies. */
+static void
+loadgen_keep_latency(struct loadgen *lg, uint64_t us)
+{
+	uint32_t	*v;
+	size_t		 cap;
+
+	if (lg->nlatencies == lg->latencies_cap) {
+		cap = lg->latencies_cap ? lg->latencies_cap * 2 : 1024;
+		if ((v = reallocarray(lg->latencies, cap, sizeof(*v))) == NULL)
+			err(BENCH_EXIT_OSERR, "reallocarray");
+		lg->latencies = v;
+		lg->latencies_cap = cap;
+	}
+	lg->latencies[lg->nlatencies++] = us > UINT32_MAX ? UINT32_MAX :
+	    (uint32_t)us;
+}
+
+/* --special-latencies: the kept latencies, in us, one a line. */
+static void
+loadgen_write_latencies(const struct loadgen *lg)
+{
+	FILE	*fp;
+	size_t	 i;
+
+	if ((fp = fopen(lg->latency_path, "w")) == NULL)
+		err(BENCH_EXIT_OSERR, "%s", lg->latency_path);
+	for (i = 0; i < lg->nlatencies; i++)
+		fprintf(fp, "%" PRIu32 "\n", lg->latencies[i]);
+	if (fclose(fp) == EOF)
+		err(BENCH_EXIT_OSERR, "%s", lg->latency_path);
+}
+
 static void
 loadgen_done(struct loadgen *lg, struct loadgen_conn *c, uint64_t now)
 {
@@ -424,8 +472,10 @@ loadgen_done(struct loadgen *lg, struct loadgen_conn *c, uint64_t now)
 			st->other++;
 		else
 			st->classes[k]++;
+		if (c->kind == LOADGEN_SPECIAL && lg->latency_path != NULL)
+			loadgen_keep_latency(lg, us);
 	}
-	loadgen_close(lg, c);
+	loadgen_close(lg, c, now);
 }
 
 /*
@@ -441,13 +491,13 @@ loadgen_behave_connected(struct loadgen *lg, struct loadgen_conn *c)
 	case LOADGEN_HALFCLOSE:
 		if (shutdown(c->fd, SHUT_WR) == -1) {
 			lg->st[c->kind].resets++;
-			loadgen_close(lg, c);
+			loadgen_close(lg, c, bench_now_us());
 			return -1;
 		}
 		return 0;
 	case LOADGEN_RESET:
 		lg->st[c->kind].aborted++;
-		loadgen_close(lg, c);
+		loadgen_close(lg, c, bench_now_us());
 		return -1;
 	default:
 		return 0;
@@ -473,7 +523,7 @@ loadgen_event(struct loadgen *lg, struct loadgen_conn *c, uint32_t events)
 				lg->st[c->kind].resets++;
 			else
 				loadgen_error(lg, c->kind, "connect");
-			loadgen_close(lg, c);
+			loadgen_close(lg, c, bench_now_us());
 			return;
 		}
 		if ((events & (EPOLLIN | EPOLLOUT | EPOLLHUP)) == 0)
@@ -505,7 +555,7 @@ loadgen_event(struct loadgen *lg, struct loadgen_conn *c, uint32_t events)
 		if (errno == EAGAIN)
 			return;
 		lg->st[c->kind].resets++;
-		loadgen_close(lg, c);
+		loadgen_close(lg, c, bench_now_us());
 		return;
 	}
 }
@@ -519,7 +569,7 @@ loadgen_expire(struct loadgen *lg, uint64_t now)
 	while ((c = TAILQ_FIRST(&lg->busy)) != NULL &&
 	    now - c->start_us >= limit) {
 		lg->st[c->kind].timeouts++;
-		loadgen_close(lg, c);
+		loadgen_close(lg, c, now);
 	}
 }
 
@@ -624,7 +674,7 @@ loadgen_run(struct loadgen *lg)
 	lg->elapsed_us = bench_now_us() - lg->t0_us;
 	while ((c = TAILQ_FIRST(&lg->busy)) != NULL) {
 		lg->st[c->kind].unfinished++;
-		loadgen_close(lg, c);
+		loadgen_close(lg, c, lg->t0_us + lg->elapsed_us);
 	}
 }
 
@@ -701,6 +751,8 @@ loadgen_print_kind(const struct loadgen *lg, enum loadgen_kind kind)
 	    ", unfinished %" PRIu64 ", skipped %" PRIu64 "\n", st->empty,
 	    st->connect_errors, st->resets, st->aborted, st->timeouts,
 	    st->unfinished, st->skipped);
+	printf("  in flight on average %.1f\n",
+	    st->busy_us / (double)lg->elapsed_us);
 	if (st->error[0] != '\0')
 		printf("  last connect error: %s\n", st->error);
 	if (st->replies == 0)
@@ -732,6 +784,8 @@ loadgen_summary_kind(const struct loadgen *lg, enum loadgen_kind kind)
 	    k, st->empty, k, st->connect_errors, k, st->resets, k,
 	    st->aborted, k, st->timeouts, k, st->unfinished, k,
 	    st->skipped);
+	printf(" %s.inflight_mean=%.1f", k,
+	    st->busy_us / (double)lg->elapsed_us);
 	if (st->replies == 0) {
 		printf(" %s.p50_us=- %s.p90_us=- %s.p99_us=- %s.max_us=-",
 		    k, k, k, k);
@@ -853,6 +907,7 @@ main(int argc, char *argv[])
 		{ "drain",		no_argument,	   NULL, 'D' },
 		{ "rcvbuf",		required_argument, NULL, 'b' },
 		{ "behave",		required_argument, NULL, 'B' },
+		{ "special-latencies",	required_argument, NULL, 'L' },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ NULL,			0,		   NULL, 0 }
 	};
@@ -915,6 +970,9 @@ main(int argc, char *argv[])
 		case 'B':
 			lg.behave = loadgen_parse_behave(optarg);
 			break;
+		case 'L':
+			lg.latency_path = optarg;
+			break;
 		default:
 			loadgen_usage();
 		}
@@ -941,6 +999,9 @@ main(int argc, char *argv[])
 		lg.special_rate = lg.src[LOADGEN_SPECIAL].bind ? 10 : 0;
 	if (lg.special_rate > 0 && !lg.src[LOADGEN_SPECIAL].bind)
 		errx(BENCH_EXIT_USAGE, "--special-rate needs --special-src");
+	if (lg.latency_path != NULL && lg.special_rate == 0)
+		errx(BENCH_EXIT_USAGE, "--special-latencies needs special "
+		    "clients (--special-src)");
 
 	/* An open loop holds up to a timeout's worth unless told less. */
 	if (lg.rate > 0 && !cset) {
@@ -952,7 +1013,10 @@ main(int argc, char *argv[])
 	loadgen_setup(&lg);
 	loadgen_run(&lg);
 	loadgen_report(&lg);
+	if (lg.latency_path != NULL)
+		loadgen_write_latencies(&lg);
 	close(lg.epfd);
 	free(lg.conns);
+	free(lg.latencies);
 	return 0;
 }
