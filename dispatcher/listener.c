@@ -249,8 +249,8 @@ listener_resume(struct listener *l, int why)
 
 /*
  * Up to max connections from one lane; returns how many were taken, in
- * *refused how many of them fn refused, and in *full whether accepting
- * failed for lack of descriptors or memory.
+ * *refused how many of them fn refused, and in *full the error when
+ * accepting failed for lack of descriptors or memory.
  */
 static int
 listener_accept_lane(struct listener *l, size_t lane, int max,
@@ -286,15 +286,7 @@ listener_accept_lane(struct listener *l, size_t lane, int max,
 			case ENFILE:
 			case ENOBUFS:
 			case ENOMEM:
-				/*
-				 * Level-triggered epoll would spin: wait.  Said
-				 * once, not ten times a second, and again when
-				 * it is over.
-				 */
-				if (l->starved++ == 0)
-					log_warn("accept on %s; pausing for %d ms",
-					    l->name, LISTENER_PAUSE_MS);
-				*full = 1;
+				*full = errno;
 				return i;
 			default:
 				log_warn("accept on %s", l->name);
@@ -359,11 +351,28 @@ listener_accept(struct listener *l, listener_conn_fn *fn,
 		n = listener_accept_lane(l, l->order[i], max, fn, arg,
 		    &refused, &full);
 		refused += flush(arg);
-		if (full) {
+		budget -= n;
+		/*
+		 * Out of descriptors after taking some: handed out now, those
+		 * may have freed theirs, so try again before pausing.
+		 */
+		if (full != 0 && n > 0) {
+			full = 0;
+			continue;
+		}
+		if (full != 0) {
+			/*
+			 * Level-triggered epoll would spin: wait.  Said once,
+			 * not ten times a second, and again when it is over.
+			 */
+			if (l->starved++ == 0) {
+				errno = full;
+				log_warn("accept on %s; pausing for %d ms",
+				    l->name, LISTENER_PAUSE_MS);
+			}
 			listener_pause(l, LISTENER_FULL);
 			return LISTENER_FULL;
 		}
-		budget -= n;
 		if (l->lanes && i == lowest && lowest > 0) {
 			flood = n > 0 && refused == n ? flood + n : 0;
 			if (flood >= LISTENER_REST_AFTER) {

@@ -35,6 +35,33 @@ static int	route_queue(struct pool *, struct class *, struct conn *,
 		    int);
 
 /*
+ * Closes the dispatcher's copies of connections sent, a run of
+ * consecutive numbers in one call: the kernel hands out the lowest free
+ * numbers, so that the accepts of one run are mostly one such run.
+ */
+static void
+route_close(struct conn *const *cns, size_t n)
+{
+	int	fds[CLASS_SEND_MAX], fd;
+	size_t	i, j;
+
+	for (i = 0; i < n; i++) {
+		fd = cns[i]->fd;
+		for (j = i; j > 0 && fds[j - 1] > fd; j--)
+			fds[j] = fds[j - 1];
+		fds[j] = fd;
+	}
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && fds[j] == fds[j - 1] + 1; j++)
+			;
+		if (j - i == 1 || close_range((unsigned)fds[i],
+		    (unsigned)fds[j - 1], 0) == -1)
+			while (i < j)
+				close(fds[i++]);
+	}
+}
+
+/*
  * Connections for class c: to workers while the class has room and
  * nobody waits, the others into its queue, in their order (route_queue).
  * Returns how many were rejected.
@@ -48,8 +75,7 @@ route_admit(struct pool *p, struct class *c, struct conn **cns, size_t n,
 
 	if (c->queue.len == 0)
 		sent = pool_send(p, c, cns, n);
-	for (i = 0; i < sent; i++)
-		close(cns[i]->fd);
+	route_close(cns, sent);
 	for (i = sent; i < n; i++)
 		refused += route_queue(p, c, cns[i], priority);
 	return refused;
