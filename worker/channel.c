@@ -169,7 +169,8 @@ channel_recv(int chan, struct channel_msg *m, int *fds)
 	if (n == 0 && nfds == 0 && !bad)
 		return 0;	/* end of file */
 
-	if (n == 0 || bad || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+	if (n == 0 || bad || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	    (size_t)n > sizeof(*m))
 		goto reject;
 	/* What a short record leaves unset is zero, never stale. */
 	memset(m, 0, sizeof(*m));
