@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -226,6 +227,32 @@ config_worker_timeout(struct config_ctx *ctx, config_setting_t *g,
 	}
 }
 
+/*
+ * "workers": a number, or "auto": one a CPU the dispatcher may run on
+ * (its affinity, as taskset or a cgroup's cpuset leave it), read at each
+ * load, so that a reload follows a changed affinity.
+ */
+static void
+config_workers(struct config_ctx *ctx, const config_setting_t *g, int *v)
+{
+	config_setting_t	*s;
+	cpu_set_t		 set;
+	int			 n;
+
+	if ((s = config_setting_get_member(g, "workers")) == NULL ||
+	    config_setting_type(s) != CONFIG_TYPE_STRING) {
+		config_get_int(ctx, g, "workers", 1, CONFIG_MAX_WORKERS, v);
+		return;
+	}
+	if (strcmp(config_setting_get_string(s), "auto") != 0) {
+		config_error(ctx, s, "\"workers\" must be 1 to %d or \"auto\"",
+		    CONFIG_MAX_WORKERS);
+		return;
+	}
+	n = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1;
+	*v = n < 1 ? 1 : n > CONFIG_MAX_WORKERS ? CONFIG_MAX_WORKERS : n;
+}
+
 static void
 config_classes(struct config_ctx *ctx, config_setting_t *cs)
 {
@@ -267,8 +294,7 @@ config_classes(struct config_ctx *ctx, config_setting_t *cs)
 		c->queue = CONFIG_DEFAULT_QUEUE;
 		c->queue_timeout_ms = CONFIG_DEFAULT_QUEUE_TIMEOUT_MS;
 		c->overflow = -1;
-		config_get_int(ctx, g, "workers", 1, CONFIG_MAX_WORKERS,
-		    &c->workers);
+		config_workers(ctx, g, &c->workers);
 		config_get_int(ctx, g, "delay_ms", 0, CONTRACT_MAX_DELAY_MS,
 		    &c->delay_ms);
 		config_get_int(ctx, g, "write_timeout_ms", 0,

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 
 #include <criterion/criterion.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,11 +306,39 @@ Test(config, workers_below_one)
 	    "\"workers\" must be 1 to 256");
 }
 
-Test(config, workers_not_an_integer)
+Test(config, workers_not_a_number_or_auto)
 {
 	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
 	    "classes = ( { name = \"normal\"; workers = \"2\"; } );\n", 2,
+	    "\"workers\" must be 1 to 256 or \"auto\"");
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\";\n workers = 1.5; } );\n", 3,
 	    "\"workers\" must be an integer");
+}
+
+/* "auto": one worker a CPU this process may run on. */
+Test(config, workers_auto_is_one_a_cpu)
+{
+	static const char	 text[] = "listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; workers = \"auto\"; } );\n";
+	struct config		*cf;
+	cpu_set_t		 set, one;
+	int			 cpu;
+
+	cr_assert_eq(sched_getaffinity(0, sizeof(set), &set), 0);
+	cr_assert_not_null(cf = load(text), "errors:\n%s", cfg_errors);
+	cr_assert_eq(cf->classes[0].workers, CPU_COUNT(&set));
+	config_free(cf);
+
+	/* Pinned to one CPU, one worker. */
+	for (cpu = 0; !CPU_ISSET(cpu, &set); cpu++)
+		;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	cr_assert_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+	cr_assert_not_null(cf = load(text), "errors:\n%s", cfg_errors);
+	cr_assert_eq(cf->classes[0].workers, 1);
+	config_free(cf);
 }
 
 Test(config, negative_delay)
