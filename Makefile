@@ -11,6 +11,9 @@
 #   make bench-before REV=<git revision>
 #              the same, with REV's dispatcher built into build-before and
 #              measured against this tree's in rows 1 to 3
+#   make install  build, then install under PREFIX (/usr/local), inside
+#              DESTDIR if set: the dispatcher in sbin, its worker in
+#              libexec/dispatcher, the man pages, an example configuration
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -21,7 +24,8 @@ FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 20
 
 .PHONY: all deps build build-asan run test test-plain test-asan chaos clean \
-	fuzz-deps fuzz-build fuzz fuzz-smoke bench-deps bench bench-before
+	fuzz-deps fuzz-build fuzz fuzz-smoke bench-deps bench bench-before \
+	install
 
 all: build
 
@@ -146,6 +150,10 @@ fuzz: fuzz-build
 
 fuzz-smoke:
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
+
+PREFIX ?= /usr/local
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -42,17 +42,29 @@ struct dispatcher {
 	uint64_t		  deadline_ms;
 };
 
-/* The worker program sits next to the dispatcher's own executable. */
+/*
+ * The worker program sits next to the dispatcher's own executable, as in
+ * the build tree, or where it is installed, under libexec: a path
+ * relative to the executable's folder, so that a tree installed in a
+ * DESTDIR or moved still finds its own.
+ */
 static char *
 dispatcher_worker_path(void)
 {
-	char	self[PATH_MAX], *path;
+	char	self[PATH_MAX], *dir, *path;
 	ssize_t	n;
 
 	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1)
 		fatal("readlink /proc/self/exe");
 	self[n] = '\0';
-	if (asprintf(&path, "%s/dispatch-worker", dirname(self)) == -1)
+	dir = dirname(self);
+	if (asprintf(&path, "%s/dispatch-worker", dir) == -1)
+		fatal("asprintf");
+	if (access(path, X_OK) == 0)
+		return path;
+	free(path);
+	if (asprintf(&path, "%s/%s/dispatch-worker", dir,
+	    DISPATCHER_WORKER_RELDIR) == -1)
 		fatal("asprintf");
 	return path;
 }
