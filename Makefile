@@ -14,6 +14,7 @@
 #   make install  build, then install under PREFIX (/usr/local), inside
 #              DESTDIR if set: the dispatcher in sbin, its worker in
 #              libexec/dispatcher, the man pages, an example configuration
+#   make deb   build, then the same as a Debian package (CPack), in BUILD
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -25,7 +26,7 @@ FUZZ_SMOKE_SECONDS ?= 20
 
 .PHONY: all deps build build-asan run test test-plain test-asan chaos clean \
 	fuzz-deps fuzz-build fuzz fuzz-smoke bench-deps bench bench-before \
-	install
+	install deb
 
 all: build
 
@@ -154,6 +155,9 @@ fuzz-smoke:
 PREFIX ?= /usr/local
 install: build
 	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+
+deb: build
+	cd $(BUILD) && cpack -G DEB
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,39 +1,61 @@
-# An installed tree runs: `cmake --install` into a DESTDIR (what `make
-# install` does) puts the dispatcher in sbin, its worker in
-# libexec/dispatcher, where the installed dispatcher finds it, the man
-# pages and an example configuration that `dispatcher -t` accepts; the
-# installed dispatcher serves clients from there.
+# An installed tree runs, from `cmake --install` into a DESTDIR (what
+# `make install` does) and from the Debian package (`make deb`) unpacked:
+# the dispatcher in sbin, its worker in libexec/dispatcher, where the
+# installed dispatcher finds it, the man pages and an example
+# configuration that `dispatcher -t` accepts; the installed dispatcher
+# serves clients with the installed worker.
 . "$(dirname "$0")/lib.sh"
 
 build=$(dirname "$BIN")
 [ -f "$build/cmake_install.cmake" ] || fail "no $build/cmake_install.cmake"
-root=$TMP/root
-DESTDIR=$root cmake --install "$build" --prefix /usr >"$TMP/install.log" 2>&1 ||
-    fail "cmake --install: $(cat "$TMP/install.log")"
-for f in usr/sbin/dispatcher usr/libexec/dispatcher/dispatch-worker; do
-	[ -x "$root/$f" ] || fail "no $f installed"
-done
-for f in usr/share/man/man8/dispatcher.8 usr/share/man/man8/dispatch-worker.8 \
-    usr/share/man/man5/rules.cfg.5 usr/share/doc/dispatcher/examples/rules.cfg \
-    usr/share/doc/dispatcher/examples/special.list; do
-	[ -f "$root/$f" ] || fail "no $f installed"
-done
-[ ! -e "$root/usr/sbin/dispatch-worker" ] || fail "the worker installed beside the dispatcher"
-"$root/usr/sbin/dispatcher" -t -c "$root/usr/share/doc/dispatcher/examples/rules.cfg" \
-    >"$TMP/check" 2>&1 || fail "the example is refused: $(cat "$TMP/check")"
+FILES="usr/sbin/dispatcher usr/libexec/dispatcher/dispatch-worker
+usr/share/man/man8/dispatcher.8 usr/share/man/man8/dispatch-worker.8
+usr/share/man/man5/rules.cfg.5 usr/share/doc/dispatcher/examples/rules.cfg
+usr/share/doc/dispatcher/examples/special.list"
 
-# The installed programs, and nothing of the build tree.
-BIN=$root/usr/sbin
 config "$CFG" <<'EOF2'
 listen = [ "127.0.0.1:@PORT@" ];
 classes = ( { name = "normal"; workers = 2; }, { name = "special"; } );
 rules = ( { address = "127.0.0.100"; class = "special"; } );
 EOF2
-start -c "$CFG"
-for pid in $(logged_workers); do
-	[ "$(readlink "/proc/$pid/exe")" = "$root/usr/libexec/dispatcher/dispatch-worker" ] ||
-	    fail "worker $pid runs $(readlink "/proc/$pid/exe")"
+
+# check_tree ROOT: the installed files are there and run, with nothing of
+# the build tree.
+check_tree() {
+	local root=$1 f pid
+	for f in $FILES; do
+		[ -f "$root/$f" ] || fail "$root: no $f"
+	done
+	[ ! -e "$root/usr/sbin/dispatch-worker" ] ||
+	    fail "$root: the worker installed beside the dispatcher"
+	"$root/usr/sbin/dispatcher" -t -c \
+	    "$root/usr/share/doc/dispatcher/examples/rules.cfg" >"$TMP/check" 2>&1 ||
+	    fail "$root: the example is refused: $(cat "$TMP/check")"
+	BIN=$root/usr/sbin
+	start -c "$CFG"
+	for pid in $(logged_workers); do
+		[ "$(readlink "/proc/$pid/exe")" = "$root/usr/libexec/dispatcher/dispatch-worker" ] ||
+		    fail "$root: worker $pid runs $(readlink "/proc/$pid/exe")"
+	done
+	expect_class 127.0.0.1 normal
+	expect_class 127.0.0.100 special
+	stop
+}
+
+DESTDIR=$TMP/dest cmake --install "$build" --prefix /usr >"$TMP/install.log" 2>&1 ||
+    fail "cmake --install: $(cat "$TMP/install.log")"
+check_tree "$TMP/dest"
+
+# The package: what it holds, then the same checks on it unpacked.
+(cd "$build" && cpack -G DEB -B "$TMP/deb") >"$TMP/cpack.log" 2>&1 ||
+    fail "cpack: $(cat "$TMP/cpack.log")"
+deb=$(ls "$TMP"/deb/dispatcher_*.deb 2>/dev/null | head -1)
+[ -n "$deb" ] || fail "no package made: $(cat "$TMP/cpack.log")"
+dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./||' >"$TMP/contents"
+for f in $FILES; do
+	grep -qx "$f" "$TMP/contents" || fail "the package lacks $f"
 done
-expect_class 127.0.0.1 normal
-expect_class 127.0.0.100 special
-stop
+[ "$(dpkg-deb -f "$deb" Package)" = dispatcher ] || fail "package name"
+dpkg-deb -f "$deb" Depends | grep -q libconfig9 || fail "the package does not depend on libconfig9"
+dpkg-deb -x "$deb" "$TMP/unpacked"
+check_tree "$TMP/unpacked"
