@@ -1,7 +1,8 @@
 /*
  * class: a class of workers and the hand-off of connections to them: the
- * choice of the worker with the fewest connections in hand, the send
- * with backpressure, the DONE accounting, and the class's queue.
+ * choice of the worker with the fewest connections in hand, the send in
+ * batches with backpressure, the DONE accounting (class.c), and the
+ * class's queue of waiting connections (class_queue.c).
  *
  * A class knows its workers' channels, not their processes (proc.c).
  */
