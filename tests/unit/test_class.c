@@ -101,23 +101,6 @@ client(uint64_t id, int *other)
 	return cn;
 }
 
-/* Sends connection id to the class; the dispatcher's copy is closed. */
-static enum class_sent
-send_one(uint64_t id)
-{
-	struct conn	 cn, *p = &cn;
-	enum class_sent	 r;
-	size_t		 sent;
-	int		 other;
-
-	cn = client(id, &other);
-	r = class_send(cls, &p, 1, &sent);
-	cr_assert_eq(sent, r == CLASS_SENT ? 1u : 0u);
-	close(cn.fd);
-	close(other);
-	return r;
-}
-
 /*
  * The CONN waiting on worker i's channel: its ids in ids[] (up to
  * CHANNEL_CONN_MAX); returns how many, 0 for none.
@@ -176,6 +159,19 @@ send_batch(uint64_t first, size_t n, size_t *sent, uint64_t *order)
 		close(cn[i].fd);
 		close(other[i]);
 	}
+	return r;
+}
+
+/* Sends connection id to the class; the dispatcher's copy is closed. */
+static enum class_sent
+send_one(uint64_t id)
+{
+	enum class_sent	 r;
+	uint64_t	 order[1];
+	size_t		 sent;
+
+	r = send_batch(id, 1, &sent, order);
+	cr_assert_eq(sent, r == CLASS_SENT ? 1u : 0u);
 	return r;
 }
 

@@ -179,6 +179,17 @@ tcp_connect(struct tcp *t, int *server, int bufsize)
 	return cfd;
 }
 
+/* The record of connection id accepted on t, as the dispatcher writes it. */
+static void
+conn_record(struct channel_conn *cc, const struct tcp *t, uint64_t id)
+{
+	cc->id = id;
+	cc->class_idx = 1;
+	cc->entry = 0;
+	cc->peer = t->peer;
+	cc->local = t->local;
+}
+
 /* Hands the accepted socket to the worker, as the dispatcher does. */
 static void
 send_conn(struct child *w, const struct tcp *t, uint64_t id, int server)
@@ -187,11 +198,7 @@ send_conn(struct child *w, const struct tcp *t, uint64_t id, int server)
 
 	channel_msg_init(&m, CHANNEL_CONN);
 	m.u.conn.count = 1;
-	m.u.conn.c[0].id = id;
-	m.u.conn.c[0].class_idx = 1;
-	m.u.conn.c[0].entry = 0;
-	m.u.conn.c[0].peer = t->peer;
-	m.u.conn.c[0].local = t->local;
+	conn_record(&m.u.conn.c[0], t, id);
 	cr_assert_eq(channel_send(w->chan, &m, &server), 0, "channel_send: %s",
 	    strerror(errno));
 	close(server);
@@ -474,11 +481,9 @@ Test(worker, serves_every_connection_of_a_batch)
 	m.u.conn.count = CHANNEL_CONN_MAX;
 	for (i = 0; i < CHANNEL_CONN_MAX; i++) {
 		cfd[i] = tcp_connect(&t, &sfd[i], 0);
-		m.u.conn.c[i].id = i + 1;
-		m.u.conn.c[i].peer = t.peer;
+		conn_record(&m.u.conn.c[i], &t, i + 1);
 		sin = (struct sockaddr_in *)&m.u.conn.c[i].peer;
 		sin->sin_addr.s_addr = htonl(0xc0000201u + i);
-		m.u.conn.c[i].local = t.local;
 	}
 	cr_assert_eq(channel_send(w.chan, &m, sfd), 0, "channel_send: %s",
 	    strerror(errno));
