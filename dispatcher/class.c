@@ -332,11 +332,11 @@ class_watch(struct class *c, uint64_t now)
 		if ((d = class_worker_deadline(c, w)) == 0 || d > now)
 			continue;
 		lost = w->inhand;
-		c->lost += lost;
+		c->stats.hung++;
 		log_warnx("worker %d (class %s) hung: nothing done for %" PRIu64
 		    " ms with %u connection%s in hand; killing it, its "
-		    "connections lost (%lu in all)", (int)w->pid, c->conf.name,
-		    now - w->progress_ms, lost, lost == 1 ? "" : "s", c->lost);
+		    "connections lost", (int)w->pid, c->conf.name,
+		    now - w->progress_ms, lost, lost == 1 ? "" : "s");
 		/* Its slots are free at once: the process holds nothing we count. */
 		class_channel_close(w);
 		proc_signal(w, SIGKILL);
@@ -369,6 +369,7 @@ class_took(struct class *c, struct worker *w, size_t n)
 	}
 	w->inhand += (unsigned)n;
 	c->inhand += (unsigned)n;
+	c->stats.handed += n;
 	if (c->hold_ms != 0) {
 		log_info("class %s: sending again", c->conf.name);
 		c->hold_ms = 0;

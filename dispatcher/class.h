@@ -38,6 +38,44 @@ struct worker {
 };
 
 /*
+ * Why a class turned a connection away (its metric's reason label, the
+ * log's words): CLASS_FULL when it has no queue to wait in.
+ */
+enum class_refusal {
+	CLASS_REFUSED_FULL,
+	CLASS_REFUSED_QUEUE_FULL,
+	CLASS_REFUSED_TIMEOUT,
+	CLASS_REFUSED_SHORTENED,	/* a reload made its queue shorter */
+	CLASS_REFUSED_NO_MEMORY,
+	CLASS_REFUSALS
+};
+struct class_refusal_words {
+	const char	*name;		/* the metric's label */
+	const char	*text;		/* the log's */
+};
+extern const struct class_refusal_words class_refusal_words[CLASS_REFUSALS];
+
+/* Upper bounds, in ms, of the queue wait histogram's buckets. */
+#define CLASS_WAIT_BUCKETS	12
+extern const unsigned class_wait_le_ms[CLASS_WAIT_BUCKETS];
+
+/* What a class has done since it was created, for the metrics. */
+struct class_stats {
+	uint64_t	handed;		/* sent to its workers */
+	/* Of those, the ones that waited in the queue: how long, per bucket. */
+	uint64_t	waited;
+	uint64_t	wait_bucket[CLASS_WAIT_BUCKETS + 1];	/* last: +Inf */
+	uint64_t	wait_ms;	/* their waits added up */
+	uint64_t	refused[CLASS_REFUSALS];
+	uint64_t	busy_replies;	/* written in full to those refused */
+	uint64_t	spilled;	/* went to its overflow class */
+	uint64_t	left;		/* clients that left its queue */
+	uint64_t	lost;		/* in hand when a worker died or hung */
+	uint64_t	restarts;	/* workers started again after dying */
+	uint64_t	hung;		/* workers replaced for making no progress */
+};
+
+/*
  * A connection waiting in a class's queue.  It is watched for the client
  * leaving (EPOLLRDHUP, never EPOLLIN: nothing is read); once it has
  * half-closed and kept its place, for a reset alone (EPOLLERR, EPOLLHUP).
@@ -47,6 +85,7 @@ struct class_entry {
 	struct class		*cls;
 	struct conn		 conn;
 	struct queue_item	 item;
+	uint64_t		 queued_ms;	/* when it joined the queue */
 	TAILQ_ENTRY(class_entry) dead;
 };
 TAILQ_HEAD(class_entries, class_entry);
@@ -76,7 +115,7 @@ struct class {
 	uint64_t		  retry_ms;	/* 0: may try now */
 	/* A deadline class_send set, for the pool's timer (class_wake). */
 	uint64_t		  wake_ms;
-	unsigned long		  lost;		/* in the hands of hung workers */
+	struct class_stats	  stats;
 };
 
 #define CLASS_HOLD_MIN_MS	10

@@ -22,6 +22,19 @@
 #define CLASS_ENTRY(it) \
 	((struct class_entry *)((char *)(it) - offsetof(struct class_entry, item)))
 
+const struct class_refusal_words class_refusal_words[CLASS_REFUSALS] = {
+	{ "class_full", "is full and has no queue" },
+	{ "queue_full", "and its queue are full" },
+	{ "queue_timeout", "queue timeout" },
+	{ "queue_shortened", "queue shortened by a reload" },
+	{ "no_memory", "could not queue it" },
+};
+
+/* From a millisecond to a minute, as waits in a queue go. */
+const unsigned class_wait_le_ms[CLASS_WAIT_BUCKETS] = {
+	1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000, 10000, 60000
+};
+
 int
 class_enqueue(struct class *c, const struct conn *cn, int priority)
 {
@@ -40,8 +53,9 @@ class_enqueue(struct class *c, const struct conn *cn, int priority)
 	e->type = EVENT_QUEUED;
 	e->cls = c;
 	e->conn = *cn;
+	e->queued_ms = clock_ms();
 	if (c->conf.queue_timeout_ms > 0)
-		deadline = clock_ms() + (uint64_t)c->conf.queue_timeout_ms;
+		deadline = e->queued_ms + (uint64_t)c->conf.queue_timeout_ms;
 	if (queue_push(&c->queue, &e->item, priority, deadline) == -1) {
 		log_warn("connection %" PRIu64 ": cannot queue it", cn->id);
 		free(e);
@@ -157,18 +171,35 @@ class_expired(const struct class *c, uint64_t now_ms)
 	return class_entry_of(queue_expired(&c->queue, now_ms));
 }
 
+/* A queued connection went to a worker: its wait, in the histogram. */
+static void
+class_waited(struct class *c, const struct class_entry *e, uint64_t now)
+{
+	uint64_t	waited = now - e->queued_ms;
+	size_t		i;
+
+	for (i = 0; i < CLASS_WAIT_BUCKETS && waited > class_wait_le_ms[i];
+	    i++)
+		;
+	c->stats.wait_bucket[i]++;
+	c->stats.wait_ms += waited;
+	c->stats.waited++;
+}
+
 enum class_sent
 class_flush(struct class *c)
 {
 	struct class_entry	*e;
 	struct conn		*cn;
 	enum class_sent		 r = CLASS_SENT;
+	uint64_t		 now = clock_ms();
 	size_t			 sent;
 
 	while ((e = class_first(c)) != NULL) {
 		cn = &e->conn;
 		if ((r = class_send(c, &cn, 1, &sent)) != CLASS_SENT)
 			break;
+		class_waited(c, e, now);
 		class_drop(e);
 	}
 	return r;

@@ -11,7 +11,7 @@
 #include "rules.h"
 
 static const char *const config_top_keys[] = {
-	"listen", "default", "classes", "rules", "lanes", NULL
+	"listen", "default", "classes", "rules", "lanes", "metrics", NULL
 };
 static const char *const config_class_keys[] = {
 	"name", "workers", "reply", "delay_ms", "write_timeout_ms",
@@ -398,6 +398,37 @@ config_top(struct config_ctx *ctx, config_setting_t *root)
 	}
 }
 
+/*
+ * "metrics": where the Prometheus endpoint listens, an address of its
+ * own: a listener's would hand scrapes to workers.
+ */
+static void
+config_metrics(struct config_ctx *ctx, config_setting_t *root)
+{
+	struct config_addr	*a = &ctx->cf->metrics;
+	config_setting_t	*s;
+	const char		*text;
+	char			 err[256];
+	size_t			 i;
+
+	if ((s = config_setting_get_member(root, "metrics")) == NULL ||
+	    (text = config_get_string(ctx, root, "metrics")) == NULL)
+		return;
+	if (addr_parse_hostport(text, &a->ss, &a->sslen, err,
+	    sizeof(err)) == -1) {
+		config_error(ctx, s, "metrics: %s", err);
+		return;
+	}
+	for (i = 0; i < ctx->cf->nlisteners; i++)
+		if (addr_same(&a->ss, a->sslen, &ctx->cf->listeners[i].ss,
+		    ctx->cf->listeners[i].sslen)) {
+			config_error(ctx, s, "metrics: %s is also a listener",
+			    text);
+			return;
+		}
+	a->text = config_strdup(ctx, s, text);
+}
+
 /* Reads the file with libconfig; 0, or -1 with the error recorded. */
 static int
 config_parse(struct config_ctx *ctx, config_t *lc)
@@ -445,6 +476,7 @@ config_file(struct config_ctx *ctx)
 		config_get_bool(ctx, config_root_setting(&lc), "lanes",
 		    &ctx->lanes);
 		config_listen(ctx, ctx->listen);
+		config_metrics(ctx, config_root_setting(&lc));
 		config_classes(ctx, ctx->classes);
 		config_default(ctx, ctx->deflt);
 		config_rules(ctx, ctx->rules);
@@ -501,6 +533,7 @@ config_free(struct config *cf)
 	}
 	free(cf->rule_src);
 	rules_free(cf->rules);
+	free(cf->metrics.text);
 	free(cf->path);
 	free(cf);
 }

@@ -53,6 +53,13 @@ struct config_listener {
 	int			 lanes;		/* a socket per priority level */
 };
 
+/* An address of the daemon's own, such as the metrics endpoint's. */
+struct config_addr {
+	char			*text;		/* as written; NULL: not set */
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+};
+
 struct config_class {
 	char	*name;
 	int	 workers;
@@ -93,6 +100,7 @@ struct config {
 	struct rules		*rules;
 	struct config_rule	*rule_src;	/* one per rule, in order */
 	size_t			 nrules;
+	struct config_addr	 metrics;	/* the Prometheus endpoint */
 };
 
 #define CONFIG_MAX_LIST_ERRORS	20	/* per list file, then it stops */
@@ -117,6 +125,9 @@ struct config	*config_load(const char *path, config_report_fn *, void *arg);
 void		 config_report_print(void *arg, const char *file, int line,
 		    int warning, const char *text);
 void		 config_free(struct config *);
+
+/* The index in rule_src of the rule that an entry of the ruleset comes from. */
+size_t		 config_rule_index(const struct config *, int entry);
 
 /*
  * Describes an entry of the ruleset as "rule #N at FILE:LINE", with

@@ -312,20 +312,19 @@ config_rules(struct config_ctx *ctx, config_setting_t *rs)
 		config_rule(ctx, config_setting_get_elem(rs, i));
 }
 
-/* The configured rule that an entry of the ruleset comes from. */
-static const struct config_rule *
-config_rule_of(const struct config *cf, size_t entry)
+size_t
+config_rule_index(const struct config *cf, int entry)
 {
 	size_t	lo = 0, hi = cf->nrules, mid;
 
 	while (hi - lo > 1) {
 		mid = lo + (hi - lo) / 2;
-		if (cf->rule_src[mid].first <= entry)
+		if (cf->rule_src[mid].first <= (size_t)entry)
 			lo = mid;
 		else
 			hi = mid;
 	}
-	return &cf->rule_src[lo];
+	return lo;
 }
 
 const char *
@@ -334,7 +333,7 @@ config_rule_describe(const struct config *cf, int entry, char *buf,
 {
 	const struct config_rule	*cr;
 
-	cr = config_rule_of(cf, (size_t)entry);
+	cr = &cf->rule_src[config_rule_index(cf, entry)];
 	if (cr->list != NULL)
 		snprintf(buf, len, "rule #%zu at %s:%d (file %s:%u)",
 		    (size_t)(cr - cf->rule_src) + 1, cr->file, cr->line,
@@ -386,7 +385,7 @@ config_shadows(struct config_ctx *ctx)
 			continue;
 		if (count++ >= CONFIG_MAX_SHADOWED)
 			continue;
-		cr = config_rule_of(cf, i);
+		cr = &cf->rule_src[config_rule_index(cf, (int)i)];
 		config_msg_at(ctx, cr->list != NULL ? cr->list : cr->file,
 		    cr->list != NULL ? (int)cr->list_lines[i - cr->first] :
 		    cr->line, 0, "%s can never match: %s covers it",

@@ -19,8 +19,10 @@
 #include "lanes.h"
 #include "listener.h"
 #include "log.h"
+#include "metrics.h"
 #include "pool.h"
 #include "route.h"
+#include "stats.h"
 
 struct dispatcher_fd {
 	int	type;
@@ -36,6 +38,8 @@ struct dispatcher {
 	struct listener		**listeners;
 	size_t			  nlisteners;
 	struct pool		 *pool;
+	struct metrics		 *metrics;	/* or NULL */
+	struct stats_daemon	  stats;
 	uint64_t		  next_id;
 	int			  paused;
 	enum { RUNNING, DRAINING, REAPING } state;
@@ -248,6 +252,48 @@ dispatcher_accept(struct dispatcher *d, struct listener *l)
 	}
 }
 
+static void
+dispatcher_render(void *arg, struct buf *b)
+{
+	struct dispatcher	*d = arg;
+
+	stats_render(b, d->pool, d->listeners, d->nlisteners, &d->stats);
+}
+
+/*
+ * The metrics endpoint cf asks for: the one open if it is the same
+ * address, else a new one, in *m (NULL for none).  Returns -1, logged,
+ * when a new one cannot listen.
+ */
+static int
+dispatcher_metrics(struct dispatcher *d, const struct config *cf,
+    struct metrics **m)
+{
+	*m = NULL;
+	if (cf->metrics.text == NULL)
+		return 0;
+	if (d->metrics != NULL && metrics_is(d->metrics, &cf->metrics)) {
+		*m = d->metrics;
+		return 0;
+	}
+	if ((*m = metrics_open(&cf->metrics, d->epfd, dispatcher_render,
+	    d)) == NULL) {
+		log_warn("metrics on %s", cf->metrics.text);
+		return -1;
+	}
+	log_info("metrics on http://%s/metrics", cf->metrics.text);
+	return 0;
+}
+
+/* Puts the endpoint dispatcher_metrics chose in place. */
+static void
+dispatcher_remetrics(struct dispatcher *d, struct metrics *m)
+{
+	if (d->metrics != m)
+		metrics_close(d->metrics);
+	d->metrics = m;
+}
+
 void
 dispatcher_report(void *arg, const char *file, int line, int warning,
     const char *text)
@@ -264,24 +310,33 @@ static void
 dispatcher_reload(struct dispatcher *d)
 {
 	struct listener	**next = NULL;
+	struct metrics	 *m = NULL;
 	struct config	 *cf;
 
 	cf = config_load(d->cf->path, dispatcher_report, NULL);
-	if (cf != NULL && (next = dispatcher_listen(d, cf)) != NULL &&
-	    pool_configure(d->pool, cf) == -1) {
-		log_warn("reload of %s", cf->path);
+	if (cf != NULL && (next = dispatcher_listen(d, cf)) != NULL) {
+		if (dispatcher_metrics(d, cf, &m) == 0) {
+			if (pool_configure(d->pool, cf) == 0)
+				goto commit;
+			log_warn("reload of %s", cf->path);
+			if (m != d->metrics)
+				metrics_close(m);
+		}
 		dispatcher_unlisten_new(d, next, cf->nlisteners);
-		next = NULL;
 	}
-	if (next == NULL) {
-		log_warnx("reload of %s failed; keeping the previous "
-		    "configuration", d->cf->path);
-		config_free(cf);
-		return;
-	}
+	log_warnx("reload of %s failed; keeping the previous configuration",
+	    d->cf->path);
+	d->stats.reloads_failed++;
+	config_free(cf);
+	return;
+
+ commit:
 	dispatcher_relisten(d, cf, next);
+	dispatcher_remetrics(d, m);
 	config_free(d->cf);
 	d->cf = cf;
+	d->stats.reloads_ok++;
+	d->stats.last_reload_s = stats_now();
 	log_info("reloaded %s", cf->path);
 }
 
@@ -415,6 +470,7 @@ static void
 dispatcher_teardown(struct dispatcher *d)
 {
 	dispatcher_unlisten(d);
+	metrics_close(d->metrics);
 	pool_free(d->pool);
 	config_free(d->cf);
 	close(d->resume.fd);
@@ -428,20 +484,28 @@ dispatcher_run(struct config *cf)
 {
 	struct dispatcher	 d;
 	struct listener		**next;
+	struct metrics		 *m;
 	struct epoll_event	 evs[64];
 	uint64_t		 ticks;
 	int			 i, n, signalled;
 
 	memset(&d, 0, sizeof(d));
 	d.cf = cf;
+	d.stats.started_s = d.stats.last_reload_s = stats_now();
 	dispatcher_setup(&d);
 	if ((next = dispatcher_listen(&d, cf)) == NULL) {
+		dispatcher_teardown(&d);
+		return EXIT_OSERR;
+	}
+	if (dispatcher_metrics(&d, cf, &m) == -1) {
+		dispatcher_unlisten_new(&d, next, cf->nlisteners);
 		dispatcher_teardown(&d);
 		return EXIT_OSERR;
 	}
 	if (pool_configure(d.pool, cf) == -1)
 		fatal("start-up");
 	dispatcher_relisten(&d, cf, next);
+	dispatcher_remetrics(&d, m);
 	log_info("ready");
 
 	for (;;) {
@@ -478,6 +542,12 @@ dispatcher_run(struct config *cf)
 				pool_queued_event(d.pool, evs[i].data.ptr,
 				    evs[i].events);
 				break;
+			case EVENT_METRICS:
+			case EVENT_METRICS_CLIENT:
+			case EVENT_METRICS_TIMER:
+				metrics_event(d.metrics, evs[i].data.ptr,
+				    evs[i].events);
+				break;
 			case EVENT_SIGNAL:
 				signalled = 1;
 				break;
@@ -486,6 +556,8 @@ dispatcher_run(struct config *cf)
 		if (signalled)
 			dispatcher_signal(&d);
 		pool_gc(d.pool);
+		if (d.metrics != NULL)
+			metrics_gc(d.metrics);
 		if (d.state != RUNNING && dispatcher_stopped(&d))
 			break;
 	}

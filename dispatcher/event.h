@@ -20,6 +20,9 @@ enum event_type {
 	EVENT_RESUME,		/* the timer that resumes accepting */
 	EVENT_QUEUED,		/* struct class_entry: a client waiting */
 	EVENT_REST,		/* the timer that ends a lowest lane's rest */
+	EVENT_METRICS,		/* struct metrics: its listening socket */
+	EVENT_METRICS_CLIENT,	/* struct metrics_client: a scrape */
+	EVENT_METRICS_TIMER,	/* the scrapes' deadlines */
 };
 
 /*

@@ -293,6 +293,7 @@ listener_accept_lane(struct listener *l, size_t lane, int max,
 				return i;
 			}
 		}
+		l->lane[lane].accepted++;
 		if (l->starved > 0) {
 			log_info("accept on %s again, after %u pauses",
 			    l->name, l->starved);

@@ -35,6 +35,7 @@ struct listener_lane {
 	int			 fd;
 	int			 priority;	/* of the clients steered here */
 	uint32_t		 events;	/* what epoll watches, once it does */
+	uint64_t		 accepted;	/* connections, for the metrics */
 };
 
 struct listener {

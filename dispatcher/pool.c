@@ -226,6 +226,7 @@ struct pool_plan {
 	struct class		**next;
 	struct config_class	 *confs;
 	size_t			 *order;
+	uint64_t		 *rule_hits;
 };
 
 static void
@@ -245,6 +246,7 @@ pool_plan_free(struct pool_plan *pl, size_t n)
 	free(pl->next);
 	free(pl->confs);
 	free(pl->order);
+	free(pl->rule_hits);
 }
 
 static int
@@ -258,11 +260,12 @@ pool_plan(struct pool *p, const struct config *cf, struct pool_plan *pl)
 	pl->next = calloc(n, sizeof(*pl->next));
 	pl->confs = calloc(n, sizeof(*pl->confs));
 	pl->order = calloc(n, sizeof(*pl->order));
+	pl->rule_hits = calloc(cf->nrules + 1, sizeof(*pl->rule_hits));
 	r = reallocarray(p->retired, p->nretired + p->nclasses, sizeof(*r));
 	if (r != NULL)
 		p->retired = r;
 	if (pl->next == NULL || pl->confs == NULL || pl->order == NULL ||
-	    (r == NULL && p->nretired + p->nclasses > 0))
+	    pl->rule_hits == NULL || (r == NULL && p->nretired + p->nclasses > 0))
 		goto fail;
 	for (i = 0; i < n; i++) {
 		conf = &cf->classes[i];
@@ -342,6 +345,9 @@ pool_configure(struct pool *p, const struct config *cf)
 	free(p->order);
 	p->order = pl.order;
 	pool_order(p->classes, p->nclasses, p->order);
+	/* Rule numbers mean other rules now: their counts start again. */
+	free(p->rule_hits);
+	p->rule_hits = pl.rule_hits;
 
 	for (i = 0; i < p->nclasses; i++) {
 		c = p->classes[i];
@@ -355,7 +361,7 @@ pool_configure(struct pool *p, const struct config *cf)
 		while (c->queue.len > c->queue.max) {
 			e = class_last(c);
 			class_dequeue(e);
-			route_reject(c, &e->conn, "queue shortened by a reload");
+			route_reject(c, &e->conn, CLASS_REFUSED_SHORTENED);
 		}
 	}
 	free(pl.confs);
@@ -437,6 +443,7 @@ pool_queued_event(struct pool *p, struct class_entry *e, uint32_t events)
 	}
 	log_debug("connection %" PRIu64 " from %s left the queue of class %s: "
 	    "%s", e->conn.id, peer, e->cls->conf.name, why);
+	e->cls->stats.left++;
 	class_drop(e);
 }
 
@@ -458,7 +465,7 @@ pool_timer_event(struct pool *p)
 		pool_flush(p, c);
 		while ((e = class_expired(c, now)) != NULL) {
 			class_dequeue(e);
-			route_reject(c, &e->conn, "queue timeout");
+			route_reject(c, &e->conn, CLASS_REFUSED_TIMEOUT);
 		}
 	}
 	pool_timer_arm(p);
@@ -511,10 +518,12 @@ pool_reap(struct pool *p)
 		class_channel_close(w);
 		proc_log_exit(w, status, expected &&
 		    WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		c->stats.lost += proc_lost(w, status);
 		if (expected || c->index == -1) {
 			class_worker_remove(c, wi);
 			continue;
 		}
+		c->stats.restarts++;
 		/* Its queued connections wait for a sibling or the new worker. */
 		proc_later(w);
 		pool_start(p, c, clock_ms());
@@ -605,6 +614,7 @@ pool_free(struct pool *p)
 		class_free(c);
 	free(p->classes);
 	free(p->order);
+	free(p->rule_hits);
 	free(p->retired);
 	close(p->timer.fd);
 	free(p->program);

@@ -1,4 +1,4 @@
-/* The pool's state, shared by pool.c and route.c only. */
+/* The pool's state, shared by pool.c, route.c and stats.c only. */
 #ifndef POOL_INT_H
 #define POOL_INT_H
 
@@ -25,6 +25,9 @@ struct pool {
 	uint64_t		  match_errors;
 	uint64_t		  match_errors_unlogged;
 	uint64_t		  match_error_logged_ms;
+	uint64_t		  denied;
+	/* Connections matched, per rule of the configuration, then default. */
+	uint64_t		 *rule_hits;
 	/*
 	 * Connections of the lowest priority accepted in the current run
 	 * of accepts, and their classes' indexes: route_flush hands them

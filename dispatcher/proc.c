@@ -134,20 +134,28 @@ proc_start(struct worker *w, const struct contract_args *args, int epfd)
 	    w->cls->conf.name);
 }
 
+unsigned
+proc_lost(const struct worker *w, int status)
+{
+	/*
+	 * What it held when its channel closed dies with it, unreplied,
+	 * unless it exits cleanly: it then finished them.
+	 */
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	return w->unfinished;
+}
+
 void
 proc_log_exit(const struct worker *w, int status, int expected)
 {
 	void	(*say)(const char *, ...) = expected ? log_info : log_warnx;
 	char	 lost[64] = "";
+	unsigned n = proc_lost(w, status);
 
-	/*
-	 * What it held when its channel closed dies with it, unreplied,
-	 * unless it exits cleanly: it then finished them.
-	 */
-	if (w->unfinished > 0 &&
-	    !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+	if (n > 0)
 		snprintf(lost, sizeof(lost), "; %u connection%s in hand lost",
-		    w->unfinished, w->unfinished == 1 ? "" : "s");
+		    n, n == 1 ? "" : "s");
 	if (WIFSIGNALED(status))
 		say("worker %d (class %s) killed by signal %d%s", (int)w->pid,
 		    w->cls->conf.name, WTERMSIG(status), lost);

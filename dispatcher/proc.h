@@ -22,6 +22,9 @@ void	proc_start(struct worker *, const struct contract_args *, int epfd);
 /* Schedules the next start of a worker that failed to start or died. */
 void	proc_later(struct worker *);
 
+/* How many connections in its hands a worker's end lost (wait status). */
+unsigned proc_lost(const struct worker *, int status);
+
 /* Logs how a worker ended: as information when expected and clean. */
 void	proc_log_exit(const struct worker *, int status, int expected);
 

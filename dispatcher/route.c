@@ -18,17 +18,22 @@
  * at once does not get it, and the dispatcher never waits.
  */
 void
-route_reject(const struct class *c, struct conn *cn, const char *why)
+route_reject(struct class *c, struct conn *cn, enum class_refusal why)
 {
 	char	peer[ADDR_PORTSTRLEN];
+	size_t	len;
 
-	if (c->conf.busy_reply != NULL)
-		(void)send(cn->fd, c->conf.busy_reply,
-		    strlen(c->conf.busy_reply), MSG_DONTWAIT | MSG_NOSIGNAL);
+	c->stats.refused[why]++;
+	if (c->conf.busy_reply != NULL) {
+		len = strlen(c->conf.busy_reply);
+		if (send(cn->fd, c->conf.busy_reply, len,
+		    MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)len)
+			c->stats.busy_replies++;
+	}
 	close(cn->fd);
 	log_debug("connection %" PRIu64 " from %s: class %s %s; rejected",
 	    cn->id, addr_format((const struct sockaddr *)&cn->peer, peer,
-	    sizeof(peer)), c->conf.name, why);
+	    sizeof(peer)), c->conf.name, class_refusal_words[why].text);
 }
 
 static int	route_queue(struct pool *, struct class *, struct conn *,
@@ -96,13 +101,16 @@ route_queue(struct pool *p, struct class *c, struct conn *cn, int priority)
 	}
 	if (errno != EAGAIN) {
 		/* Out of memory, logged: this connection, not the daemon. */
-		route_reject(c, cn, "could not queue it");
+		route_reject(c, cn, CLASS_REFUSED_NO_MEMORY);
 		return 1;
 	}
-	if (c->conf.overflow != -1)
+	if (c->conf.overflow != -1) {
+		c->stats.spilled++;
 		return route_admit(p, p->classes[c->conf.overflow], &cn, 1,
 		    priority);
-	route_reject(c, cn, "and its queue are full");
+	}
+	route_reject(c, cn, c->queue.max == 0 ? CLASS_REFUSED_FULL :
+	    CLASS_REFUSED_QUEUE_FULL);
 	return 1;
 }
 
@@ -161,9 +169,13 @@ route_conn(struct pool *p, struct conn *cn)
 	    cn->listener, &v);
 	if (log_verbose())
 		route_trace(p, cn, &v);
+	p->rule_hits[v.entry == -1 ? p->cf->nrules :
+	    config_rule_index(p->cf, v.entry)]++;
 	if (v.error != 0)
 		route_match_error(p, cn, &v);
 	if (v.action == RULES_DENY) {
+		if (v.error == 0)
+			p->denied++;
 		close(cn->fd);
 		return 1;
 	}

@@ -6,9 +6,9 @@
 #ifndef ROUTE_H
 #define ROUTE_H
 
+#include "class.h"
 #include "conn.h"
 
-struct class;
 struct pool;
 
 /* A regex match error is logged at most this often (and counted). */
@@ -33,9 +33,9 @@ int	route_conn(struct pool *, struct conn *);
 int	route_flush(struct pool *);
 
 /*
- * Refuses a connection of class c on purpose (why says so in the debug
- * line): the busy reply, if any, then close.
+ * Refuses a connection of class c on purpose, counted by reason: the busy
+ * reply, if any, then close.
  */
-void	route_reject(const struct class *, struct conn *, const char *why);
+void	route_reject(struct class *, struct conn *, enum class_refusal);
 
 #endif

@@ -352,7 +352,8 @@ Test(class, hung_worker)
 	cr_assert_neq(a->chan, -1, "not yet");
 	class_watch(cls, since + 100);
 	cr_assert_eq(a->chan, -1);
-	cr_assert_eq(cls->lost, 1);
+	cr_assert_eq(cls->stats.hung, 1);
+	cr_assert_eq(a->unfinished, 1, "lost when it is reaped");
 	cr_assert_eq(cls->inhand, 1, "its slot is free");
 	cr_assert_neq(b->chan, -1, "its sibling is not due");
 	cr_assert_eq(class_deadline(cls), since + 150);

@@ -1,0 +1,40 @@
+/*
+ * stats: the daemon's numbers in the Prometheus text exposition format
+ * (version 0.0.4), for the metrics endpoint and the control socket.
+ *
+ * Everything is counted where it happens (class_stats, listener lanes,
+ * the pool's rule counts) at the cost of an increment; this module only
+ * reads them, when asked.
+ */
+#ifndef STATS_H
+#define STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+struct listener;
+struct pool;
+
+/* What only the event loop knows. */
+struct stats_daemon {
+	uint64_t	reloads_ok;
+	uint64_t	reloads_failed;
+	double		last_reload_s;	/* wall clock: the last good load */
+	double		started_s;
+};
+
+/* Seconds since the epoch, for the timestamps above. */
+double	stats_now(void);
+
+/*
+ * Writes every metric family: per listener and lane, per rule, per class,
+ * and the daemon's own.  The listeners are the pool's configuration's, in
+ * its order; an allocation that fails is left in the buffer's flag.
+ */
+void	stats_render(struct buf *, const struct pool *,
+	    struct listener *const *, size_t nlisteners,
+	    const struct stats_daemon *);
+
+#endif
