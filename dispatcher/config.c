@@ -416,14 +416,15 @@ config_metrics(struct config_ctx *ctx, config_setting_t *root)
 		return;
 	if (addr_parse_hostport(text, &a->ss, &a->sslen, err,
 	    sizeof(err)) == -1) {
-		config_error(ctx, s, "metrics: %s", err);
+		config_error(ctx, s, "bad metrics address \"%s\": expected "
+		    "A.B.C.D:PORT or [V6]:PORT", text);
 		return;
 	}
 	for (i = 0; i < ctx->cf->nlisteners; i++)
 		if (addr_same(&a->ss, a->sslen, &ctx->cf->listeners[i].ss,
 		    ctx->cf->listeners[i].sslen)) {
-			config_error(ctx, s, "metrics: %s is also a listener",
-			    text);
+			config_error(ctx, s, "metrics address \"%s\" is also "
+			    "a listener's", text);
 			return;
 		}
 	a->text = config_strdup(ctx, s, text);

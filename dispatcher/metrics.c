@@ -129,7 +129,7 @@ static void
 metrics_accept(struct metrics *m)
 {
 	struct metrics_client	*c;
-	int			 fd;
+	int			 fd, sndbuf = METRICS_SNDBUF;
 
 	while (m->nclients < METRICS_MAX_CLIENTS) {
 		fd = accept4(m->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -139,6 +139,8 @@ metrics_accept(struct metrics *m)
 				log_warn("metrics: accept");
 			return;
 		}
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+		    sizeof(sndbuf));
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
 			log_warn("metrics: scrape");
 			close(fd);

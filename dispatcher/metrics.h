@@ -18,6 +18,11 @@
 #define METRICS_MAX_CLIENTS	8
 #define METRICS_TIMEOUT_MS	5000
 #define METRICS_REQUEST_MAX	4096	/* the request line and headers */
+/*
+ * The kernel's buffer for a scrape's answer: loopback's would take
+ * megabytes of a client that does not read.
+ */
+#define METRICS_SNDBUF		65536
 
 struct config_addr;
 struct metrics;

@@ -23,6 +23,10 @@
 #   stop [SIGNAL [SECONDS]] stop; expect exit 0 and no worker left
 #   check FILE              "dispatcher -t -c FILE"; sets CHECK_RC
 #   expect_errors FILE 'LINE: MESSAGE'...   what "dispatcher -t" reports
+#   scrape [FILE]           GET the metrics at 127.0.0.1:$PORT2 (or
+#                           $METRICS_PORT) into FILE ($TMP/metrics by
+#                           default); fails unless 200
+#   metric 'NAME{LABELS}'   the value of that series in the last scrape
 #   unprivileged NOFILE [PROGRAM...]  later starts run as nobody with
 #                           that descriptor limit, from copies of the
 #                           programs (and of each PROGRAM) in PUB, a
@@ -390,6 +394,27 @@ expect_no_log() {
 
 count_log() {
 	grep -Ec -- "$1" "$LOG" || true
+}
+
+# scrape [FILE]: the metrics endpoint a test configures on @PORT2@.
+scrape() {
+	local code
+	code=$(curl -s --max-time 5 -o "${1:-$TMP/metrics}" -w '%{http_code}' \
+	    "http://127.0.0.1:${METRICS_PORT:-$PORT2}/metrics") || true
+	[ "$code" = 200 ] || fail "scrape: HTTP status '$code'"
+}
+
+# metric 'NAME{LABELS}': prints the series' value in the last scrape.
+metric() {
+	awk -v s="$1" '$1 == s { print $2; found = 1 } END { exit !found }' \
+	    "$TMP/metrics" || fail "no series $1 in the scrape"
+}
+
+# expect_metric 'NAME{LABELS}' VALUE: that series has that value.
+expect_metric() {
+	local v
+	v=$(metric "$1")
+	[ "$v" = "$2" ] || fail "$1 is $v, expected $2"
 }
 
 # check FILE: runs "dispatcher -t -c FILE"; sets CHECK_RC, output in

@@ -202,6 +202,36 @@ Test(config, bad_listen_address)
 	    "bad listen address \"1.2.3:80\"");
 }
 
+Test(config, metrics_address)
+{
+	struct config	*cf;
+
+	cf = load(GOOD_HEAD "metrics = \"127.0.0.1:9190\";\n");
+	cr_assert_not_null(cf, "%s", cfg_errors);
+	cr_assert_str_eq(cf->metrics.text, "127.0.0.1:9190");
+	cr_assert_eq(cf->metrics.ss.ss_family, AF_INET);
+	config_free(cf);
+	cf = load(GOOD_HEAD);
+	cr_assert_not_null(cf, "%s", cfg_errors);
+	cr_assert_null(cf->metrics.text, "no endpoint unless asked for");
+	config_free(cf);
+}
+
+Test(config, bad_metrics_address)
+{
+	expect_error(GOOD_HEAD "\nmetrics = \"localhost:9190\";\n", 6,
+	    "bad metrics address \"localhost:9190\": expected A.B.C.D:PORT "
+	    "or [V6]:PORT");
+	expect_error(GOOD_HEAD "metrics = 9190;\n", 5,
+	    "\"metrics\" must be a string");
+}
+
+Test(config, metrics_on_a_listener)
+{
+	expect_error(GOOD_HEAD "metrics = \"127.0.0.1:1337\";\n", 5,
+	    "metrics address \"127.0.0.1:1337\" is also a listener's");
+}
+
 Test(config, duplicate_listen_address)
 {
 	expect_error("listen = [ \"127.0.0.1:1\", \"127.0.0.1:1\" ];\n"
