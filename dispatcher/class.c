@@ -425,8 +425,10 @@ class_send_share(struct class *c, struct worker *w, struct conn *const *cns,
 		if (channel_send(w->chan, &m, fds) == -1)
 			return -1;
 		class_took(c, w, k);
-		for (j = 0; j < k; j++)
+		for (j = 0; j < k; j++) {
+			access_handed(c->access, cns[at[j]], w);
 			done[at[j]] = 1;
+		}
 	}
 	return 0;
 }
@@ -504,6 +506,8 @@ class_send(struct class *c, struct conn **cns, size_t n, size_t *sent)
 int
 class_message(struct worker *w, const struct channel_msg *m)
 {
+	uint32_t	i;
+
 	switch (m->type) {
 	case CHANNEL_HELLO:
 		if (w->hello || m->u.hello.pid != w->pid)
@@ -515,6 +519,8 @@ class_message(struct worker *w, const struct channel_msg *m)
 			return -1;
 		w->inhand -= m->u.done.count;
 		w->cls->inhand -= m->u.done.count;
+		for (i = 0; i < m->u.done.count; i++)
+			access_done(w->cls->access, m->u.done.id[i]);
 		return 0;
 	default:
 		return -1;

@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 
+#include "access.h"
 #include "channel.h"
 #include "config.h"
 #include "conn.h"
@@ -85,7 +86,6 @@ struct class_entry {
 	struct class		*cls;
 	struct conn		 conn;
 	struct queue_item	 item;
-	uint64_t		 queued_ms;	/* when it joined the queue */
 	TAILQ_ENTRY(class_entry) dead;
 };
 TAILQ_HEAD(class_entries, class_entry);
@@ -116,6 +116,7 @@ struct class {
 	/* A deadline class_send set, for the pool's timer (class_wake). */
 	uint64_t		  wake_ms;
 	struct class_stats	  stats;
+	struct access		 *access;	/* the pool's access log */
 };
 
 #define CLASS_HOLD_MIN_MS	10

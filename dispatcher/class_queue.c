@@ -40,7 +40,7 @@ class_enqueue(struct class *c, const struct conn *cn, int priority)
 {
 	struct class_entry	*e;
 	struct epoll_event	 ev;
-	uint64_t		 deadline = 0;
+	uint64_t		 now, deadline = 0;
 
 	if (c->queue.len >= c->queue.max) {
 		errno = EAGAIN;
@@ -53,9 +53,12 @@ class_enqueue(struct class *c, const struct conn *cn, int priority)
 	e->type = EVENT_QUEUED;
 	e->cls = c;
 	e->conn = *cn;
-	e->queued_ms = clock_ms();
+	now = clock_ms();
+	/* One queued before a reload moved it waits on from then. */
+	if (e->conn.queued_ms == 0)
+		e->conn.queued_ms = now;
 	if (c->conf.queue_timeout_ms > 0)
-		deadline = e->queued_ms + (uint64_t)c->conf.queue_timeout_ms;
+		deadline = now + (uint64_t)c->conf.queue_timeout_ms;
 	if (queue_push(&c->queue, &e->item, priority, deadline) == -1) {
 		log_warn("connection %" PRIu64 ": cannot queue it", cn->id);
 		free(e);
@@ -175,7 +178,7 @@ class_expired(const struct class *c, uint64_t now_ms)
 static void
 class_waited(struct class *c, const struct class_entry *e, uint64_t now)
 {
-	uint64_t	waited = now - e->queued_ms;
+	uint64_t	waited = now - e->conn.queued_ms;
 	size_t		i;
 
 	for (i = 0; i < CLASS_WAIT_BUCKETS && waited > class_wait_le_ms[i];

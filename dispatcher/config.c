@@ -11,7 +11,8 @@
 #include "rules.h"
 
 static const char *const config_top_keys[] = {
-	"listen", "default", "classes", "rules", "lanes", "metrics", NULL
+	"listen", "default", "classes", "rules", "lanes", "metrics",
+	"access_log", NULL
 };
 static const char *const config_class_keys[] = {
 	"name", "workers", "reply", "delay_ms", "write_timeout_ms",
@@ -430,6 +431,23 @@ config_metrics(struct config_ctx *ctx, config_setting_t *root)
 	a->text = config_strdup(ctx, s, text);
 }
 
+/* "access_log": a file, or "-" for standard error. */
+static void
+config_access_log(struct config_ctx *ctx, config_setting_t *root)
+{
+	config_setting_t	*s;
+	const char		*path;
+
+	if ((s = config_setting_get_member(root, "access_log")) == NULL ||
+	    (path = config_get_string(ctx, root, "access_log")) == NULL)
+		return;
+	if (path[0] == '\0') {
+		config_error(ctx, s, "\"access_log\" must be a path or \"-\"");
+		return;
+	}
+	ctx->cf->access_log = config_strdup(ctx, s, path);
+}
+
 /* Reads the file with libconfig; 0, or -1 with the error recorded. */
 static int
 config_parse(struct config_ctx *ctx, config_t *lc)
@@ -478,6 +496,7 @@ config_file(struct config_ctx *ctx)
 		    &ctx->lanes);
 		config_listen(ctx, ctx->listen);
 		config_metrics(ctx, config_root_setting(&lc));
+		config_access_log(ctx, config_root_setting(&lc));
 		config_classes(ctx, ctx->classes);
 		config_default(ctx, ctx->deflt);
 		config_rules(ctx, ctx->rules);
@@ -535,6 +554,7 @@ config_free(struct config *cf)
 	free(cf->rule_src);
 	rules_free(cf->rules);
 	free(cf->metrics.text);
+	free(cf->access_log);
 	free(cf->path);
 	free(cf);
 }

@@ -101,6 +101,7 @@ struct config {
 	struct config_rule	*rule_src;	/* one per rule, in order */
 	size_t			 nrules;
 	struct config_addr	 metrics;	/* the Prometheus endpoint */
+	char			*access_log;	/* a path, "-": stderr, NULL: none */
 };
 
 #define CONFIG_MAX_LIST_ERRORS	20	/* per list file, then it stops */

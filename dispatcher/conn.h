@@ -17,6 +17,8 @@ struct conn {
 	int			 lane;		/* accepted from, or -1: no lanes */
 	int			 lane_priority;
 	int			 entry;		/* of the ruleset, or -1 */
+	int			 rule;		/* its number, 0: none matched */
+	uint64_t		 queued_ms;	/* when it was queued, 0: never */
 	struct sockaddr_storage	 peer;
 	struct sockaddr_storage	 local;
 };

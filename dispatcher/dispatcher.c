@@ -17,8 +17,10 @@
 #include "dispatcher.h"
 #include "event.h"
 #include "lanes.h"
+#include "access.h"
 #include "listener.h"
 #include "log.h"
+#include "logfile.h"
 #include "metrics.h"
 #include "pool.h"
 #include "route.h"
@@ -39,6 +41,7 @@ struct dispatcher {
 	size_t			  nlisteners;
 	struct pool		 *pool;
 	struct metrics		 *metrics;	/* or NULL */
+	struct access		 *access;
 	struct stats_daemon	  stats;
 	uint64_t		  next_id;
 	int			  paused;
@@ -256,8 +259,49 @@ static void
 dispatcher_render(void *arg, struct buf *b)
 {
 	struct dispatcher	*d = arg;
+	struct logfile		*lf = access_log(d->access);
 
+	d->stats.access_log = lf != NULL;
+	d->stats.access_dropped = lf != NULL ? logfile_dropped(lf) : 0;
 	stats_render(b, d->pool, d->listeners, d->nlisteners, &d->stats);
+}
+
+/*
+ * The access log cf asks for: the one open if it is the same path, else
+ * a new one, in *lf (NULL for none).  Returns -1, logged, when a new one
+ * cannot be opened.
+ */
+static int
+dispatcher_accesslog(struct dispatcher *d, const struct config *cf,
+    struct logfile **lf)
+{
+	struct logfile	*cur = access_log(d->access);
+
+	*lf = NULL;
+	if (cf->access_log == NULL)
+		return 0;
+	if (cur != NULL && logfile_is(cur, cf->access_log)) {
+		*lf = cur;
+		return 0;
+	}
+	if ((*lf = logfile_open(cf->access_log)) == NULL) {
+		log_warn("access log %s", cf->access_log);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Puts the log dispatcher_accesslog chose in place; one replaced is left
+ * to write its last lines on its own.
+ */
+static void
+dispatcher_reaccesslog(struct dispatcher *d, struct logfile *lf)
+{
+	struct logfile	*old = access_set_log(d->access, lf);
+
+	if (old != lf)
+		logfile_close(old, 0);
 }
 
 /*
@@ -311,17 +355,21 @@ dispatcher_reload(struct dispatcher *d)
 {
 	struct listener	**next = NULL;
 	struct metrics	 *m = NULL;
+	struct logfile	 *lf = NULL;
 	struct config	 *cf;
 
 	cf = config_load(d->cf->path, dispatcher_report, NULL);
 	if (cf != NULL && (next = dispatcher_listen(d, cf)) != NULL) {
-		if (dispatcher_metrics(d, cf, &m) == 0) {
+		if (dispatcher_metrics(d, cf, &m) == 0 &&
+		    dispatcher_accesslog(d, cf, &lf) == 0) {
 			if (pool_configure(d->pool, cf) == 0)
 				goto commit;
 			log_warn("reload of %s", cf->path);
-			if (m != d->metrics)
-				metrics_close(m);
 		}
+		if (m != d->metrics)
+			metrics_close(m);
+		if (lf != access_log(d->access))
+			logfile_close(lf, 0);
 		dispatcher_unlisten_new(d, next, cf->nlisteners);
 	}
 	log_warnx("reload of %s failed; keeping the previous configuration",
@@ -333,6 +381,7 @@ dispatcher_reload(struct dispatcher *d)
  commit:
 	dispatcher_relisten(d, cf, next);
 	dispatcher_remetrics(d, m);
+	dispatcher_reaccesslog(d, lf);
 	config_free(d->cf);
 	d->cf = cf;
 	d->stats.reloads_ok++;
@@ -381,6 +430,12 @@ dispatcher_signal(struct dispatcher *d)
 		case SIGHUP:
 			if (d->state == RUNNING)
 				dispatcher_reload(d);
+			break;
+		case SIGUSR1:
+			if (access_log(d->access) != NULL) {
+				log_info("reopening the access log");
+				logfile_reopen(access_log(d->access));
+			}
 			break;
 		case SIGTERM:
 		case SIGINT:
@@ -440,6 +495,7 @@ dispatcher_setup(struct dispatcher *d)
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1)
 		fatal("sigprocmask");
 
@@ -461,8 +517,10 @@ dispatcher_setup(struct dispatcher *d)
 		fatal("timerfd_create");
 	event_watch(d->epfd, EPOLL_CTL_ADD, d->rest.fd, EPOLLIN, &d->rest);
 
+	if ((d->access = access_new()) == NULL)
+		fatal("access_new");
 	worker = dispatcher_worker_path();
-	d->pool = pool_new(d->epfd, worker);
+	d->pool = pool_new(d->epfd, worker, d->access);
 	free(worker);
 }
 
@@ -472,6 +530,7 @@ dispatcher_teardown(struct dispatcher *d)
 	dispatcher_unlisten(d);
 	metrics_close(d->metrics);
 	pool_free(d->pool);
+	access_free(d->access);
 	config_free(d->cf);
 	close(d->resume.fd);
 	close(d->rest.fd);
@@ -485,6 +544,7 @@ dispatcher_run(struct config *cf)
 	struct dispatcher	 d;
 	struct listener		**next;
 	struct metrics		 *m;
+	struct logfile		 *lf;
 	struct epoll_event	 evs[64];
 	uint64_t		 ticks;
 	int			 i, n, signalled;
@@ -497,7 +557,9 @@ dispatcher_run(struct config *cf)
 		dispatcher_teardown(&d);
 		return EXIT_OSERR;
 	}
-	if (dispatcher_metrics(&d, cf, &m) == -1) {
+	if (dispatcher_metrics(&d, cf, &m) == -1 ||
+	    dispatcher_accesslog(&d, cf, &lf) == -1) {
+		metrics_close(m);
 		dispatcher_unlisten_new(&d, next, cf->nlisteners);
 		dispatcher_teardown(&d);
 		return EXIT_OSERR;
@@ -506,6 +568,7 @@ dispatcher_run(struct config *cf)
 		fatal("start-up");
 	dispatcher_relisten(&d, cf, next);
 	dispatcher_remetrics(&d, m);
+	dispatcher_reaccesslog(&d, lf);
 	log_info("ready");
 
 	for (;;) {
@@ -558,6 +621,8 @@ dispatcher_run(struct config *cf)
 		pool_gc(d.pool);
 		if (d.metrics != NULL)
 			metrics_gc(d.metrics);
+		if (access_log(d.access) != NULL)
+			logfile_flush(access_log(d.access));
 		if (d.state != RUNNING && dispatcher_stopped(&d))
 			break;
 	}

@@ -21,7 +21,7 @@
 #include "route.h"
 
 struct pool *
-pool_new(int epfd, const char *program)
+pool_new(int epfd, const char *program, struct access *a)
 {
 	struct pool	*p;
 
@@ -29,6 +29,7 @@ pool_new(int epfd, const char *program)
 	    (p->program = strdup(program)) == NULL)
 		fatal("pool_new");
 	p->epfd = epfd;
+	p->access = a;
 	p->timer.type = EVENT_RESPAWN;
 	p->timer.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (p->timer.fd == -1)
@@ -348,12 +349,14 @@ pool_configure(struct pool *p, const struct config *cf)
 	/* Rule numbers mean other rules now: their counts start again. */
 	free(p->rule_hits);
 	p->rule_hits = pl.rule_hits;
+	access_configure(p->access, cf);
 
 	for (i = 0; i < p->nclasses; i++) {
 		c = p->classes[i];
 		if (pl.confs[i].name != NULL)
 			class_set(c, &pl.confs[i]);
 		c->index = (int)i;
+		c->access = p->access;
 		class_resize(c, (size_t)c->conf.workers);
 		class_unreserve(c);
 		pool_start(p, c, now);
@@ -433,7 +436,6 @@ pool_queued_event(struct pool *p, struct class_entry *e, uint32_t events)
 	const char	*why;
 	char		 peer[ADDR_PORTSTRLEN];
 
-	(void)p;
 	addr_format((const struct sockaddr *)&e->conn.peer, peer, sizeof(peer));
 	if (class_queued_event(e, events, &why) == 0) {
 		log_debug("connection %" PRIu64 " from %s closed its side; it "
@@ -444,6 +446,7 @@ pool_queued_event(struct pool *p, struct class_entry *e, uint32_t events)
 	log_debug("connection %" PRIu64 " from %s left the queue of class %s: "
 	    "%s", e->conn.id, peer, e->cls->conf.name, why);
 	e->cls->stats.left++;
+	access_refused(p->access, &e->conn, e->cls->conf.name, "left", "-");
 	class_drop(e);
 }
 
@@ -507,6 +510,7 @@ pool_reap(struct pool *p)
 	struct class	*c;
 	size_t		 wi;
 	pid_t		 pid;
+	unsigned	 lost;
 	int		 status, expected;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
@@ -518,7 +522,9 @@ pool_reap(struct pool *p)
 		class_channel_close(w);
 		proc_log_exit(w, status, expected &&
 		    WIFEXITED(status) && WEXITSTATUS(status) == 0);
-		c->stats.lost += proc_lost(w, status);
+		lost = proc_lost(w, status);
+		c->stats.lost += lost;
+		access_worker_end(p->access, w, lost > 0);
 		if (expected || c->index == -1) {
 			class_worker_remove(c, wi);
 			continue;
@@ -605,13 +611,19 @@ pool_gc(struct pool *p)
 void
 pool_free(struct pool *p)
 {
-	struct class	*c;
-	size_t		 i;
+	struct class_entry	*e;
+	struct class		*c;
+	size_t			 i;
 
 	if (p == NULL)
 		return;
-	for (i = 0; (c = pool_class_at(p, i)) != NULL; i++)
+	for (i = 0; (c = pool_class_at(p, i)) != NULL; i++) {
+		/* Still queued when the stop's grace ran out. */
+		for (e = class_first(c); e != NULL; e = class_next(e))
+			access_refused(p->access, &e->conn, c->conf.name,
+			    "lost", "stopped");
 		class_free(c);
+	}
 	free(p->classes);
 	free(p->order);
 	free(p->rule_hits);

@@ -14,7 +14,9 @@ struct config;
 struct pool;
 struct worker;
 
-struct pool	*pool_new(int epfd, const char *program);
+/* Connections' fates are told to the access log (see access.h). */
+struct access;
+struct pool	*pool_new(int epfd, const char *program, struct access *);
 void		 pool_free(struct pool *);
 
 /*

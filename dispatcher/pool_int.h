@@ -26,6 +26,7 @@ struct pool {
 	uint64_t		  match_errors_unlogged;
 	uint64_t		  match_error_logged_ms;
 	uint64_t		  denied;
+	struct access		 *access;
 	/* Connections matched, per rule of the configuration, then default. */
 	uint64_t		 *rule_hits;
 	/*

@@ -70,6 +70,7 @@ proc_spawn(pid_t *pid, int chan, const struct contract_args *args)
 	sigaddset(&deflt, SIGHUP);
 	sigaddset(&deflt, SIGTERM);
 	sigaddset(&deflt, SIGINT);
+	sigaddset(&deflt, SIGUSR1);
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &deflt);

@@ -24,6 +24,8 @@ route_reject(struct class *c, struct conn *cn, enum class_refusal why)
 	size_t	len;
 
 	c->stats.refused[why]++;
+	access_refused(c->access, cn, c->conf.name, why == CLASS_REFUSED_TIMEOUT ?
+	    "timed_out" : "refused", class_refusal_words[why].name);
 	if (c->conf.busy_reply != NULL) {
 		len = strlen(c->conf.busy_reply);
 		if (send(cn->fd, c->conf.busy_reply, len,
@@ -169,13 +171,16 @@ route_conn(struct pool *p, struct conn *cn)
 	    cn->listener, &v);
 	if (log_verbose())
 		route_trace(p, cn, &v);
-	p->rule_hits[v.entry == -1 ? p->cf->nrules :
-	    config_rule_index(p->cf, v.entry)]++;
+	cn->rule = v.entry == -1 ? 0 :
+	    (int)config_rule_index(p->cf, v.entry) + 1;
+	p->rule_hits[cn->rule == 0 ? p->cf->nrules : (size_t)cn->rule - 1]++;
 	if (v.error != 0)
 		route_match_error(p, cn, &v);
 	if (v.action == RULES_DENY) {
 		if (v.error == 0)
 			p->denied++;
+		access_refused(p->access, cn, NULL, v.error == 0 ? "denied" :
+		    "refused", v.error == 0 ? "-" : "regex_error");
 		close(cn->fd);
 		return 1;
 	}

@@ -213,6 +213,13 @@ stats_daemon(struct buf *b, const struct stats_daemon *sd)
 		buf_printf(b, "dispatcher_max_fds %llu\n",
 		    (unsigned long long)rl.rlim_cur);
 	}
+	if (sd->access_log) {
+		stats_family(b, "dispatcher_access_log_dropped_lines_total",
+		    "counter", "Access log lines dropped: the disk was too "
+		    "slow for them.");
+		buf_printf(b, "dispatcher_access_log_dropped_lines_total "
+		    "%" PRIu64 "\n", sd->access_dropped);
+	}
 	stats_family(b, "dispatcher_build_info", "gauge",
 	    "The dispatcher's version, as a label.");
 	buf_printf(b, "dispatcher_build_info{version=\"%s\"} 1\n",

@@ -23,6 +23,8 @@ struct stats_daemon {
 	uint64_t	reloads_failed;
 	double		last_reload_s;	/* wall clock: the last good load */
 	double		started_s;
+	int		access_log;	/* one is configured */
+	uint64_t	access_dropped;	/* its lines lost to a slow disk */
 };
 
 /* Seconds since the epoch, for the timestamps above. */

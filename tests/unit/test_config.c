@@ -232,6 +232,20 @@ Test(config, metrics_on_a_listener)
 	    "metrics address \"127.0.0.1:1337\" is also a listener's");
 }
 
+Test(config, access_log)
+{
+	struct config	*cf;
+
+	cf = load(GOOD_HEAD "access_log = \"-\";\n");
+	cr_assert_not_null(cf, "%s", cfg_errors);
+	cr_assert_str_eq(cf->access_log, "-");
+	config_free(cf);
+	expect_error(GOOD_HEAD "access_log = \"\";\n", 5,
+	    "\"access_log\" must be a path or \"-\"");
+	expect_error(GOOD_HEAD "\naccess_log = true;\n", 6,
+	    "\"access_log\" must be a string");
+}
+
 Test(config, duplicate_listen_address)
 {
 	expect_error("listen = [ \"127.0.0.1:1\", \"127.0.0.1:1\" ];\n"

@@ -1,0 +1,289 @@
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "access.h"
+#include "addr.h"
+#include "class.h"
+#include "clock.h"
+#include "config.h"
+#include "logfile.h"
+
+/* The fields of a line known when its connection is handed out. */
+#define ACCESS_FIELDS	(ADDR_PORTSTRLEN + 2 * CONFIG_MAX_LISTENER_NAME + 160)
+#define ACCESS_SPARE	256	/* records kept for reuse */
+
+struct access_rec {
+	uint64_t		 id;
+	const struct worker	*w;
+	uint64_t		 handed_ms;
+	struct access_rec	*next;		/* on the spare list */
+	char			 fields[ACCESS_FIELDS];
+};
+
+struct access {
+	struct logfile		 *log;		/* NULL: off */
+	const struct config	 *cf;
+	/* Connections in hand, by id: open addressing, linear probing. */
+	struct access_rec	**slot;
+	size_t			  cap;		/* a power of two, or 0 */
+	size_t			  n;
+	struct access_rec	 *spare;
+	size_t			  nspare;
+	/* The time's text up to its second, made once a second. */
+	time_t			  sec;
+	char			  stamp[24];
+};
+
+struct access *
+access_new(void)
+{
+	return calloc(1, sizeof(struct access));
+}
+
+static void
+access_forget(struct access *a)
+{
+	struct access_rec	*r;
+	size_t			 i;
+
+	for (i = 0; i < a->cap; i++)
+		free(a->slot[i]);
+	free(a->slot);
+	a->slot = NULL;
+	a->cap = a->n = 0;
+	while ((r = a->spare) != NULL) {
+		a->spare = r->next;
+		free(r);
+	}
+	a->nspare = 0;
+}
+
+void
+access_free(struct access *a)
+{
+	if (a == NULL)
+		return;
+	access_forget(a);
+	logfile_close(a->log, LOGFILE_CLOSE_MS);
+	free(a);
+}
+
+struct logfile *
+access_set_log(struct access *a, struct logfile *lf)
+{
+	struct logfile	*old = a->log;
+
+	a->log = lf;
+	if (lf == NULL)
+		access_forget(a);
+	return old;
+}
+
+struct logfile *
+access_log(const struct access *a)
+{
+	return a->log;
+}
+
+void
+access_configure(struct access *a, const struct config *cf)
+{
+	a->cf = cf;
+}
+
+/* "2026-11-30T01:02:03.456Z", the second's part made once a second. */
+static const char *
+access_time(struct access *a, char *buf, size_t len)
+{
+	struct timespec	ts;
+	struct tm	tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec != a->sec) {
+		a->sec = ts.tv_sec;
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(a->stamp, sizeof(a->stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	}
+	snprintf(buf, len, "%.20s.%03dZ", a->stamp,
+	    (int)(ts.tv_nsec / 1000000) % 1000);
+	return buf;
+}
+
+static void
+access_fields(const struct access *a, const struct conn *cn,
+    const char *class, const struct worker *w, uint64_t now, char *out,
+    size_t len)
+{
+	const struct config_listener	*l = NULL;
+	char				 peer[ADDR_PORTSTRLEN];
+	char				 lane[16] = "-", rule[16] = "default";
+	char				 pid[16] = "-";
+
+	if (a->cf != NULL && cn->listener >= 0 &&
+	    (size_t)cn->listener < a->cf->nlisteners)
+		l = &a->cf->listeners[cn->listener];
+	if (cn->lane != -1)
+		snprintf(lane, sizeof(lane), "%d", cn->lane);
+	if (cn->rule != 0)
+		snprintf(rule, sizeof(rule), "%d", cn->rule);
+	if (w != NULL)
+		snprintf(pid, sizeof(pid), "%d", (int)w->pid);
+	snprintf(out, len, "conn=%" PRIu64 " peer=%s listener=%s lane=%s "
+	    "rule=%s class=%s worker=%s queued_ms=%" PRIu64, cn->id,
+	    addr_format((const struct sockaddr *)&cn->peer, peer, sizeof(peer)),
+	    l == NULL ? "-" : l->name != NULL ? l->name : l->text, lane, rule,
+	    class != NULL ? class : "-", pid,
+	    cn->queued_ms != 0 ? now - cn->queued_ms : 0);
+}
+
+void
+access_refused(struct access *a, const struct conn *cn, const char *class,
+    const char *outcome, const char *reason)
+{
+	char	fields[ACCESS_FIELDS], t[32];
+
+	if (a == NULL || a->log == NULL)
+		return;
+	access_fields(a, cn, class, NULL, clock_ms(), fields, sizeof(fields));
+	logfile_printf(a->log, "time=%s %s in_hand_ms=- outcome=%s reason=%s",
+	    access_time(a, t, sizeof(t)), fields, outcome, reason);
+}
+
+static size_t
+access_hash(const struct access *a, uint64_t id)
+{
+	return (size_t)((id * 0x9e3779b97f4a7c15ULL) >> 16) & (a->cap - 1);
+}
+
+/* Room for one more at half load at most: 0, or -1 out of memory. */
+static int
+access_grow(struct access *a)
+{
+	struct access_rec	**old = a->slot;
+	size_t			  oldcap = a->cap, i, h;
+
+	if ((a->n + 1) * 2 <= a->cap)
+		return 0;
+	a->cap = oldcap > 0 ? oldcap * 2 : 64;
+	if ((a->slot = calloc(a->cap, sizeof(*a->slot))) == NULL) {
+		a->slot = old;
+		a->cap = oldcap;
+		return -1;
+	}
+	for (i = 0; i < oldcap; i++) {
+		if (old[i] == NULL)
+			continue;
+		for (h = access_hash(a, old[i]->id); a->slot[h] != NULL;
+		    h = (h + 1) & (a->cap - 1))
+			;
+		a->slot[h] = old[i];
+	}
+	free(old);
+	return 0;
+}
+
+void
+access_handed(struct access *a, const struct conn *cn,
+    const struct worker *w)
+{
+	struct access_rec	*r;
+	size_t			 h;
+	uint64_t		 now;
+
+	if (a == NULL || a->log == NULL)
+		return;
+	if ((r = a->spare) != NULL) {
+		a->spare = r->next;
+		a->nspare--;
+	} else if ((r = malloc(sizeof(*r))) == NULL)
+		return;
+	if (access_grow(a) == -1) {
+		/* Its line will be missing: counted as dropped then. */
+		free(r);
+		return;
+	}
+	now = clock_ms();
+	r->id = cn->id;
+	r->w = w;
+	r->handed_ms = now;
+	access_fields(a, cn, w->cls->conf.name, w, now, r->fields,
+	    sizeof(r->fields));
+	for (h = access_hash(a, r->id); a->slot[h] != NULL;
+	    h = (h + 1) & (a->cap - 1))
+		;
+	a->slot[h] = r;
+	a->n++;
+}
+
+/* Takes the record out of slot h, moving up those probed past it. */
+static void
+access_remove(struct access *a, size_t h)
+{
+	struct access_rec	*r = a->slot[h];
+	size_t			 i, j, home;
+
+	a->slot[h] = NULL;
+	a->n--;
+	for (i = h, j = (h + 1) & (a->cap - 1); a->slot[j] != NULL;
+	    j = (j + 1) & (a->cap - 1)) {
+		home = access_hash(a, a->slot[j]->id);
+		/* Movable when its home is not within (i, j], cyclically. */
+		if (((j - home) & (a->cap - 1)) >= ((j - i) & (a->cap - 1))) {
+			a->slot[i] = a->slot[j];
+			a->slot[j] = NULL;
+			i = j;
+		}
+	}
+	if (a->nspare < ACCESS_SPARE) {
+		r->next = a->spare;
+		a->spare = r;
+		a->nspare++;
+	} else
+		free(r);
+}
+
+static void
+access_end(struct access *a, size_t h, const char *outcome)
+{
+	struct access_rec	*r = a->slot[h];
+	char			 t[32];
+
+	logfile_printf(a->log, "time=%s %s in_hand_ms=%" PRIu64 " outcome=%s "
+	    "reason=-", access_time(a, t, sizeof(t)), r->fields,
+	    clock_ms() - r->handed_ms, outcome);
+	access_remove(a, h);
+}
+
+void
+access_done(struct access *a, uint64_t id)
+{
+	size_t	h;
+
+	if (a == NULL || a->n == 0)
+		return;
+	for (h = access_hash(a, id); a->slot[h] != NULL;
+	    h = (h + 1) & (a->cap - 1))
+		if (a->slot[h]->id == id) {
+			access_end(a, h, "served");
+			return;
+		}
+}
+
+void
+access_worker_end(struct access *a, const struct worker *w, int lost)
+{
+	size_t	h;
+
+	if (a == NULL || a->n == 0)
+		return;
+	/* Rare (a worker's end) and bounded by the table: a scan. */
+	for (h = 0; h < a->cap; )
+		if (a->slot[h] != NULL && a->slot[h]->w == w)
+			/* The slot may now hold one moved up: look again. */
+			access_end(a, h, lost ? "lost" : "served");
+		else
+			h++;
+}

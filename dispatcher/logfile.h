@@ -1,0 +1,42 @@
+/*
+ * logfile: a log file the event loop writes to without ever blocking on
+ * it.  Lines go into a buffer of the loop's own, handed once per batch of
+ * events (logfile_flush) to a writer thread through a bounded buffer; a
+ * disk that stalls fills it, and the lines that do not fit are dropped and
+ * counted, never waited for.  The writer thread alone touches the file:
+ * it also reopens it, for log rotation.
+ */
+#ifndef LOGFILE_H
+#define LOGFILE_H
+
+#include <stdint.h>
+
+#define LOGFILE_BUFFER		(1 << 20)	/* bytes waiting for the disk */
+#define LOGFILE_CLOSE_MS	2000		/* for the last lines, at exit */
+
+struct logfile;
+
+/*
+ * Opens (creates, mode 0640) the file for appending, or standard error
+ * for "-", and starts its writer: NULL with errno set when it cannot.
+ */
+struct logfile	*logfile_open(const char *path);
+/* Whether it writes to that path. */
+int		 logfile_is(const struct logfile *, const char *path);
+/* Adds a line (the newline is added). */
+void		 logfile_printf(struct logfile *, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+/* Hands the lines added since the last call to the writer. */
+void		 logfile_flush(struct logfile *);
+/* Has the writer reopen the file by its path: after a rotation. */
+void		 logfile_reopen(struct logfile *);
+/* Lines dropped so far: the writer was too far behind. */
+uint64_t	 logfile_dropped(struct logfile *);
+/*
+ * Flushes, stops the writer and frees it.  It waits up to wait_ms for the
+ * last lines to be written: a writer stuck on a stalled disk is left to
+ * finish them on its own.
+ */
+void		 logfile_close(struct logfile *, int wait_ms);
+
+#endif
