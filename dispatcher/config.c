@@ -11,7 +11,9 @@
 #include "rules.h"
 
 static const char *const config_top_keys[] = {
-	"listen", "default", "classes", "rules", "lanes", NULL
+	"listen", "default", "classes", "rules", "lanes",
+	"control", "control_user", "control_group", "control_mode",
+	NULL
 };
 static const char *const config_class_keys[] = {
 	"name", "workers", "reply", "delay_ms", "write_timeout_ms",
@@ -449,6 +451,7 @@ config_file(struct config_ctx *ctx)
 		config_default(ctx, ctx->deflt);
 		config_rules(ctx, ctx->rules);
 		config_compile(ctx);
+		config_control(ctx, config_root_setting(&lc));
 	}
 	config_destroy(&lc);
 }
@@ -500,6 +503,7 @@ config_free(struct config *cf)
 		free(cf->rule_src[i].list_lines);
 	}
 	free(cf->rule_src);
+	free(cf->control.path);
 	rules_free(cf->rules);
 	free(cf->path);
 	free(cf);

@@ -20,6 +20,9 @@ enum event_type {
 	EVENT_RESUME,		/* the timer that resumes accepting */
 	EVENT_QUEUED,		/* struct class_entry: a client waiting */
 	EVENT_REST,		/* the timer that ends a lowest lane's rest */
+	EVENT_CONTROL,		/* the control socket (control.c) */
+	EVENT_CONTROL_CLIENT,	/* struct control_client */
+	EVENT_CONTROL_TIMER,	/* its clients' idle timer */
 };
 
 /*

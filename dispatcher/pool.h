@@ -9,12 +9,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct class;
 struct class_entry;
 struct config;
 struct pool;
 struct worker;
 
 struct pool	*pool_new(int epfd, const char *program);
+/*
+ * Every class, live then retired (index -1), through one index: NULL
+ * past the last.
+ */
+struct class	*pool_class_at(const struct pool *, size_t i);
 void		 pool_free(struct pool *);
 
 /*
