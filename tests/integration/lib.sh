@@ -22,6 +22,8 @@
 #   cpu_ticks PID           the CPU time a process has used, in clock ticks
 #   stop [SIGNAL [SECONDS]] stop; expect exit 0 and no worker left
 #   check FILE              "dispatcher -t -c FILE"; sets CHECK_RC
+#   ctl SOCKET LINE...      sends the lines on one connection to a control
+#                           socket; prints the answers until it closes
 #   expect_errors FILE 'LINE: MESSAGE'...   what "dispatcher -t" reports
 #   unprivileged NOFILE [PROGRAM...]  later starts run as nobody with
 #                           that descriptor limit, from copies of the
@@ -390,6 +392,15 @@ expect_no_log() {
 
 count_log() {
 	grep -Ec -- "$1" "$LOG" || true
+}
+
+# ctl SOCKET LINE...: the lines, then the end of input, to the control
+# socket; the dispatcher answers them all, then closes.
+ctl() {
+	local sock=$1
+	shift
+	printf '%s\n' "$@" | timeout 10 socat -t 5 - "UNIX-CONNECT:$sock" \
+	    2>>"$TMP/clients.err"
 }
 
 # check FILE: runs "dispatcher -t -c FILE"; sets CHECK_RC, output in
