@@ -287,6 +287,8 @@ control_queue(struct control_client *cl, const char *text, size_t len)
 	size_t	 need = cl->outlen - cl->outoff + len, size;
 	char	*p;
 
+	if (len == 0)
+		return 0;	/* a reload's answer comes later */
 	if (need > CONTROL_OUT_MAX) {
 		log_warnx("control client not reading its answers (%zu bytes "
 		    "waiting); dropped", cl->outlen - cl->outoff);
