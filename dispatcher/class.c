@@ -319,6 +319,24 @@ class_deadline(const struct class *c)
 	return next;
 }
 
+const char *
+class_worker_state(const struct worker *w, uint64_t now)
+{
+	uint64_t	d;
+
+	if (w->pid == 0)
+		return "waiting";
+	if (w->draining)
+		return "draining";
+	if (w->chan == -1)
+		return "lost";
+	if ((d = class_worker_deadline(w->cls, w)) != 0 && d <= now)
+		return "hung";
+	if (!w->hello)
+		return "starting";
+	return w->blocked ? "blocked" : "running";
+}
+
 void
 class_watch(struct class *c, uint64_t now)
 {

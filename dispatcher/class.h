@@ -200,6 +200,14 @@ uint64_t	 class_deadline(const struct class *);
  * a stopped process acts on nothing else), started again when reaped.
  */
 void		 class_watch(struct class *, uint64_t now);
+/*
+ * What a worker is doing by now, in one word: "waiting" to be started
+ * (again), "starting" (no HELLO yet), "running", "blocked" (its channel
+ * full), "hung" (no DONE within worker_timeout_ms, about to be replaced),
+ * "lost" (its channel closed: told to stop, started again when reaped),
+ * "draining" (finishing what it holds, then exiting).
+ */
+const char	*class_worker_state(const struct worker *, uint64_t now);
 /* A worker's channel drained: it may be sent to again. */
 void		 class_unblock(struct worker *);
 /* Applies a HELLO or DONE from a worker: 0, or -1 for an unexpected one. */

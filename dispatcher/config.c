@@ -12,7 +12,8 @@
 
 static const char *const config_top_keys[] = {
 	"listen", "default", "classes", "rules", "lanes", "metrics",
-	"access_log", NULL
+	"access_log", "control", "control_user", "control_group",
+	"control_mode", NULL
 };
 static const char *const config_class_keys[] = {
 	"name", "workers", "reply", "delay_ms", "write_timeout_ms",
@@ -501,6 +502,7 @@ config_file(struct config_ctx *ctx)
 		config_default(ctx, ctx->deflt);
 		config_rules(ctx, ctx->rules);
 		config_compile(ctx);
+		config_control(ctx, config_root_setting(&lc));
 	}
 	config_destroy(&lc);
 }
@@ -552,6 +554,7 @@ config_free(struct config *cf)
 		free(cf->rule_src[i].list_lines);
 	}
 	free(cf->rule_src);
+	free(cf->control.path);
 	rules_free(cf->rules);
 	free(cf->metrics.text);
 	free(cf->access_log);

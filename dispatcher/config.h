@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "contract.h"
 
@@ -90,6 +91,18 @@ struct config_rule {
 	size_t		 count;		/* how many */
 };
 
+/*
+ * The control socket (control.c): a Unix stream socket made once at
+ * start-up, with its owner and mode.
+ */
+#define CONFIG_CONTROL_MODE	0600
+struct config_control {
+	char	*path;		/* NULL: no control socket */
+	uid_t	 uid;		/* (uid_t)-1: the dispatcher's */
+	gid_t	 gid;		/* (gid_t)-1: the dispatcher's */
+	mode_t	 mode;
+};
+
 struct config {
 	char			*path;
 	struct config_listener	*listeners;
@@ -102,6 +115,7 @@ struct config {
 	size_t			 nrules;
 	struct config_addr	 metrics;	/* the Prometheus endpoint */
 	char			*access_log;	/* a path, "-": stderr, NULL: none */
+	struct config_control	 control;
 };
 
 #define CONFIG_MAX_LIST_ERRORS	20	/* per list file, then it stops */
@@ -145,6 +159,15 @@ const char	*config_rule_describe(const struct config *, int entry,
 struct rules_verdict;
 const char	*config_verdict_describe(const struct config *,
 		    const struct rules_verdict *, char *buf, size_t len);
+
+/*
+ * Says which rule a client at peer (A.B.C.D[:PORT], V6 or [V6]:PORT) that
+ * arrived on listener lname (its name or address; NULL: any) matches:
+ * 0 with "ADDRESS -> VERDICT" in buf, or -1 with why not (a bad address,
+ * an unknown listener) in buf.
+ */
+int		 config_explain(const struct config *, const char *peer,
+		    const char *lname, char *buf, size_t len);
 
 /* Index of the listener with that name or that address as written, or -1. */
 int		 config_listener_find(const struct config *, const char *);

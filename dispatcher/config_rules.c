@@ -1,9 +1,12 @@
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "config_int.h"
 #include "rules.h"
 
@@ -365,6 +368,55 @@ config_verdict_describe(const struct config *cf,
 		    config_rule_describe(cf, v->entry, rule, sizeof(rule)),
 		    cf->classes[v->class_idx].name);
 	return buf;
+}
+
+/* A client address as the user writes it, with or without a port. */
+static int
+config_parse_peer(const char *text, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+	const char		*colon = strchr(text, ':');
+	socklen_t		 len;
+	char			 err[256];
+
+	memset(ss, 0, sizeof(*ss));
+	if (text[0] == '[' || (colon != NULL && strchr(colon + 1, ':') == NULL))
+		return addr_parse_hostport(text, ss, &len, err, sizeof(err));
+	if (colon == NULL) {
+		sin->sin_family = AF_INET;
+		return inet_pton(AF_INET, text, &sin->sin_addr) == 1 ? 0 : -1;
+	}
+	sin6->sin6_family = AF_INET6;
+	return inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1 ? 0 : -1;
+}
+
+/* The same compiled matcher as the daemon's, on one address. */
+int
+config_explain(const struct config *cf, const char *peer, const char *lname,
+    char *buf, size_t len)
+{
+	struct sockaddr_storage	 ss;
+	struct rules_verdict	 v;
+	char			 text[ADDR_STRLEN], verdict[640];
+	int			 listener = -1;
+
+	if (lname != NULL &&
+	    (listener = config_listener_find(cf, lname)) == -1) {
+		snprintf(buf, len, "no listener \"%s\" in %s", lname, cf->path);
+		return -1;
+	}
+	if (config_parse_peer(peer, &ss) == -1) {
+		snprintf(buf, len, "bad address \"%s\": expected "
+		    "A.B.C.D[:PORT], V6 or [V6]:PORT", peer);
+		return -1;
+	}
+	addr_unmap(&ss);
+	rules_match(cf->rules, (struct sockaddr *)&ss, listener, &v);
+	addr_ntop((struct sockaddr *)&ss, text, sizeof(text));
+	snprintf(buf, len, "%s -> %s", text,
+	    config_verdict_describe(cf, &v, verdict, sizeof(verdict)));
+	return 0;
 }
 
 /*

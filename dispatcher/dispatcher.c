@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "config.h"
 #include "conn.h"
+#include "control.h"
 #include "dispatcher.h"
 #include "event.h"
 #include "lanes.h"
@@ -43,6 +44,7 @@ struct dispatcher {
 	struct metrics		 *metrics;	/* or NULL */
 	struct access		 *access;
 	struct stats_daemon	  stats;
+	struct control		 *control;	/* NULL: none configured */
 	uint64_t		  next_id;
 	int			  paused;
 	enum { RUNNING, DRAINING, REAPING } state;
@@ -138,13 +140,17 @@ dispatcher_unlisten_new(struct dispatcher *d, struct listener **next,
  * no longer configured, or dispatcher_unlisten_new undoes the first step.
  */
 static struct listener **
-dispatcher_listen(struct dispatcher *d, const struct config *cf)
+dispatcher_listen(struct dispatcher *d, const struct config *cf,
+    config_report_fn *also, void *arg)
 {
 	struct listener	**next;
 	size_t		  i, j;
+	char		  why[512];
 
 	if ((next = calloc(cf->nlisteners, sizeof(*next))) == NULL) {
 		log_warn("cannot open the listeners");
+		if (also != NULL)
+			also(arg, cf->path, 0, 0, "out of memory");
 		return NULL;
 	}
 	for (i = 0; i < cf->nlisteners; i++) {
@@ -153,6 +159,11 @@ dispatcher_listen(struct dispatcher *d, const struct config *cf)
 				next[i] = d->listeners[j];
 		if (next[i] == NULL &&
 		    (next[i] = listener_open(&cf->listeners[i])) == NULL) {
+			/* Logged already, by listener_open. */
+			snprintf(why, sizeof(why), "cannot listen on %s: %s",
+			    cf->listeners[i].text, strerror(errno));
+			if (also != NULL)
+				also(arg, cf->path, 0, 0, why);
 			dispatcher_unlisten_new(d, next, i);
 			return NULL;
 		}
@@ -350,22 +361,54 @@ dispatcher_report(void *arg, const char *file, int line, int warning,
 		log_warnx("%s:%d: %s", file, line, text);
 }
 
-static void
-dispatcher_reload(struct dispatcher *d)
-{
-	struct listener	**next = NULL;
-	struct metrics	 *m = NULL;
-	struct logfile	 *lf = NULL;
-	struct config	 *cf;
+/* A reload's problems go to the log and, when asked, to also. */
+struct dispatcher_tee {
+	config_report_fn	*also;
+	void			*arg;
+};
 
-	cf = config_load(d->cf->path, dispatcher_report, NULL);
-	if (cf != NULL && (next = dispatcher_listen(d, cf)) != NULL) {
-		if (dispatcher_metrics(d, cf, &m) == 0 &&
-		    dispatcher_accesslog(d, cf, &lf) == 0) {
-			if (pool_configure(d->pool, cf) == 0)
-				goto commit;
+static void
+dispatcher_report_tee(void *arg, const char *file, int line, int warning,
+    const char *text)
+{
+	const struct dispatcher_tee	*t = arg;
+
+	dispatcher_report(NULL, file, line, warning, text);
+	if (t->also != NULL)
+		t->also(t->arg, file, line, warning, text);
+}
+
+/*
+ * Every problem is logged, and handed to also (NULL: none) too: 0 when
+ * the new configuration runs, -1 when the previous one goes on.
+ */
+static int
+dispatcher_reload(struct dispatcher *d, config_report_fn *also, void *arg)
+{
+	struct dispatcher_tee	  tee = { also, arg };
+	struct listener		**next = NULL;
+	struct metrics		 *m = NULL;
+	struct logfile		 *lf = NULL;
+	struct config		 *cf;
+	char			  why[256];
+
+	cf = config_load(d->cf->path, dispatcher_report_tee, &tee);
+	if (cf != NULL && (next = dispatcher_listen(d, cf, also, arg)) != NULL) {
+		why[0] = '\0';
+		if (dispatcher_metrics(d, cf, &m) == -1)
+			snprintf(why, sizeof(why), "metrics on %s: %s",
+			    cf->metrics.text, strerror(errno));
+		else if (dispatcher_accesslog(d, cf, &lf) == -1)
+			snprintf(why, sizeof(why), "access log %s: %s",
+			    cf->access_log, strerror(errno));
+		else if (pool_configure(d->pool, cf) == 0)
+			goto commit;
+		else {
 			log_warn("reload of %s", cf->path);
+			snprintf(why, sizeof(why), "out of memory");
 		}
+		if (also != NULL)
+			also(arg, cf->path, 0, 0, why);
 		if (m != d->metrics)
 			metrics_close(m);
 		if (lf != access_log(d->access))
@@ -376,17 +419,34 @@ dispatcher_reload(struct dispatcher *d)
 	    d->cf->path);
 	d->stats.reloads_failed++;
 	config_free(cf);
-	return;
+	return -1;
 
  commit:
 	dispatcher_relisten(d, cf, next);
 	dispatcher_remetrics(d, m);
 	dispatcher_reaccesslog(d, lf);
+	control_configure(d->control, d->cf, cf);
 	config_free(d->cf);
 	d->cf = cf;
 	d->stats.reloads_ok++;
 	d->stats.last_reload_s = stats_now();
 	log_info("reloaded %s", cf->path);
+	return 0;
+}
+
+/* The control socket's "reload": as SIGHUP, while running. */
+static int
+dispatcher_control_reload(void *arg, config_report_fn *report,
+    void *report_arg)
+{
+	struct dispatcher	*d = arg;
+
+	if (d->state != RUNNING) {
+		report(report_arg, d->cf->path, 0, 0,
+		    "the dispatcher is shutting down");
+		return -1;
+	}
+	return dispatcher_reload(d, report, report_arg);
 }
 
 /* Closes every listening socket. */
@@ -429,7 +489,7 @@ dispatcher_signal(struct dispatcher *d)
 			break;
 		case SIGHUP:
 			if (d->state == RUNNING)
-				dispatcher_reload(d);
+				(void)dispatcher_reload(d, NULL, NULL);
 			break;
 		case SIGUSR1:
 			if (access_log(d->access) != NULL) {
@@ -527,6 +587,7 @@ dispatcher_setup(struct dispatcher *d)
 static void
 dispatcher_teardown(struct dispatcher *d)
 {
+	control_close(d->control);
 	dispatcher_unlisten(d);
 	metrics_close(d->metrics);
 	pool_free(d->pool);
@@ -553,7 +614,13 @@ dispatcher_run(struct config *cf)
 	d.cf = cf;
 	d.stats.started_s = d.stats.last_reload_s = stats_now();
 	dispatcher_setup(&d);
-	if ((next = dispatcher_listen(&d, cf)) == NULL) {
+	/* Made once, now: a privilege drop comes after it. */
+	if (cf->control.path != NULL && (d.control = control_open(cf, d.epfd,
+	    d.pool, dispatcher_control_reload, dispatcher_render, &d)) == NULL) {
+		dispatcher_teardown(&d);
+		return EXIT_OSERR;
+	}
+	if ((next = dispatcher_listen(&d, cf, NULL, NULL)) == NULL) {
 		dispatcher_teardown(&d);
 		return EXIT_OSERR;
 	}
@@ -576,8 +643,9 @@ dispatcher_run(struct config *cf)
 		if (n == -1 && errno != EINTR)
 			fatal("epoll_wait");
 		/*
-		 * Signals last: reaping and reloading free workers and
-		 * listeners that other events of this batch may point at.
+		 * Signals and the control socket's reloads last: reaping and
+		 * reloading free workers and listeners that other events of
+		 * this batch may point at.
 		 */
 		signalled = 0;
 		for (i = 0; i < n; i++) {
@@ -611,6 +679,12 @@ dispatcher_run(struct config *cf)
 				metrics_event(d.metrics, evs[i].data.ptr,
 				    evs[i].events);
 				break;
+			case EVENT_CONTROL:
+			case EVENT_CONTROL_CLIENT:
+			case EVENT_CONTROL_TIMER:
+				control_event(d.control, evs[i].data.ptr,
+				    evs[i].events);
+				break;
 			case EVENT_SIGNAL:
 				signalled = 1;
 				break;
@@ -618,6 +692,7 @@ dispatcher_run(struct config *cf)
 		}
 		if (signalled)
 			dispatcher_signal(&d);
+		control_settle(d.control);
 		pool_gc(d.pool);
 		if (d.metrics != NULL)
 			metrics_gc(d.metrics);

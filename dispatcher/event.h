@@ -23,6 +23,9 @@ enum event_type {
 	EVENT_METRICS,		/* struct metrics: its listening socket */
 	EVENT_METRICS_CLIENT,	/* struct metrics_client: a scrape */
 	EVENT_METRICS_TIMER,	/* the scrapes' deadlines */
+	EVENT_CONTROL,		/* the control socket (control.c) */
+	EVENT_CONTROL_CLIENT,	/* struct control_client */
+	EVENT_CONTROL_TIMER,	/* its clients' idle timer */
 };
 
 /*

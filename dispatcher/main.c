@@ -1,17 +1,13 @@
 #include <sys/resource.h>
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
-#include "addr.h"
 #include "config.h"
 #include "dispatcher.h"
 #include "lanes.h"
 #include "log.h"
-#include "rules.h"
 
 #define MAIN_DEFAULT_CONFIG	"etc/rules.cfg"
 
@@ -37,52 +33,17 @@ main_usage(FILE *fp)
 	    "error, 78 configuration error\n");
 }
 
-/* A client address as the user writes it, with or without a port. */
-static int
-main_parse_peer(const char *text, struct sockaddr_storage *ss)
-{
-	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
-	const char		*colon = strchr(text, ':');
-	socklen_t		 len;
-	char			 err[256];
-
-	memset(ss, 0, sizeof(*ss));
-	if (text[0] == '[' || (colon != NULL && strchr(colon + 1, ':') == NULL))
-		return addr_parse_hostport(text, ss, &len, err, sizeof(err));
-	if (colon == NULL) {
-		sin->sin_family = AF_INET;
-		return inet_pton(AF_INET, text, &sin->sin_addr) == 1 ? 0 : -1;
-	}
-	sin6->sin6_family = AF_INET6;
-	return inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1 ? 0 : -1;
-}
-
-/* -e: the same compiled matcher as the daemon, on one address. */
+/* -e: which rule a client at peer matches. */
 static int
 main_explain(const struct config *cf, const char *peer, const char *lname)
 {
-	struct sockaddr_storage	 ss;
-	struct rules_verdict	 v;
-	char			 text[ADDR_STRLEN], verdict[640];
-	int			 listener = -1;
+	char	answer[1024];
 
-	if (lname != NULL &&
-	    (listener = config_listener_find(cf, lname)) == -1) {
-		fprintf(stderr, "dispatcher: no listener \"%s\" in %s\n", lname,
-		    cf->path);
+	if (config_explain(cf, peer, lname, answer, sizeof(answer)) == -1) {
+		fprintf(stderr, "dispatcher: %s\n", answer);
 		return EXIT_USAGE;
 	}
-	if (main_parse_peer(peer, &ss) == -1) {
-		fprintf(stderr, "dispatcher: bad address \"%s\": expected "
-		    "A.B.C.D[:PORT], V6 or [V6]:PORT\n", peer);
-		return EXIT_USAGE;
-	}
-	addr_unmap(&ss);
-	rules_match(cf->rules, (struct sockaddr *)&ss, listener, &v);
-	addr_ntop((struct sockaddr *)&ss, text, sizeof(text));
-	printf("%s -> %s\n", text,
-	    config_verdict_describe(cf, &v, verdict, sizeof(verdict)));
+	printf("%s\n", answer);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct class;
 struct class_entry;
 struct config;
 struct pool;
@@ -17,6 +18,11 @@ struct worker;
 /* Connections' fates are told to the access log (see access.h). */
 struct access;
 struct pool	*pool_new(int epfd, const char *program, struct access *);
+/*
+ * Every class, live then retired (index -1), through one index: NULL
+ * past the last.
+ */
+struct class	*pool_class_at(const struct pool *, size_t i);
 void		 pool_free(struct pool *);
 
 /*

@@ -22,6 +22,8 @@
 #   cpu_ticks PID           the CPU time a process has used, in clock ticks
 #   stop [SIGNAL [SECONDS]] stop; expect exit 0 and no worker left
 #   check FILE              "dispatcher -t -c FILE"; sets CHECK_RC
+#   ctl SOCKET LINE...      sends the lines on one connection to a control
+#                           socket; prints the answers until it closes
 #   expect_errors FILE 'LINE: MESSAGE'...   what "dispatcher -t" reports
 #   scrape [FILE]           GET the metrics at 127.0.0.1:$PORT2 (or
 #                           $METRICS_PORT) into FILE ($TMP/metrics by
@@ -415,6 +417,15 @@ expect_metric() {
 	local v
 	v=$(metric "$1")
 	[ "$v" = "$2" ] || fail "$1 is $v, expected $2"
+}
+
+# ctl SOCKET LINE...: the lines, then the end of input, to the control
+# socket; the dispatcher answers them all, then closes.
+ctl() {
+	local sock=$1
+	shift
+	printf '%s\n' "$@" | timeout 10 socat -t 5 - "UNIX-CONNECT:$sock" \
+	    2>>"$TMP/clients.err"
 }
 
 # check FILE: runs "dispatcher -t -c FILE"; sets CHECK_RC, output in

@@ -862,3 +862,62 @@ Test(config, syntax_error_after_a_string)
 {
 	expect_error("\"\"", 1, "syntax error: ");
 }
+
+Test(config, control_socket_settings)
+{
+	struct config	*cf;
+
+	cf = load(GOOD_HEAD "control = \"/run/d.sock\";\n"
+	    "control_user = \"nobody\"; control_group = \"root\";\n"
+	    "control_mode = \"0660\";\n");
+	cr_assert_not_null(cf, "%s", cfg_errors);
+	cr_assert_str_eq(cf->control.path, "/run/d.sock");
+	cr_assert_neq(cf->control.uid, (uid_t)-1);
+	cr_assert_eq(cf->control.gid, 0);
+	cr_assert_eq(cf->control.mode, 0660);
+	config_free(cf);
+	cf = load(GOOD_HEAD);
+	cr_assert_not_null(cf, "%s", cfg_errors);
+	cr_assert_null(cf->control.path);
+	config_free(cf);
+	cf = load(GOOD_HEAD "control = \"d.sock\";\n");
+	cr_assert_not_null(cf, "%s", cfg_errors);
+	cr_assert_eq(cf->control.uid, (uid_t)-1);
+	cr_assert_eq(cf->control.gid, (gid_t)-1);
+	cr_assert_eq(cf->control.mode, 0600);
+	config_free(cf);
+}
+
+Test(config, control_socket_errors)
+{
+	expect_error(GOOD_HEAD "control = 7;\n", 5,
+	    "\"control\" must be a string");
+	expect_error(GOOD_HEAD "control = \"\";\n", 5,
+	    "\"control\" must be a path of 1 to 107 bytes");
+	expect_error(GOOD_HEAD "control_mode = \"0600\";\n", 5,
+	    "\"control_mode\" without \"control\"");
+	expect_error(GOOD_HEAD "control = \"/run/d.sock\";\n"
+	    "control_user = \"no-such-user-here\";\n", 6,
+	    "unknown user \"no-such-user-here\"");
+	expect_error(GOOD_HEAD "control = \"/run/d.sock\";\n"
+	    "control_group = \"no-such-group-here\";\n", 6,
+	    "unknown group \"no-such-group-here\"");
+	expect_error(GOOD_HEAD "control = \"/run/d.sock\";\n"
+	    "control_mode = \"0400\";\n", 6,
+	    "\"control_mode\" must be octal digits from \"0600\" to \"0777\" "
+	    "with the owner's read and write (\"0400\")");
+	expect_error(GOOD_HEAD "control = \"/run/d.sock\";\n"
+	    "control_mode = \"1777\";\n", 6, "\"control_mode\" must be octal");
+	expect_error(GOOD_HEAD "control = \"/run/d.sock\";\n"
+	    "control_mode = 600;\n", 6, "\"control_mode\" must be a string");
+}
+
+Test(config, control_socket_path_too_long)
+{
+	char	text[1024], path[200];
+
+	memset(path, 'a', sizeof(path) - 1);
+	path[sizeof(path) - 1] = '\0';
+	snprintf(text, sizeof(text), GOOD_HEAD "control = \"/%s\";\n", path);
+	expect_error(text, 5, "\"control\" must be a path of 1 to 107 bytes");
+}
