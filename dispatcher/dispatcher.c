@@ -21,6 +21,7 @@
 #include "log.h"
 #include "pool.h"
 #include "route.h"
+#include "systemd.h"
 
 struct dispatcher_fd {
 	int	type;
@@ -144,8 +145,9 @@ dispatcher_listen(struct dispatcher *d, const struct config *cf)
 		for (j = 0; j < d->nlisteners && next[i] == NULL; j++)
 			if (listener_is(d->listeners[j], &cf->listeners[i]))
 				next[i] = d->listeners[j];
-		if (next[i] == NULL &&
-		    (next[i] = listener_open(&cf->listeners[i])) == NULL) {
+		if (next[i] == NULL && (next[i] = listener_open(
+		    &cf->listeners[i], systemd_socket(&cf->listeners[i])))
+		    == NULL) {
 			dispatcher_unlisten_new(d, next, i);
 			return NULL;
 		}
@@ -166,7 +168,8 @@ dispatcher_relisten(struct dispatcher *d, const struct config *cf,
 			if (d->paused)
 				listener_pause(next[i], LISTENER_FULL);
 			listener_watch(next[i], d->epfd);
-			log_info("listening on %s", listener_name(next[i]));
+			log_info("listening on %s%s", listener_name(next[i]),
+			    next[i]->inherited ? " (socket from systemd)" : "");
 		}
 		dispatcher_lanes(next[i], cf, i);
 	}
@@ -260,14 +263,24 @@ dispatcher_report(void *arg, const char *file, int line, int warning,
 		log_warnx("%s:%d: %s", file, line, text);
 }
 
+/* READY=1 for systemd, with what runs now. */
+static void
+dispatcher_ready(const struct dispatcher *d, const char *what)
+{
+	systemd_ready("%s: %zu listeners, %zu workers", what, d->nlisteners,
+	    pool_children(d->pool));
+}
+
 static void
 dispatcher_reload(struct dispatcher *d)
 {
 	struct listener	**next = NULL;
 	struct config	 *cf;
 
+	systemd_reloading();
 	cf = config_load(d->cf->path, dispatcher_report, NULL);
-	if (cf != NULL && (next = dispatcher_listen(d, cf)) != NULL &&
+	if (cf != NULL && systemd_match(cf) == 0 &&
+	    (next = dispatcher_listen(d, cf)) != NULL &&
 	    pool_configure(d->pool, cf) == -1) {
 		log_warn("reload of %s", cf->path);
 		dispatcher_unlisten_new(d, next, cf->nlisteners);
@@ -277,12 +290,15 @@ dispatcher_reload(struct dispatcher *d)
 		log_warnx("reload of %s failed; keeping the previous "
 		    "configuration", d->cf->path);
 		config_free(cf);
+		dispatcher_ready(d, "reload failed (see the log), running the "
+		    "previous configuration");
 		return;
 	}
 	dispatcher_relisten(d, cf, next);
 	config_free(d->cf);
 	d->cf = cf;
 	log_info("reloaded %s", cf->path);
+	dispatcher_ready(d, "reloaded");
 }
 
 /* Closes every listening socket. */
@@ -307,6 +323,7 @@ dispatcher_stop(struct dispatcher *d)
 		return;
 	}
 	log_info("shutting down");
+	systemd_stopping();
 	dispatcher_unlisten(d);
 	d->state = DRAINING;
 	d->deadline_ms = clock_ms() + DISPATCHER_GRACE_MS;
@@ -405,6 +422,7 @@ dispatcher_setup(struct dispatcher *d)
 	if (d->rest.fd == -1)
 		fatal("timerfd_create");
 	event_watch(d->epfd, EPOLL_CTL_ADD, d->rest.fd, EPOLLIN, &d->rest);
+	systemd_watchdog_start(d->epfd);
 
 	worker = dispatcher_worker_path();
 	d->pool = pool_new(d->epfd, worker);
@@ -421,6 +439,7 @@ dispatcher_teardown(struct dispatcher *d)
 	close(d->rest.fd);
 	close(d->sig.fd);
 	close(d->epfd);
+	systemd_free();
 }
 
 int
@@ -432,6 +451,14 @@ dispatcher_run(struct config *cf)
 	uint64_t		 ticks;
 	int			 i, n, signalled;
 
+	/* What systemd passed must fit the configuration, as a key would. */
+	if (systemd_init() == -1 || systemd_match(cf) == -1) {
+		log_warnx("the sockets passed by systemd (LISTEN_FDS) do not "
+		    "fit %s; not starting", cf->path);
+		systemd_free();
+		config_free(cf);
+		return EXIT_CONFIG;
+	}
 	memset(&d, 0, sizeof(d));
 	d.cf = cf;
 	dispatcher_setup(&d);
@@ -443,6 +470,7 @@ dispatcher_run(struct config *cf)
 		fatal("start-up");
 	dispatcher_relisten(&d, cf, next);
 	log_info("ready");
+	dispatcher_ready(&d, "ready");
 
 	for (;;) {
 		n = epoll_wait(d.epfd, evs, 64, dispatcher_timeout(&d));
@@ -473,6 +501,9 @@ dispatcher_run(struct config *cf)
 			case EVENT_REST:
 				if (read(d.rest.fd, &ticks, sizeof(ticks)) > 0)
 					dispatcher_wake(&d);
+				break;
+			case EVENT_WATCHDOG:
+				systemd_watchdog_event();
 				break;
 			case EVENT_QUEUED:
 				pool_queued_event(d.pool, evs[i].data.ptr,

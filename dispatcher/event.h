@@ -20,6 +20,7 @@ enum event_type {
 	EVENT_RESUME,		/* the timer that resumes accepting */
 	EVENT_QUEUED,		/* struct class_entry: a client waiting */
 	EVENT_REST,		/* the timer that ends a lowest lane's rest */
+	EVENT_WATCHDOG,		/* the timer of systemd's watchdog pings */
 };
 
 /*
