@@ -267,7 +267,7 @@ dispatcher_report(void *arg, const char *file, int line, int warning,
 static void
 dispatcher_ready(const struct dispatcher *d, const char *what)
 {
-	systemd_ready("%s: %zu listeners, %zu workers", what, d->nlisteners,
+	systemd_ready("%s (listeners: %zu, workers: %zu)", what, d->nlisteners,
 	    pool_children(d->pool));
 }
 
@@ -290,7 +290,7 @@ dispatcher_reload(struct dispatcher *d)
 		log_warnx("reload of %s failed; keeping the previous "
 		    "configuration", d->cf->path);
 		config_free(cf);
-		dispatcher_ready(d, "reload failed (see the log), running the "
+		dispatcher_ready(d, "reload failed, see the log; running the "
 		    "previous configuration");
 		return;
 	}

@@ -63,6 +63,7 @@ with open(sys.argv[2], "a", buffering=1) as f:
 }
 
 wait_notes() {
-	poll "${2:-10}" eval '[ "$(wc -l <"$NOTES")" -ge "$1" ]' ||
+	local want=$1
+	poll "${2:-10}" eval '[ "$(wc -l <"$NOTES")" -ge "$want" ]' ||
 	    fail "fewer than $1 notifications within ${2:-10} s: $(cat "$NOTES")"
 }
