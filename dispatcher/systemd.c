@@ -191,6 +191,27 @@ systemd_socket(const struct config_listener *cl)
 	return -1;
 }
 
+/*
+ * Sends one notification, formatted on the stack: libsystemd's
+ * sd_notifyf would allocate, even without a socket to send to, and a
+ * reload must not spend an allocation it does not need.
+ */
+static void
+systemd_send(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void
+systemd_send(const char *fmt, ...)
+{
+	va_list	ap;
+	char	msg[512];
+
+	if (getenv("NOTIFY_SOCKET") == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	sd_notify(0, msg);
+}
+
 void
 systemd_ready(const char *fmt, ...)
 {
@@ -200,7 +221,7 @@ systemd_ready(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(status, sizeof(status), fmt, ap);
 	va_end(ap);
-	sd_notifyf(0, "READY=1\nSTATUS=%s", status);
+	systemd_send("READY=1\nSTATUS=%s", status);
 }
 
 void
@@ -210,14 +231,14 @@ systemd_reloading(void)
 
 	/* systemd 253 and later tell this reload from an older one by it. */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	sd_notifyf(0, "RELOADING=1\nSTATUS=reloading\nMONOTONIC_USEC=%" PRIu64,
+	systemd_send("RELOADING=1\nSTATUS=reloading\nMONOTONIC_USEC=%" PRIu64,
 	    (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
 }
 
 void
 systemd_stopping(void)
 {
-	sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+	systemd_send("STOPPING=1\nSTATUS=stopping");
 }
 
 void
@@ -253,7 +274,7 @@ systemd_watchdog_event(void)
 
 	/* The loop turns: that is what the ping says. */
 	if (read(systemd_timer.fd, &ticks, sizeof(ticks)) > 0)
-		sd_notify(0, "WATCHDOG=1");
+		systemd_send("WATCHDOG=1");
 }
 
 void
