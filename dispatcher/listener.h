@@ -68,7 +68,7 @@ struct listener {
  * be bound, also when another socket listens on it with SO_REUSEPORT.
  * With fd other than -1, lane 0 is that socket instead, listening on the
  * address already (inherited from systemd: non-blocking, and left open by
- * listener_close, as its owner may give it to the next listener).
+ * listener_close, as systemd.c owns it).
  */
 struct listener	*listener_open(const struct config_listener *, int fd);
 void		 listener_close(struct listener *);
