@@ -13,7 +13,8 @@
 #              measured against this tree's in rows 1 to 3
 #   make install  build, then install under PREFIX (/usr/local), inside
 #              DESTDIR if set: the dispatcher in sbin, its worker in
-#              libexec/dispatcher, the man pages, an example configuration
+#              libexec/dispatcher, the man pages, an example configuration,
+#              the systemd units under lib/systemd/system
 #   make deb   build, then the same as a Debian package (CPack), in BUILD
 
 BUILD      ?= build

@@ -26,6 +26,7 @@
 #include "pool.h"
 #include "route.h"
 #include "stats.h"
+#include "systemd.h"
 
 struct dispatcher_fd {
 	int	type;
@@ -157,8 +158,9 @@ dispatcher_listen(struct dispatcher *d, const struct config *cf,
 		for (j = 0; j < d->nlisteners && next[i] == NULL; j++)
 			if (listener_is(d->listeners[j], &cf->listeners[i]))
 				next[i] = d->listeners[j];
-		if (next[i] == NULL &&
-		    (next[i] = listener_open(&cf->listeners[i])) == NULL) {
+		if (next[i] == NULL && (next[i] = listener_open(
+		    &cf->listeners[i], systemd_socket(&cf->listeners[i])))
+		    == NULL) {
 			/* Logged already, by listener_open. */
 			snprintf(why, sizeof(why), "cannot listen on %s: %s",
 			    cf->listeners[i].text, strerror(errno));
@@ -184,7 +186,8 @@ dispatcher_relisten(struct dispatcher *d, const struct config *cf,
 			if (d->paused)
 				listener_pause(next[i], LISTENER_FULL);
 			listener_watch(next[i], d->epfd);
-			log_info("listening on %s", listener_name(next[i]));
+			log_info("listening on %s%s", listener_name(next[i]),
+			    next[i]->inherited ? " (socket from systemd)" : "");
 		}
 		dispatcher_lanes(next[i], cf, i);
 	}
@@ -378,6 +381,14 @@ dispatcher_report_tee(void *arg, const char *file, int line, int warning,
 		t->also(t->arg, file, line, warning, text);
 }
 
+/* READY=1 for systemd, with what runs now. */
+static void
+dispatcher_ready(const struct dispatcher *d, const char *what)
+{
+	systemd_ready("%s (listeners: %zu, workers: %zu)", what, d->nlisteners,
+	    pool_children(d->pool));
+}
+
 /*
  * Every problem is logged, and handed to also (NULL: none) too: 0 when
  * the new configuration runs, -1 when the previous one goes on.
@@ -392,8 +403,14 @@ dispatcher_reload(struct dispatcher *d, config_report_fn *also, void *arg)
 	struct config		 *cf;
 	char			  why[256];
 
+	systemd_reloading();
 	cf = config_load(d->cf->path, dispatcher_report_tee, &tee);
-	if (cf != NULL && (next = dispatcher_listen(d, cf, also, arg)) != NULL) {
+	if (cf != NULL && systemd_match(cf) == -1) {
+		if (also != NULL)
+			also(arg, cf->path, 0, 0, "the sockets systemd passed "
+			    "do not fit its listeners (see the log)");
+	} else if (cf != NULL &&
+	    (next = dispatcher_listen(d, cf, also, arg)) != NULL) {
 		why[0] = '\0';
 		if (dispatcher_metrics(d, cf, &m) == -1)
 			snprintf(why, sizeof(why), "metrics on %s: %s",
@@ -419,6 +436,8 @@ dispatcher_reload(struct dispatcher *d, config_report_fn *also, void *arg)
 	    d->cf->path);
 	d->stats.reloads_failed++;
 	config_free(cf);
+	dispatcher_ready(d, "reload failed, see the log; running the previous "
+	    "configuration");
 	return -1;
 
  commit:
@@ -431,6 +450,7 @@ dispatcher_reload(struct dispatcher *d, config_report_fn *also, void *arg)
 	d->stats.reloads_ok++;
 	d->stats.last_reload_s = stats_now();
 	log_info("reloaded %s", cf->path);
+	dispatcher_ready(d, "reloaded");
 	return 0;
 }
 
@@ -471,6 +491,7 @@ dispatcher_stop(struct dispatcher *d)
 		return;
 	}
 	log_info("shutting down");
+	systemd_stopping();
 	dispatcher_unlisten(d);
 	d->state = DRAINING;
 	d->deadline_ms = clock_ms() + DISPATCHER_GRACE_MS;
@@ -576,6 +597,7 @@ dispatcher_setup(struct dispatcher *d)
 	if (d->rest.fd == -1)
 		fatal("timerfd_create");
 	event_watch(d->epfd, EPOLL_CTL_ADD, d->rest.fd, EPOLLIN, &d->rest);
+	systemd_watchdog_start(d->epfd);
 
 	if ((d->access = access_new()) == NULL)
 		fatal("access_new");
@@ -597,6 +619,7 @@ dispatcher_teardown(struct dispatcher *d)
 	close(d->rest.fd);
 	close(d->sig.fd);
 	close(d->epfd);
+	systemd_free();
 }
 
 int
@@ -610,6 +633,14 @@ dispatcher_run(struct config *cf)
 	uint64_t		 ticks;
 	int			 i, n, signalled;
 
+	/* What systemd passed must fit the configuration, as a key would. */
+	if (systemd_init() == -1 || systemd_match(cf) == -1) {
+		log_warnx("the sockets passed by systemd (LISTEN_FDS) do not "
+		    "fit %s; not starting", cf->path);
+		systemd_free();
+		config_free(cf);
+		return EXIT_CONFIG;
+	}
 	memset(&d, 0, sizeof(d));
 	d.cf = cf;
 	d.stats.started_s = d.stats.last_reload_s = stats_now();
@@ -637,6 +668,7 @@ dispatcher_run(struct config *cf)
 	dispatcher_remetrics(&d, m);
 	dispatcher_reaccesslog(&d, lf);
 	log_info("ready");
+	dispatcher_ready(&d, "ready");
 
 	for (;;) {
 		n = epoll_wait(d.epfd, evs, 64, dispatcher_timeout(&d));
@@ -668,6 +700,9 @@ dispatcher_run(struct config *cf)
 			case EVENT_REST:
 				if (read(d.rest.fd, &ticks, sizeof(ticks)) > 0)
 					dispatcher_wake(&d);
+				break;
+			case EVENT_WATCHDOG:
+				systemd_watchdog_event();
 				break;
 			case EVENT_QUEUED:
 				pool_queued_event(d.pool, evs[i].data.ptr,

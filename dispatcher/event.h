@@ -26,6 +26,7 @@ enum event_type {
 	EVENT_CONTROL,		/* the control socket (control.c) */
 	EVENT_CONTROL_CLIENT,	/* struct control_client */
 	EVENT_CONTROL_TIMER,	/* its clients' idle timer */
+	EVENT_WATCHDOG,		/* the timer of systemd's watchdog pings */
 };
 
 /*

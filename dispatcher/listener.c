@@ -49,9 +49,10 @@ listener_socket(const struct listener *l, int reuseport)
 }
 
 struct listener *
-listener_open(const struct config_listener *cl)
+listener_open(const struct config_listener *cl, int fd)
 {
 	struct listener	*l;
+	socklen_t	 len = sizeof(l->reuseport);
 	int		 saved;
 
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
@@ -64,6 +65,19 @@ listener_open(const struct config_listener *cl)
 	l->sslen = cl->sslen;
 	addr_format((struct sockaddr *)&l->ss, l->name, sizeof(l->name));
 	l->wildcard = addr_is_any(&l->ss);
+	if (fd != -1) {
+		/*
+		 * Whether lanes may join its port now, or only once
+		 * listener_lanes lets them, depends on the unit's ReusePort=.
+		 */
+		if (getsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &l->reuseport,
+		    &len) == -1)
+			l->reuseport = 0;
+		l->inherited = 1;
+		l->lane[0].fd = fd;
+		l->nlanes = 1;
+		return l;
+	}
 
 	/*
 	 * Lane 0 is bound without SO_REUSEPORT, lanes or not, so that the
@@ -92,7 +106,8 @@ listener_close(struct listener *l)
 		return;
 	/* The last first, so that no socket moves in the group. */
 	while (l->nlanes > 0)
-		close(l->lane[--l->nlanes].fd);
+		if (--l->nlanes > 0 || !l->inherited)
+			close(l->lane[l->nlanes].fd);
 	free(l);
 }
 

@@ -46,6 +46,7 @@ struct listener {
 	socklen_t		 sslen;
 	char			 name[ADDR_PORTSTRLEN];
 	int			 reuseport;	/* sockets can join its port */
+	int			 inherited;	/* lane 0 is systemd's: kept open */
 	int			 lanes;		/* on: connections name their lane */
 	/*
 	 * In the order they joined the group, which is the index the
@@ -66,8 +67,11 @@ struct listener {
  * Opens a non-blocking listening socket, lane 0, that does not share its
  * port: NULL with errno set and a message logged when the address cannot
  * be bound, also when another socket listens on it with SO_REUSEPORT.
+ * With fd other than -1, lane 0 is that socket instead, listening on the
+ * address already (inherited from systemd: non-blocking, and left open by
+ * listener_close, as systemd.c owns it).
  */
-struct listener	*listener_open(const struct config_listener *);
+struct listener	*listener_open(const struct config_listener *, int fd);
 void		 listener_close(struct listener *);
 
 /* Whether a listener already serves that configured address. */

@@ -2,7 +2,8 @@
 # `make install` does) and from the Debian package (`make deb`) unpacked:
 # the dispatcher in sbin, its worker in libexec/dispatcher, where the
 # installed dispatcher finds it, the man pages and an example
-# configuration that `dispatcher -t` accepts; the installed dispatcher
+# configuration that `dispatcher -t` accepts, the systemd units (the
+# service running the installed dispatcher); the installed dispatcher
 # serves clients with the installed worker.
 . "$(dirname "$0")/lib.sh"
 
@@ -11,7 +12,9 @@ build=$(dirname "$BIN")
 FILES="usr/sbin/dispatcher usr/libexec/dispatcher/dispatch-worker
 usr/share/man/man8/dispatcher.8 usr/share/man/man8/dispatch-worker.8
 usr/share/man/man5/rules.cfg.5 usr/share/doc/dispatcher/examples/rules.cfg
-usr/share/doc/dispatcher/examples/special.list"
+usr/share/doc/dispatcher/examples/special.list
+usr/lib/systemd/system/dispatcher.service
+usr/lib/systemd/system/dispatcher.socket"
 
 config "$CFG" <<'EOF2'
 listen = [ "127.0.0.1:@PORT@" ];
@@ -28,6 +31,9 @@ check_tree() {
 	done
 	[ ! -e "$root/usr/sbin/dispatch-worker" ] ||
 	    fail "$root: the worker installed beside the dispatcher"
+	grep -qx 'ExecStart=/usr/sbin/dispatcher -c /etc/dispatcher/rules.cfg' \
+	    "$root/usr/lib/systemd/system/dispatcher.service" ||
+	    fail "$root: the service does not run /usr/sbin/dispatcher"
 	"$root/usr/sbin/dispatcher" -t -c \
 	    "$root/usr/share/doc/dispatcher/examples/rules.cfg" >"$TMP/check" 2>&1 ||
 	    fail "$root: the example is refused: $(cat "$TMP/check")"
@@ -56,6 +62,9 @@ for f in $FILES; do
 	grep -qx "$f" "$TMP/contents" || fail "the package lacks $f"
 done
 [ "$(dpkg-deb -f "$deb" Package)" = dispatcher ] || fail "package name"
-dpkg-deb -f "$deb" Depends | grep -q libconfig9 || fail "the package does not depend on libconfig9"
+for dep in libconfig9 libpcre2-8-0 libsystemd0; do
+	dpkg-deb -f "$deb" Depends | grep -qw "$dep" ||
+	    fail "the package does not depend on $dep"
+done
 dpkg-deb -x "$deb" "$TMP/unpacked"
 check_tree "$TMP/unpacked"

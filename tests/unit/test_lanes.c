@@ -603,7 +603,7 @@ Test(lanes, sockets_a_reload_leaves_count_as_lane_0)
 	close(fd);
 	cl.sslen = sizeof(*sin);
 	cl.lanes = 1;
-	cr_assert_not_null(l = listener_open(&cl));
+	cr_assert_not_null(l = listener_open(&cl, -1));
 
 	flat_prog(&lp, &ret0, 3);
 	listener_lanes(l, 1, &lp);
