@@ -11,7 +11,7 @@
 #include "rules.h"
 
 static const char *const config_top_keys[] = {
-	"listen", "default", "classes", "rules", "lanes", NULL
+	"listen", "default", "classes", "rules", "lanes", "user", "group", NULL
 };
 static const char *const config_class_keys[] = {
 	"name", "workers", "reply", "delay_ms", "write_timeout_ms",
@@ -449,6 +449,7 @@ config_file(struct config_ctx *ctx)
 		config_default(ctx, ctx->deflt);
 		config_rules(ctx, ctx->rules);
 		config_compile(ctx);
+		config_user(ctx, config_root_setting(&lc));
 	}
 	config_destroy(&lc);
 }
@@ -501,6 +502,7 @@ config_free(struct config *cf)
 	}
 	free(cf->rule_src);
 	rules_free(cf->rules);
+	free(cf->user);
 	free(cf->path);
 	free(cf);
 }

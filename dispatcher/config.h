@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "contract.h"
 
@@ -93,6 +94,13 @@ struct config {
 	struct rules		*rules;
 	struct config_rule	*rule_src;	/* one per rule, in order */
 	size_t			 nrules;
+	/*
+	 * "user" and "group": whom to run as once listening (privs.c), or
+	 * NULL; looked up when loaded, gid the user's own group by default.
+	 */
+	char			*user;
+	uid_t			 uid;
+	gid_t			 gid;
 };
 
 #define CONFIG_MAX_LIST_ERRORS	20	/* per list file, then it stops */

@@ -6,6 +6,7 @@
  * config_rules.c the rules, list files and conditions; describing a rule
  * config_get.c   reading one setting: known keys, typed values, names
  * config_msg.c   the collected FILE:LINE messages, out of memory among them
+ * config_user.c  "user" and "group", looked up
  *
  * Every problem is collected in a config_ctx and counted; config_load
  * fails when any was an error.  Running out of memory is one of them:
@@ -99,6 +100,10 @@ void		 config_get_bool(struct config_ctx *, const config_setting_t *g,
  */
 int		 config_name_valid(struct config_ctx *, const config_setting_t *s,
 		    const char *what, const char *name, int max);
+
+/* config_user.c */
+/* Reads the top-level "user" and "group" into cf. */
+void	 config_user(struct config_ctx *, config_setting_t *root);
 
 /* config_rules.c */
 /* Adds the rules to a new cf->rules. */

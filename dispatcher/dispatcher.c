@@ -20,6 +20,7 @@
 #include "listener.h"
 #include "log.h"
 #include "pool.h"
+#include "privs.h"
 #include "route.h"
 
 struct dispatcher_fd {
@@ -267,7 +268,9 @@ dispatcher_reload(struct dispatcher *d)
 	struct config	 *cf;
 
 	cf = config_load(d->cf->path, dispatcher_report, NULL);
-	if (cf != NULL && (next = dispatcher_listen(d, cf)) != NULL &&
+	if (cf != NULL &&
+	    privs_reload(d->cf, cf, d->listeners, d->nlisteners) == 0 &&
+	    (next = dispatcher_listen(d, cf)) != NULL &&
 	    pool_configure(d->pool, cf) == -1) {
 		log_warn("reload of %s", cf->path);
 		dispatcher_unlisten_new(d, next, cf->nlisteners);
@@ -432,6 +435,10 @@ dispatcher_run(struct config *cf)
 	uint64_t		 ticks;
 	int			 i, n, signalled;
 
+	if ((n = privs_start(cf)) != 0) {
+		config_free(cf);
+		return n;
+	}
 	memset(&d, 0, sizeof(d));
 	d.cf = cf;
 	dispatcher_setup(&d);
@@ -439,6 +446,13 @@ dispatcher_run(struct config *cf)
 		dispatcher_teardown(&d);
 		return EXIT_OSERR;
 	}
+	/*
+	 * From here on the dispatcher runs as "user": whatever needs root
+	 * (listening sockets below port 1024, files only root may open)
+	 * must be opened above this line.  Workers start below it, as
+	 * that user too.
+	 */
+	privs_drop(cf);
 	if (pool_configure(d.pool, cf) == -1)
 		fatal("start-up");
 	dispatcher_relisten(&d, cf, next);
