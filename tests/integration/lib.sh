@@ -10,6 +10,7 @@
 #   config FILE <<'EOF'     write a configuration; @PORT@ becomes $PORT
 #                           and @PORT2@ $PORT2
 #   start ARGS...           run "dispatcher ARGS..." and wait for "ready"
+#   expect_exit STATUS ARGS...  run it to its end, expecting that status
 #   ask SRC                 print the reply a client bound to SRC gets
 #   ask_bg SRC FILE         the same in the background; then wait_clients
 #   expect_class SRC CLASS  the default reply of CLASS; $WORKER is its pid
@@ -279,6 +280,18 @@ start() {
 			render "$f"
 		done
 	done
+}
+
+# expect_exit STATUS ARGS...: runs "dispatcher ARGS..." (as start does,
+# with AS_USER) in the foreground, its stderr in $LOG, and expects it to
+# exit with STATUS within 10 s.
+expect_exit() {
+	local want=$1 rc=0
+	shift
+	DCMD="$BIN/dispatcher $*"
+	timeout 10 ${AS_USER[@]+"${AS_USER[@]}"} "$BIN/dispatcher" "$@" \
+	    >"$OUT" 2>"$LOG" || rc=$?
+	[ "$rc" -eq "$want" ] || fail "exit status $rc, expected $want"
 }
 
 # stop [SIGNAL [SECONDS]]: signals the dispatcher (TERM by default), expects

@@ -10,9 +10,7 @@ listen = [ "127.0.0.1:@PORT@" ];
 classes = ( { name = "normal"; } );
 user = "nobody";
 EOF2
-rc=0
-timeout 10 setpriv --securebits +no_setuid_fixup "$BIN/dispatcher" -c "$CFG" \
-    >"$OUT" 2>"$LOG" || rc=$?
-[ "$rc" -eq 70 ] || fail "exit status $rc, expected 70"
+AS_USER=(setpriv --securebits +no_setuid_fixup)
+expect_exit 70 -c "$CFG"
 expect_line "dispatcher: fatal: after dropping to user nobody, root could be had back: refusing to run"
 expect_no_log 'worker [0-9]+ started|ready'

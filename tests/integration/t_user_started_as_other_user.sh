@@ -9,9 +9,7 @@ listen = [ "127.0.0.1:@PORT@" ];
 classes = ( { name = "normal"; } );
 user = "daemon";
 EOF2
-rc=0
-timeout 10 "${AS_USER[@]}" "$BIN/dispatcher" -c "$CFG" >"$OUT" 2>"$LOG" || rc=$?
-[ "$rc" -eq 78 ] || fail "exit status $rc, expected 78"
+expect_exit 78 -c "$CFG"
 uid=$(id -u daemon) gid=$(id -g daemon) me=$(id -u nobody) mygid=$(getent group nogroup | cut -d: -f3)
 expect_line "dispatcher: warning: $CFG: \"user\" is daemon (uid $uid, gid $gid), but the dispatcher runs as uid $me, gid $mygid and cannot switch: start it as root or as that user and group"
 expect_no_log 'listening on|worker [0-9]+ started'

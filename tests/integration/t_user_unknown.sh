@@ -17,7 +17,5 @@ group = "no-such-group";
 EOF2
 expect_errors "$CFG" '4: unknown group "no-such-group"'
 
-rc=0
-timeout 10 "$BIN/dispatcher" -c "$CFG" >"$OUT" 2>"$LOG" || rc=$?
-[ "$rc" -eq 78 ] || fail "exit status $rc, expected 78"
+expect_exit 78 -c "$CFG"
 expect_line "dispatcher: warning: $CFG:4: unknown group \"no-such-group\""
