@@ -269,7 +269,7 @@ dispatcher_reload(struct dispatcher *d)
 
 	cf = config_load(d->cf->path, dispatcher_report, NULL);
 	if (cf != NULL &&
-	    privs_reload(d->cf, cf, d->listeners, d->nlisteners) == 0 &&
+	    privs_reload(cf, d->listeners, d->nlisteners) == 0 &&
 	    (next = dispatcher_listen(d, cf)) != NULL &&
 	    pool_configure(d->pool, cf) == -1) {
 		log_warn("reload of %s", cf->path);

@@ -20,6 +20,10 @@
 /* Set by a drop from root: the listeners were bound before it. */
 static int	privs_dropped;
 static char	privs_user[256];
+/* The "user" and "group" of the start, which a reload cannot change. */
+static int	privs_has_user;
+static uid_t	privs_uid;
+static gid_t	privs_gid;
 
 int
 privs_start(const struct config *cf)
@@ -30,6 +34,9 @@ privs_start(const struct config *cf)
 	if (getresuid(&ruid, &euid, &suid) == -1 ||
 	    getresgid(&rgid, &egid, &sgid) == -1)
 		fatal("getresuid");
+	privs_has_user = cf->user != NULL;
+	privs_uid = cf->uid;
+	privs_gid = cf->gid;
 	if (cf->user == NULL) {
 		if (euid == 0)
 			log_warnx("running as root: set \"user\" in %s to run "
@@ -182,15 +189,14 @@ privs_new_sockets(const struct config *cf, size_t index,
 }
 
 int
-privs_reload(const struct config *running, const struct config *next,
-    struct listener *const *open, size_t nopen)
+privs_reload(const struct config *next, struct listener *const *open,
+    size_t nopen)
 {
 	size_t	i, n;
 	int	start, isnew;
 
-	if ((running->user == NULL) != (next->user == NULL) ||
-	    (next->user != NULL && (running->uid != next->uid ||
-	    running->gid != next->gid)))
+	if (privs_has_user != (next->user != NULL) || (privs_has_user &&
+	    (privs_uid != next->uid || privs_gid != next->gid)))
 		log_warnx("%s: a changed \"user\" or \"group\" takes effect at "
 		    "the next start", next->path);
 	if (!privs_dropped)

@@ -35,10 +35,10 @@ void	privs_drop(const struct config *);
  * Whether next can be put in place after the drop: every socket it needs
  * on a port below the unprivileged limit (1024 by default) is open among
  * the nopen listeners already, lanes included.  Returns 0, or -1 having
- * logged why.  Also logs that a changed "user" or "group" waits for the
- * next start.
+ * logged why.  Also logs that a "user" or "group" other than those of
+ * the start waits for the next one.
  */
-int	privs_reload(const struct config *running, const struct config *next,
-	    struct listener *const *open, size_t nopen);
+int	privs_reload(const struct config *next, struct listener *const *open,
+	    size_t nopen);
 
 #endif
