@@ -13,7 +13,7 @@
 static const char *const config_top_keys[] = {
 	"listen", "default", "classes", "rules", "lanes", "metrics",
 	"access_log", "control", "control_user", "control_group",
-	"control_mode", NULL
+	"control_mode", "user", "group", NULL
 };
 static const char *const config_class_keys[] = {
 	"name", "workers", "reply", "delay_ms", "write_timeout_ms",
@@ -503,6 +503,7 @@ config_file(struct config_ctx *ctx)
 		config_rules(ctx, ctx->rules);
 		config_compile(ctx);
 		config_control(ctx, config_root_setting(&lc));
+		config_user(ctx, config_root_setting(&lc));
 	}
 	config_destroy(&lc);
 }
@@ -558,6 +559,7 @@ config_free(struct config *cf)
 	rules_free(cf->rules);
 	free(cf->metrics.text);
 	free(cf->access_log);
+	free(cf->user);
 	free(cf->path);
 	free(cf);
 }

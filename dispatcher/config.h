@@ -116,6 +116,13 @@ struct config {
 	struct config_addr	 metrics;	/* the Prometheus endpoint */
 	char			*access_log;	/* a path, "-": stderr, NULL: none */
 	struct config_control	 control;
+	/*
+	 * "user" and "group": whom to run as once listening (privs.c), or
+	 * NULL; looked up when loaded, gid the user's own group by default.
+	 */
+	char			*user;
+	uid_t			 uid;
+	gid_t			 gid;
 };
 
 #define CONFIG_MAX_LIST_ERRORS	20	/* per list file, then it stops */

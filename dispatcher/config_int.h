@@ -7,6 +7,7 @@
  * config_get.c   reading one setting: known keys, typed values, names
  * config_msg.c   the collected FILE:LINE messages, out of memory among them
  * config_control.c the control socket's keys
+ * config_user.c  "user" and "group", looked up
  *
  * Every problem is collected in a config_ctx and counted; config_load
  * fails when any was an error.  Running out of memory is one of them:
@@ -104,6 +105,10 @@ int		 config_name_valid(struct config_ctx *, const config_setting_t *s,
 /* config_control.c */
 /* The control socket's top-level keys, into cf->control. */
 void	 config_control(struct config_ctx *, const config_setting_t *root);
+
+/* config_user.c */
+/* Reads the top-level "user" and "group" into cf. */
+void	 config_user(struct config_ctx *, config_setting_t *root);
 
 /* config_rules.c */
 /* Adds the rules to a new cf->rules. */

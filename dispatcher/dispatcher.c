@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "clock.h"
 #include "config.h"
 #include "conn.h"
@@ -18,12 +19,12 @@
 #include "dispatcher.h"
 #include "event.h"
 #include "lanes.h"
-#include "access.h"
 #include "listener.h"
 #include "log.h"
 #include "logfile.h"
 #include "metrics.h"
 #include "pool.h"
+#include "privs.h"
 #include "route.h"
 #include "stats.h"
 #include "systemd.h"
@@ -298,7 +299,8 @@ dispatcher_accesslog(struct dispatcher *d, const struct config *cf,
 		*lf = cur;
 		return 0;
 	}
-	if ((*lf = logfile_open(cf->access_log)) == NULL) {
+	if ((*lf = logfile_open(cf->access_log, cf->user != NULL ? cf->uid :
+	    (uid_t)-1, cf->gid)) == NULL) {
 		log_warn("access log %s", cf->access_log);
 		return -1;
 	}
@@ -409,6 +411,12 @@ dispatcher_reload(struct dispatcher *d, config_report_fn *also, void *arg)
 		if (also != NULL)
 			also(arg, cf->path, 0, 0, "the sockets systemd passed "
 			    "do not fit its listeners (see the log)");
+	} else if (cf != NULL &&
+	    privs_reload(cf, d->listeners, d->nlisteners) == -1) {
+		if (also != NULL)
+			also(arg, cf->path, 0, 0, "it needs a port below 1024, "
+			    "which the dispatcher cannot bind since it dropped "
+			    "its privileges (see the log)");
 	} else if (cf != NULL &&
 	    (next = dispatcher_listen(d, cf, also, arg)) != NULL) {
 		why[0] = '\0';
@@ -633,6 +641,10 @@ dispatcher_run(struct config *cf)
 	uint64_t		 ticks;
 	int			 i, n, signalled;
 
+	if ((n = privs_start(cf)) != 0) {
+		config_free(cf);
+		return n;
+	}
 	/* What systemd passed must fit the configuration, as a key would. */
 	if (systemd_init() == -1 || systemd_match(cf) == -1) {
 		log_warnx("the sockets passed by systemd (LISTEN_FDS) do not "
@@ -662,6 +674,13 @@ dispatcher_run(struct config *cf)
 		dispatcher_teardown(&d);
 		return EXIT_OSERR;
 	}
+	/*
+	 * From here on the dispatcher runs as "user": whatever needs root
+	 * (listening sockets below port 1024, files only root may open)
+	 * must be opened above this line.  Workers start below it, as
+	 * that user too.
+	 */
+	privs_drop(cf);
 	if (pool_configure(d.pool, cf) == -1)
 		fatal("start-up");
 	dispatcher_relisten(&d, cf, next);

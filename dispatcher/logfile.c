@@ -118,7 +118,7 @@ logfile_writer(void *arg)
 }
 
 struct logfile *
-logfile_open(const char *path)
+logfile_open(const char *path, uid_t owner, gid_t group)
 {
 	struct logfile	*lf;
 	sigset_t	 all, old;
@@ -137,6 +137,9 @@ logfile_open(const char *path)
 		errno = rc;
 		return NULL;
 	}
+	if (!stdio && owner != (uid_t)-1 && geteuid() == 0 &&
+	    fchown(lf->fd, owner, group) == -1)
+		log_warn("access log %s: chown", path);
 	buf_init(&lf->local);
 	buf_init(&lf->pending);
 	pthread_mutex_init(&lf->lock, NULL);

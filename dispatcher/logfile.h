@@ -9,6 +9,8 @@
 #ifndef LOGFILE_H
 #define LOGFILE_H
 
+#include <sys/types.h>
+
 #include <stdint.h>
 
 #define LOGFILE_BUFFER		(1 << 20)	/* bytes waiting for the disk */
@@ -19,8 +21,10 @@ struct logfile;
 /*
  * Opens (creates, mode 0640) the file for appending, or standard error
  * for "-", and starts its writer: NULL with errno set when it cannot.
+ * Run as root, it gives the file to owner:group ((uid_t)-1: it stays
+ * root's), the user it drops to, who reopens it after a rotation.
  */
-struct logfile	*logfile_open(const char *path);
+struct logfile	*logfile_open(const char *path, uid_t owner, gid_t group);
 /* Whether it writes to that path. */
 int		 logfile_is(const struct logfile *, const char *path);
 /* Adds a line (the newline is added). */

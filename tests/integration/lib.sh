@@ -10,6 +10,7 @@
 #   config FILE <<'EOF'     write a configuration; @PORT@ becomes $PORT
 #                           and @PORT2@ $PORT2
 #   start ARGS...           run "dispatcher ARGS..." and wait for "ready"
+#   expect_exit STATUS ARGS...  run it to its end, expecting that status
 #   ask SRC                 print the reply a client bound to SRC gets
 #   ask_bg SRC FILE         the same in the background; then wait_clients
 #   expect_class SRC CLASS  the default reply of CLASS; $WORKER is its pid
@@ -29,10 +30,13 @@
 #                           $METRICS_PORT) into FILE ($TMP/metrics by
 #                           default); fails unless 200
 #   metric 'NAME{LABELS}'   the value of that series in the last scrape
-#   unprivileged NOFILE [PROGRAM...]  later starts run as nobody with
-#                           that descriptor limit, from copies of the
-#                           programs (and of each PROGRAM) in PUB, a
-#                           directory nobody can read; sets BIN and CFG
+#   public_copies [PROGRAM...]  copies of the programs (and of each
+#                           PROGRAM) in PUB, a directory nobody can read;
+#                           sets BIN and CFG
+#   unprivileged NOFILE [PROGRAM...]  the same, and later starts run as
+#                           nobody with that descriptor limit
+#   free_low_port           sets LOWPORT, a free port in 900-1000 that
+#                           config writes for @LOWPORT@
 #
 # Clients are socat processes bound to a loopback source address, so that
 # 127.0.0.100 can play a "special" peer; ::1 is the IPv6 client.
@@ -162,13 +166,29 @@ free_port() {
 }
 PORT=$(free_port)
 PORT2=$(free_port)	# for a second listener: @PORT2@
+LOWPORT=		# a port only root may bind: @LOWPORT@, see free_low_port
+
+# free_low_port: sets LOWPORT to a port in 900-1000 that no socket uses
+# now, from a random place in the range.
+free_low_port() {
+	local i p from=$RANDOM
+	for i in $(seq 0 100); do
+		p=$((900 + (from + i) % 101))
+		if [ -z "$(ss -Htan "( sport = :$p )")" ]; then
+			LOWPORT=$p
+			return 0
+		fi
+	done
+	fail "no free port in 900-1000"
+}
 
 template_of() {
 	echo "$TMP/templates/$(echo "$1" | tr / _)"
 }
 
 render() {
-	sed "s/@PORT@/$PORT/g; s/@PORT2@/$PORT2/g" "$(template_of "$1")" >"$1"
+	sed "s/@PORT@/$PORT/g; s/@PORT2@/$PORT2/g; s/@LOWPORT@/$LOWPORT/g" \
+	    "$(template_of "$1")" >"$1"
 }
 
 # config FILE: writes stdin to FILE with @PORT@ replaced by $PORT.
@@ -182,17 +202,15 @@ config() {
 	esac
 }
 
-# unprivileged NOFILE [PROGRAM...]: the dispatcher that start runs next is
-# nobody's, with NOFILE descriptors at most (root is exempt from the limit
-# on descriptors in flight).  nobody may not be able to enter the checkout,
-# the build tree or $TMPDIR (a clone under a 0700 directory): the programs
-# are copied into PUB, a world-readable directory of its own under /tmp,
-# and BIN names the copies, with any PROGRAM given to run "${AS_USER[@]}"
-# "$BIN/NAME" as well; CFG moves there too.  Write the configuration (and
-# any file it names) into PUB after this call.
-unprivileged() {
-	local nofile=$1
-	shift
+# public_copies [PROGRAM...]: for a dispatcher that is nobody's, from its
+# start or after it drops to that user.  nobody may not be able to enter
+# the checkout, the build tree or $TMPDIR (a clone under a 0700
+# directory): the programs are copied into PUB, a world-readable
+# directory of its own under /tmp, and BIN names the copies, with any
+# PROGRAM given to run "${AS_USER[@]}" "$BIN/NAME" as well; CFG moves
+# there too.  Write the configuration (and any file it names) into PUB
+# after this call.
+public_copies() {
 	umask 022	# what config writes there is read by nobody
 	PUB=$(mktemp -d /tmp/dispatcher-pub.XXXXXX)
 	chmod 755 "$PUB"
@@ -201,6 +219,15 @@ unprivileged() {
 	BIN=$PUB/bin
 	CFG=$PUB/rules.cfg
 	unprivileged_sanitizer_logs
+}
+
+# unprivileged NOFILE [PROGRAM...]: the dispatcher that start runs next is
+# nobody's, with NOFILE descriptors at most (root is exempt from the limit
+# on descriptors in flight), from public_copies.
+unprivileged() {
+	local nofile=$1
+	shift
+	public_copies "$@"
 	AS_USER=(prlimit --nofile="$nofile:$nofile"
 	    setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all)
 }
@@ -254,10 +281,23 @@ start() {
 		# Port taken meanwhile: try another.
 		PORT=$(free_port)
 		PORT2=$(free_port)
+		if [ -n "$LOWPORT" ]; then free_low_port; fi
 		for f in ${CONFIGS[@]+"${CONFIGS[@]}"}; do
 			render "$f"
 		done
 	done
+}
+
+# expect_exit STATUS ARGS...: runs "dispatcher ARGS..." (as start does,
+# with AS_USER) in the foreground, its stderr in $LOG, and expects it to
+# exit with STATUS within 10 s.
+expect_exit() {
+	local want=$1 rc=0
+	shift
+	DCMD="$BIN/dispatcher $*"
+	timeout 10 ${AS_USER[@]+"${AS_USER[@]}"} "$BIN/dispatcher" "$@" \
+	    >"$OUT" 2>"$LOG" || rc=$?
+	[ "$rc" -eq "$want" ] || fail "exit status $rc, expected $want"
 }
 
 # stop [SIGNAL [SECONDS]]: signals the dispatcher (TERM by default), expects

@@ -6,6 +6,8 @@
 #include <netinet/in.h>
 
 #include <criterion/criterion.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,6 +183,66 @@ Test(config, unknown_key_in_class)
 	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
 	    "classes = ( { name = \"normal\";\n"
 	    "  worker = 2; } );\n", 3, "unknown key \"worker\"");
+}
+
+Test(config, user_and_group_are_looked_up)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+	struct config	*cf;
+
+	cr_assert_not_null(pw = getpwnam("nobody"));
+	cr_assert_not_null(gr = getgrnam("nogroup"));
+	cf = load(GOOD_HEAD "user = \"nobody\";\ngroup = \"nogroup\";\n");
+	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
+	cr_assert_str_eq(cf->user, "nobody");
+	cr_assert_eq(cf->uid, pw->pw_uid);
+	cr_assert_eq(cf->gid, gr->gr_gid);
+	config_free(cf);
+}
+
+Test(config, group_defaults_to_the_users_own)
+{
+	struct passwd	*pw;
+	struct config	*cf;
+
+	cr_assert_not_null(pw = getpwnam("nobody"));
+	cf = load(GOOD_HEAD "user = \"nobody\";\n");
+	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
+	cr_assert_eq(cf->gid, pw->pw_gid);
+	config_free(cf);
+}
+
+Test(config, unknown_user)
+{
+	expect_error(GOOD_HEAD "\nuser = \"no-such-user\";\n", 6,
+	    "unknown user \"no-such-user\"");
+}
+
+Test(config, unknown_group)
+{
+	expect_error(GOOD_HEAD "user = \"nobody\";\n"
+	    "group = \"no-such-group\";\n", 6, "unknown group \"no-such-group\"");
+}
+
+Test(config, group_without_user)
+{
+	expect_error(GOOD_HEAD "group = \"nogroup\";\n", 5,
+	    "\"group\" needs \"user\"");
+}
+
+Test(config, user_root_is_refused)
+{
+	expect_error(GOOD_HEAD "user = \"root\";\n", 5, "user \"root\" is "
+	    "root's (id 0): name an unprivileged user");
+	expect_error(GOOD_HEAD "user = \"nobody\";\ngroup = \"root\";\n", 6,
+	    "group \"root\" is root's (id 0): name an unprivileged group");
+}
+
+Test(config, user_not_a_string)
+{
+	expect_error(GOOD_HEAD "user = 65534;\n", 5,
+	    "\"user\" must be a string");
 }
 
 Test(config, missing_listen)
