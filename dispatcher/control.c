@@ -647,7 +647,6 @@ static void
 control_timer(struct control *ctl)
 {
 	struct control_client	*cl, *next;
-	struct itimerspec	 its;
 	uint64_t		 now = clock_ms(), when;
 
 	ctl->dirty = 0;
@@ -668,13 +667,7 @@ control_timer(struct control *ctl)
 		if (when == 0 || cl->active_ms + CONTROL_IDLE_MS < when)
 			when = cl->active_ms + CONTROL_IDLE_MS;
 	}
-	memset(&its, 0, sizeof(its));
-	if (when != 0) {
-		its.it_value.tv_sec = when / 1000;
-		its.it_value.tv_nsec = (when % 1000) * 1000000 + 1;
-	}
-	if (timerfd_settime(ctl->timer.fd, TFD_TIMER_ABSTIME, &its, NULL) == -1)
-		fatal("timerfd_settime");
+	clock_timer_at(ctl->timer.fd, when);
 	ctl->dirty = 0;
 }
 

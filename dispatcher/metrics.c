@@ -94,19 +94,12 @@ static void
 metrics_arm(struct metrics *m)
 {
 	struct metrics_client	*c;
-	struct itimerspec	 its;
 	uint64_t		 when = 0;
 
 	TAILQ_FOREACH(c, &m->clients, entry)
 		if (when == 0 || c->deadline_ms < when)
 			when = c->deadline_ms;
-	memset(&its, 0, sizeof(its));
-	if (when != 0) {
-		its.it_value.tv_sec = when / 1000;
-		its.it_value.tv_nsec = (when % 1000) * 1000000 + 1;
-	}
-	if (timerfd_settime(m->timer.fd, TFD_TIMER_ABSTIME, &its, NULL) == -1)
-		fatal("timerfd_settime");
+	clock_timer_at(m->timer.fd, when);
 }
 
 /* Ends a scrape; it is freed between batches of events (metrics_gc). */

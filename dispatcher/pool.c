@@ -51,16 +51,7 @@ pool_class_at(const struct pool *p, size_t i)
 static void
 pool_timer_set(struct pool *p, uint64_t when)
 {
-	struct itimerspec	its;
-
-	memset(&its, 0, sizeof(its));
-	if (when != 0) {
-		/* A zero it_value disarms; a past deadline must still fire. */
-		its.it_value.tv_sec = when / 1000;
-		its.it_value.tv_nsec = (when % 1000) * 1000000 + 1;
-	}
-	if (timerfd_settime(p->timer.fd, TFD_TIMER_ABSTIME, &its, NULL) == -1)
-		fatal("timerfd_settime");
+	clock_timer_at(p->timer.fd, when);
 	p->timer_ms = when;
 }
 
