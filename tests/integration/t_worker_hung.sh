@@ -19,7 +19,7 @@ kill -STOP "$hung"
 # class is full.
 ask_held 127.0.0.2 "$TMP/first"
 ask_held 127.0.0.3 "$TMP/second"
-wait_log "^dispatcher: warning: worker $hung \\(class normal\\) hung: nothing done for [0-9]+ ms with 1 connection in hand; killing it, its connections lost \\(1 in all\\)\$"
+wait_log "^dispatcher: warning: worker $hung \\(class normal\\) hung: nothing done for [0-9]+ ms with 1 connection in hand; killing it, its connections lost\$"
 wait_log "^dispatcher: warning: worker $hung \\(class normal\\) killed by signal 9; 1 connection in hand lost\$"
 wait_log_count '^dispatcher: info: worker [0-9]+ started for class normal$' 2
 new=$(logged_workers normal | tail -n 1)
