@@ -1,5 +1,4 @@
-#include <inttypes.h>
-#include <stdio.h>
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +12,7 @@
 
 /* The fields of a line known when its connection is handed out. */
 #define ACCESS_FIELDS	(ADDR_PORTSTRLEN + 2 * CONFIG_MAX_LISTENER_NAME + 160)
+#define ACCESS_LINE	(ACCESS_FIELDS + 128)	/* with time and outcome */
 #define ACCESS_SPARE	256	/* records kept for reuse */
 
 struct access_rec {
@@ -20,6 +20,7 @@ struct access_rec {
 	const struct worker	*w;
 	uint64_t		 handed_ms;
 	struct access_rec	*next;		/* on the spare list */
+	size_t			 len;		/* of fields */
 	char			 fields[ACCESS_FIELDS];
 };
 
@@ -34,7 +35,7 @@ struct access {
 	size_t			  nspare;
 	/* The time's text up to its second, made once a second. */
 	time_t			  sec;
-	char			  stamp[24];
+	char			  stamp[32];	/* "time=...:SS." */
 };
 
 struct access *
@@ -94,62 +95,130 @@ access_configure(struct access *a, const struct config *cf)
 	a->cf = cf;
 }
 
-/* "2026-11-30T01:02:03.456Z", the second's part made once a second. */
-static const char *
-access_time(struct access *a, char *buf, size_t len)
+/*
+ * A line is built by appending to a fixed buffer: a line a connection,
+ * at tens of thousands a second, printf's format parsing shows in the
+ * profile.  Text that does not fit is cut; no field is longer than its
+ * limit (ACCESS_FIELDS).
+ */
+struct access_text {
+	char	*p;
+	char	*end;		/* the last byte, kept for the NUL */
+};
+
+static void
+access_str(struct access_text *t, const char *s)
+{
+	while (*s != '\0' && t->p < t->end)
+		*t->p++ = *s++;
+	*t->p = '\0';
+}
+
+static void
+access_num(struct access_text *t, uint64_t v)
+{
+	char	digits[24], *d = digits + sizeof(digits);
+
+	*--d = '\0';
+	do
+		*--d = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	access_str(t, d);
+}
+
+/* " key=" and an integer, or "-" for a negative one. */
+static void
+access_int(struct access_text *t, const char *key, long long v)
+{
+	access_str(t, key);
+	if (v < 0)
+		access_str(t, "-");
+	else
+		access_num(t, (uint64_t)v);
+}
+
+/* "time=2026-11-30T01:02:03.456Z", the second's part made once a second. */
+static void
+access_time(struct access *a, struct access_text *t)
 {
 	struct timespec	ts;
 	struct tm	tm;
+	long		ms;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (ts.tv_sec != a->sec) {
 		a->sec = ts.tv_sec;
 		gmtime_r(&ts.tv_sec, &tm);
-		strftime(a->stamp, sizeof(a->stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+		strftime(a->stamp, sizeof(a->stamp), "time=%Y-%m-%dT%H:%M:%S.",
+		    &tm);
 	}
-	snprintf(buf, len, "%.20s.%03dZ", a->stamp,
-	    (int)(ts.tv_nsec / 1000000) % 1000);
-	return buf;
+	access_str(t, a->stamp);
+	ms = ts.tv_nsec / 1000000;
+	access_num(t, (uint64_t)(ms / 100));
+	access_num(t, (uint64_t)(ms / 10 % 10));
+	access_num(t, (uint64_t)(ms % 10));
+	access_str(t, "Z");
 }
 
+/* The fields known when a connection is handed out (or refused). */
 static void
 access_fields(const struct access *a, const struct conn *cn,
-    const char *class, const struct worker *w, uint64_t now, char *out,
-    size_t len)
+    const char *class, const struct worker *w, uint64_t now,
+    struct access_text *t)
 {
 	const struct config_listener	*l = NULL;
-	char				 peer[ADDR_PORTSTRLEN];
-	char				 lane[16] = "-", rule[16] = "default";
-	char				 pid[16] = "-";
+	const struct sockaddr_in6	*sin6;
+	char				 host[ADDR_STRLEN];
 
 	if (a->cf != NULL && cn->listener >= 0 &&
 	    (size_t)cn->listener < a->cf->nlisteners)
 		l = &a->cf->listeners[cn->listener];
-	if (cn->lane != -1)
-		snprintf(lane, sizeof(lane), "%d", cn->lane);
-	if (cn->rule != 0)
-		snprintf(rule, sizeof(rule), "%d", cn->rule);
-	if (w != NULL)
-		snprintf(pid, sizeof(pid), "%d", (int)w->pid);
-	snprintf(out, len, "conn=%" PRIu64 " peer=%s listener=%s lane=%s "
-	    "rule=%s class=%s worker=%s queued_ms=%" PRIu64, cn->id,
-	    addr_format((const struct sockaddr *)&cn->peer, peer, sizeof(peer)),
-	    l == NULL ? "-" : l->name != NULL ? l->name : l->text, lane, rule,
-	    class != NULL ? class : "-", pid,
-	    cn->queued_ms != 0 ? now - cn->queued_ms : 0);
+	access_int(t, " conn=", (long long)cn->id);
+	access_str(t, " peer=");
+	if (addr_ntop((const struct sockaddr *)&cn->peer, host,
+	    sizeof(host)) == NULL)
+		access_str(t, "-");
+	else if (cn->peer.ss_family == AF_INET6) {
+		sin6 = (const struct sockaddr_in6 *)&cn->peer;
+		access_str(t, "[");
+		access_str(t, host);
+		access_int(t, "]:", ntohs(sin6->sin6_port));
+	} else {
+		access_str(t, host);
+		access_int(t, ":",
+		    ntohs(((const struct sockaddr_in *)&cn->peer)->sin_port));
+	}
+	access_str(t, " listener=");
+	access_str(t, l == NULL ? "-" : l->name != NULL ? l->name : l->text);
+	access_int(t, " lane=", cn->lane);
+	access_str(t, " rule=");
+	if (cn->rule == 0)
+		access_str(t, "default");
+	else
+		access_num(t, (uint64_t)cn->rule);
+	access_str(t, " class=");
+	access_str(t, class != NULL ? class : "-");
+	access_int(t, " worker=", w != NULL ? (long long)w->pid : -1);
+	access_int(t, " queued_ms=", cn->queued_ms != 0 ?
+	    (long long)(now - cn->queued_ms) : 0);
 }
 
 void
 access_refused(struct access *a, const struct conn *cn, const char *class,
     const char *outcome, const char *reason)
 {
-	char	fields[ACCESS_FIELDS], t[32];
+	char			line[ACCESS_LINE];
+	struct access_text	t = { line, line + sizeof(line) - 1 };
 
 	if (a == NULL || a->log == NULL)
 		return;
-	access_fields(a, cn, class, NULL, clock_ms(), fields, sizeof(fields));
-	logfile_printf(a->log, "time=%s %s in_hand_ms=- outcome=%s reason=%s",
-	    access_time(a, t, sizeof(t)), fields, outcome, reason);
+	access_time(a, &t);
+	access_fields(a, cn, class, NULL, clock_ms(), &t);
+	access_str(&t, " in_hand_ms=- outcome=");
+	access_str(&t, outcome);
+	access_str(&t, " reason=");
+	access_str(&t, reason);
+	logfile_line(a->log, line, (size_t)(t.p - line));
 }
 
 static size_t
@@ -190,6 +259,7 @@ access_handed(struct access *a, const struct conn *cn,
     const struct worker *w)
 {
 	struct access_rec	*r;
+	struct access_text	 t;
 	size_t			 h;
 	uint64_t		 now;
 
@@ -209,8 +279,10 @@ access_handed(struct access *a, const struct conn *cn,
 	r->id = cn->id;
 	r->w = w;
 	r->handed_ms = now;
-	access_fields(a, cn, w->cls->conf.name, w, now, r->fields,
-	    sizeof(r->fields));
+	t.p = r->fields;
+	t.end = r->fields + sizeof(r->fields) - 1;
+	access_fields(a, cn, w->cls->conf.name, w, now, &t);
+	r->len = (size_t)(t.p - r->fields);
 	for (h = access_hash(a, r->id); a->slot[h] != NULL;
 	    h = (h + 1) & (a->cap - 1))
 		;
@@ -249,11 +321,17 @@ static void
 access_end(struct access *a, size_t h, const char *outcome)
 {
 	struct access_rec	*r = a->slot[h];
-	char			 t[32];
+	char			 line[ACCESS_LINE];
+	struct access_text	 t = { line, line + sizeof(line) - 1 };
 
-	logfile_printf(a->log, "time=%s %s in_hand_ms=%" PRIu64 " outcome=%s "
-	    "reason=-", access_time(a, t, sizeof(t)), r->fields,
-	    clock_ms() - r->handed_ms, outcome);
+	access_time(a, &t);
+	memcpy(t.p, r->fields, r->len + 1);
+	t.p += r->len;
+	access_int(&t, " in_hand_ms=", (long long)(clock_ms() - r->handed_ms));
+	access_str(&t, " outcome=");
+	access_str(&t, outcome);
+	access_str(&t, " reason=-");
+	logfile_line(a->log, line, (size_t)(t.p - line));
 	access_remove(a, h);
 }
 

@@ -2,8 +2,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -27,6 +25,7 @@ struct logfile {
 	uint64_t	 dropped;
 	int		 reopen;
 	int		 stop;
+	int		 idle;		/* the writer waits to be signalled */
 	int		 done;		/* the writer is leaving */
 	int		 orphan;	/* closed without it: it frees itself */
 };
@@ -77,14 +76,27 @@ static void *
 logfile_writer(void *arg)
 {
 	struct logfile	*lf = arg;
+	struct timespec	 gather = { 0, LOGFILE_GATHER_MS * 1000000L };
 	struct buf	 out, swap;
 	int		 reopen, stop, orphan = 0, fd, failing = 0;
 
 	buf_init(&out);
 	for (;;) {
 		pthread_mutex_lock(&lf->lock);
+		lf->idle = 1;
 		while (lf->pending.len == 0 && !lf->reopen && !lf->stop)
 			pthread_cond_wait(&lf->cond, &lf->lock);
+		lf->idle = 0;
+		if (!lf->reopen && !lf->stop) {
+			/*
+			 * Lines come a few at a time, a batch of events each:
+			 * waiting a little for more makes one write of many,
+			 * and the loop signals only an idle writer.
+			 */
+			pthread_mutex_unlock(&lf->lock);
+			nanosleep(&gather, NULL);
+			pthread_mutex_lock(&lf->lock);
+		}
 		swap = out;
 		out = lf->pending;
 		lf->pending = swap;
@@ -166,21 +178,10 @@ logfile_is(const struct logfile *lf, const char *path)
 }
 
 void
-logfile_printf(struct logfile *lf, const char *fmt, ...)
+logfile_line(struct logfile *lf, const char *line, size_t len)
 {
-	va_list	ap;
-	char	line[1024];
-	int	n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n > sizeof(line) - 2)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	buf_append(&lf->local, line, (size_t)n);
+	buf_append(&lf->local, line, len);
+	buf_append(&lf->local, "\n", 1);
 	lf->local_lines++;
 }
 
@@ -200,7 +201,8 @@ logfile_flush(struct logfile *lf)
 			lf->pending.failed = 0;
 			lf->dropped += lf->local_lines;
 		}
-		pthread_cond_signal(&lf->cond);
+		if (lf->idle)
+			pthread_cond_signal(&lf->cond);
 	}
 	pthread_mutex_unlock(&lf->lock);
 	lf->local.len = 0;

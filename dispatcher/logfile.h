@@ -4,7 +4,9 @@
  * events (logfile_flush) to a writer thread through a bounded buffer; a
  * disk that stalls fills it, and the lines that do not fit are dropped and
  * counted, never waited for.  The writer thread alone touches the file:
- * it also reopens it, for log rotation.
+ * it also reopens it, for log rotation.  Woken by the first lines, it
+ * gathers for LOGFILE_GATHER_MS and writes them all at once: a line
+ * reaches the file that much later, and a busy loop wakes it seldom.
  */
 #ifndef LOGFILE_H
 #define LOGFILE_H
@@ -15,6 +17,7 @@
 
 #define LOGFILE_BUFFER		(1 << 20)	/* bytes waiting for the disk */
 #define LOGFILE_CLOSE_MS	2000		/* for the last lines, at exit */
+#define LOGFILE_GATHER_MS	20		/* lines wait for more, then go */
 
 struct logfile;
 
@@ -27,9 +30,8 @@ struct logfile;
 struct logfile	*logfile_open(const char *path, uid_t owner, gid_t group);
 /* Whether it writes to that path. */
 int		 logfile_is(const struct logfile *, const char *path);
-/* Adds a line (the newline is added). */
-void		 logfile_printf(struct logfile *, const char *fmt, ...)
-		    __attribute__((format(printf, 2, 3)));
+/* Adds a line of len bytes (the newline is added). */
+void		 logfile_line(struct logfile *, const char *, size_t len);
 /* Hands the lines added since the last call to the writer. */
 void		 logfile_flush(struct logfile *);
 /* Has the writer reopen the file by its path: after a rotation. */
