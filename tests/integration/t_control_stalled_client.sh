@@ -34,13 +34,15 @@ sys.exit(1)
 EOF
 stalled=$!
 
-# While it fills its buffer: others are answered, and served, within 1 s.
+# While it fills its buffer: others are answered, and served, within
+# 5 s each (a dispatcher blocked on the stalled client would answer
+# nothing until it is dropped: the bound is for a loaded machine).
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	t0=$(date +%s%N)
 	[ "$(ctl "$SOCK" workers | tail -n 1)" = ok ] || fail "no answer to workers while a client stalls"
 	expect_class 127.0.0.1 normal
 	t1=$(date +%s%N)
-	[ $(((t1 - t0) / 1000000)) -lt 1000 ] || fail "a control client and a connection took $(((t1 - t0) / 1000000)) ms"
+	[ $(((t1 - t0) / 1000000)) -lt 5000 ] || fail "a control client and a connection took $(((t1 - t0) / 1000000)) ms"
 done
 
 rc=0
