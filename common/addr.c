@@ -66,22 +66,26 @@ addr_ntop(const struct sockaddr *sa, char *buf, size_t len)
 	    (socklen_t)(len > ADDR_STRLEN ? ADDR_STRLEN : len));
 }
 
+unsigned int
+addr_port(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+}
+
 const char *
 addr_format(const struct sockaddr *sa, char *buf, size_t len)
 {
 	char		 host[ADDR_STRLEN];
-	unsigned int	 port;
 	int		 n;
 
 	if (addr_ntop(sa, host, sizeof(host)) == NULL)
 		return NULL;
-	if (sa->sa_family == AF_INET) {
-		port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
-		n = snprintf(buf, len, "%s:%u", host, port);
-	} else {
-		port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
-		n = snprintf(buf, len, "[%s]:%u", host, port);
-	}
+	if (sa->sa_family == AF_INET)
+		n = snprintf(buf, len, "%s:%u", host, addr_port(sa));
+	else
+		n = snprintf(buf, len, "[%s]:%u", host, addr_port(sa));
 	if (n < 0 || (size_t)n >= len) {
 		errno = ENOSPC;
 		return NULL;

@@ -22,6 +22,9 @@ int		 addr_same(const struct sockaddr_storage *, socklen_t,
 /* The address without port: dotted quad, or IPv6 in RFC 5952 form. */
 const char	*addr_ntop(const struct sockaddr *, char *buf, size_t len);
 
+/* The port of an AF_INET or AF_INET6 address. */
+unsigned int	 addr_port(const struct sockaddr *);
+
 /* "a.b.c.d:port" or "[v6]:port". */
 const char	*addr_format(const struct sockaddr *, char *buf, size_t len);
 

@@ -78,10 +78,16 @@ contract_ms(int opt, const char *s, int max, int *ms, char *err,
 	return 0;
 }
 
+const char *
+contract_handler(const struct contract_args *a)
+{
+	return a->handler != NULL ? a->handler : CONTRACT_HANDLER_REPLY;
+}
+
 void
 contract_argv(const struct contract_args *a, struct contract_argv *out)
 {
-	int	argc = 0;
+	int	argc = 0, i;
 
 	snprintf(out->delay, sizeof(out->delay), "%d", a->delay_ms);
 	snprintf(out->write_timeout, sizeof(out->write_timeout), "%d",
@@ -98,6 +104,20 @@ contract_argv(const struct contract_args *a, struct contract_argv *out)
 	out->argv[argc++] = out->write_timeout;
 	if (a->verbose)
 		out->argv[argc++] = "-v";
+	if (strcmp(contract_handler(a), CONTRACT_HANDLER_REPLY) != 0) {
+		out->argv[argc++] = "-H";
+		out->argv[argc++] = (char *)a->handler;
+	}
+	if (a->command != NULL) {
+		snprintf(out->exec_timeout, sizeof(out->exec_timeout), "%d",
+		    a->exec_timeout_ms);
+		out->argv[argc++] = "-x";
+		out->argv[argc++] = out->exec_timeout;
+		out->argv[argc++] = "--";
+		for (i = 0; a->command[i] != NULL &&
+		    i < CONTRACT_MAX_COMMAND; i++)
+			out->argv[argc++] = a->command[i];
+	}
 	out->argv[argc] = NULL;
 }
 
@@ -113,15 +133,19 @@ contract_parse(int argc, char *argv[], struct contract_args *a, char *err,
 	a->program = argv[0];
 	a->reply = CONTRACT_DEFAULT_REPLY;
 	a->write_timeout_ms = CONTRACT_DEFAULT_WRITE_TIMEOUT_MS;
+	a->handler = CONTRACT_HANDLER_REPLY;
+	a->exec_timeout_ms = CONTRACT_DEFAULT_EXEC_TIMEOUT_MS;
 	err[0] = '\0';
 	/*
 	 * 0, not 1: glibc then forgets an earlier argv entirely, including
 	 * the rest of an option cluster ("-xv") it stopped in, which it
-	 * would otherwise go on reading as the start of this argv.
+	 * would otherwise go on reading as the start of this argv.  "+":
+	 * options end at the first operand, the command's name, so that
+	 * its own options are left to it.
 	 */
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt(argc, argv, "n:r:d:w:v")) != -1) {
+	while ((ch = getopt(argc, argv, "+n:r:d:w:vH:x:")) != -1) {
 		switch (ch) {
 		case 'n':
 			a->class = optarg;
@@ -143,15 +167,46 @@ contract_parse(int argc, char *argv[], struct contract_args *a, char *err,
 		case 'v':
 			a->verbose = 1;
 			break;
+		case 'H':
+			if (strcmp(optarg, CONTRACT_HANDLER_REPLY) == 0)
+				a->handler = CONTRACT_HANDLER_REPLY;
+			else if (strcmp(optarg, CONTRACT_HANDLER_EXEC) == 0)
+				a->handler = CONTRACT_HANDLER_EXEC;
+			else {
+				snprintf(err, errlen, "-H: \"%s\" or \"%s\"",
+				    CONTRACT_HANDLER_REPLY,
+				    CONTRACT_HANDLER_EXEC);
+				return -1;
+			}
+			break;
+		case 'x':
+			if (contract_ms(ch, optarg,
+			    CONTRACT_MAX_EXEC_TIMEOUT_MS, &a->exec_timeout_ms,
+			    err, errlen) == -1)
+				return -1;
+			break;
 		default:
 			snprintf(err, errlen, "unknown option or missing "
 			    "argument: -%c", optopt);
 			return -1;
 		}
 	}
-	if (optind != argc || a->class == NULL) {
-		snprintf(err, errlen, "-n CLASS is required, and nothing "
-		    "follows the options");
+	if (a->class == NULL) {
+		snprintf(err, errlen, "-n CLASS is required");
+		return -1;
+	}
+	if (strcmp(a->handler, CONTRACT_HANDLER_EXEC) == 0) {
+		if (optind == argc || argv[optind][0] != '/' ||
+		    argc - optind > CONTRACT_MAX_COMMAND) {
+			snprintf(err, errlen, "-H exec: the command follows "
+			    "the options, its program an absolute path, 1 to "
+			    "%d arguments", CONTRACT_MAX_COMMAND);
+			return -1;
+		}
+		/* getopt has permuted nothing: see "+" above. */
+		a->command = argv + optind;
+	} else if (optind != argc) {
+		snprintf(err, errlen, "nothing follows the options");
 		return -1;
 	}
 	if (a->class[0] == '\0' || strlen(a->class) > CONTRACT_MAX_NAME) {
@@ -177,10 +232,27 @@ contract_max_conn(unsigned long nofile)
 	return nofile > CONTRACT_FD_RESERVE ? nofile - CONTRACT_FD_RESERVE : 1;
 }
 
+/* Two commands, either of them NULL: the same words in the same order. */
+static int
+contract_same_command(char *const *a, char *const *b)
+{
+	size_t	i;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	for (i = 0; a[i] != NULL && b[i] != NULL; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return 0;
+	return a[i] == b[i];
+}
+
 int
 contract_same(const struct contract_args *a, const struct contract_args *b)
 {
 	return strcmp(a->program, b->program) == 0 &&
+	    strcmp(contract_handler(a), contract_handler(b)) == 0 &&
+	    contract_same_command(a->command, b->command) &&
+	    (a->command == NULL || a->exec_timeout_ms == b->exec_timeout_ms) &&
 	    strcmp(a->class, b->class) == 0 &&
 	    strcmp(a->reply, b->reply) == 0 && a->delay_ms == b->delay_ms &&
 	    a->write_timeout_ms == b->write_timeout_ms &&

@@ -21,7 +21,8 @@ class_conf_dup(struct config_class *dst, const struct config_class *src)
 	dst->reply = strdup(src->reply);
 	dst->busy_reply = src->busy_reply != NULL ? strdup(src->busy_reply) :
 	    NULL;
-	if (dst->name == NULL || dst->reply == NULL ||
+	if (config_command_dup(dst, src) == -1 || dst->name == NULL ||
+	    dst->reply == NULL ||
 	    (src->busy_reply != NULL && dst->busy_reply == NULL)) {
 		class_conf_free(dst);
 		return -1;
@@ -36,6 +37,7 @@ class_conf_free(struct config_class *conf)
 	free(conf->reply);
 	free(conf->busy_reply);
 	conf->name = conf->reply = conf->busy_reply = NULL;
+	config_command_free(conf);
 }
 
 struct class *
@@ -369,6 +371,7 @@ class_record(const struct class *c, const struct conn *cn,
 	cc->id = cn->id;
 	cc->class_idx = (uint32_t)c->index;
 	cc->entry = cn->entry;
+	cc->rule = (uint32_t)cn->rule;
 	cc->listener = (uint32_t)cn->listener;
 	cc->peer = cn->peer;
 	cc->local = cn->local;

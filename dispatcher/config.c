@@ -18,7 +18,8 @@ static const char *const config_top_keys[] = {
 static const char *const config_class_keys[] = {
 	"name", "workers", "reply", "delay_ms", "write_timeout_ms",
 	"max_connections", "queue", "queue_timeout_ms", "overflow",
-	"busy_reply", "priority", "abort_on_close", "worker_timeout_ms", NULL
+	"busy_reply", "priority", "abort_on_close", "worker_timeout_ms",
+	"handler", "command", "exec_timeout_ms", NULL
 };
 static const char *const config_listen_keys[] = {
 	"address", "name", "lanes", NULL
@@ -208,24 +209,40 @@ config_fits(struct config_ctx *ctx, const config_setting_t *cs)
 		    "raise the limit", need, (unsigned long)rl.rlim_max);
 }
 
-/* A worker may take delay_ms for every connection: it is hung only later. */
+/*
+ * A worker may take delay_ms for every connection, or with "exec" a
+ * program's whole time limit and its kill's grace: it is hung only
+ * later.  A program without a time limit may run for ever: then nothing
+ * says a worker is hung.
+ */
 static void
 config_worker_timeout(struct config_ctx *ctx, config_setting_t *g,
     struct config_class *c)
 {
 	config_setting_t	*s;
+	const char		*what = "\"delay_ms\"";
+	int			 span = c->delay_ms;
 
+	if (c->command != NULL) {
+		what = "\"exec_timeout_ms\" and its kill's grace";
+		span = c->exec_timeout_ms == 0 ? -1 :
+		    c->exec_timeout_ms + CONTRACT_EXEC_KILL_MS;
+	}
 	c->worker_timeout_ms = -1;
 	config_get_int(ctx, g, "worker_timeout_ms", 0,
 	    CONFIG_MAX_WORKER_TIMEOUT_MS, &c->worker_timeout_ms);
 	if (c->worker_timeout_ms == -1)
-		c->worker_timeout_ms = 2 * c->delay_ms +
-		    CONFIG_WORKER_TIMEOUT_BASE_MS;
-	else if (c->worker_timeout_ms != 0 &&
-	    c->worker_timeout_ms <= c->delay_ms) {
+		c->worker_timeout_ms = span == -1 ? 0 :
+		    2 * span + CONFIG_WORKER_TIMEOUT_BASE_MS;
+	else if (c->worker_timeout_ms != 0 && span == -1) {
+		s = config_setting_get_member(g, "worker_timeout_ms");
+		config_error(ctx, s, "\"worker_timeout_ms\" must be 0 when "
+		    "\"exec_timeout_ms\" is 0: a program may then run for "
+		    "ever");
+	} else if (c->worker_timeout_ms != 0 && c->worker_timeout_ms <= span) {
 		s = config_setting_get_member(g, "worker_timeout_ms");
 		config_error(ctx, s, "\"worker_timeout_ms\" must be 0 or longer "
-		    "than \"delay_ms\" (%d)", c->delay_ms);
+		    "than %s (%d)", what, span);
 	}
 }
 
@@ -309,6 +326,7 @@ config_classes(struct config_ctx *ctx, config_setting_t *cs)
 		config_get_int(ctx, g, "priority", -CONFIG_MAX_PRIORITY,
 		    CONFIG_MAX_PRIORITY, &c->priority);
 		config_get_bool(ctx, g, "abort_on_close", &c->abort_on_close);
+		config_handler(ctx, g, c);
 		config_worker_timeout(ctx, g, c);
 		if ((busy = config_get_string(ctx, g, "busy_reply")) != NULL &&
 		    strlen(busy) > CONTRACT_MAX_REPLY)
@@ -321,15 +339,19 @@ config_classes(struct config_ctx *ctx, config_setting_t *cs)
 		if ((name = config_get_string(ctx, g, "name")) == NULL) {
 			if (config_setting_get_member(g, "name") == NULL)
 				config_error(ctx, g, "class needs \"name\"");
+			config_command_free(c);
 			continue;
 		}
 		if (!config_name_valid(ctx, config_setting_get_member(g,
-		    "name"), "class", name, CONTRACT_MAX_NAME))
+		    "name"), "class", name, CONTRACT_MAX_NAME)) {
+			config_command_free(c);
 			continue;
+		}
 		if ((dup = config_class_find(cf, name)) != -1) {
 			config_error(ctx, config_setting_get_member(g, "name"),
 			    "duplicate class \"%s\" (first at line %d)", name,
 			    cf->classes[dup].line);
+			config_command_free(c);
 			continue;
 		}
 		c->name = config_strdup(ctx, g, name);
@@ -343,6 +365,7 @@ config_classes(struct config_ctx *ctx, config_setting_t *cs)
 			free(c->name);
 			free(c->reply);
 			free(c->busy_reply);
+			config_command_free(c);
 			continue;
 		}
 		cf->nclasses++;
@@ -547,6 +570,7 @@ config_free(struct config *cf)
 		free(cf->classes[i].name);
 		free(cf->classes[i].reply);
 		free(cf->classes[i].busy_reply);
+		config_command_free(&cf->classes[i]);
 	}
 	free(cf->classes);
 	for (i = 0; i < cf->nrules; i++) {
@@ -615,4 +639,7 @@ config_class_args(const struct config_class *c, const char *program,
 	a->delay_ms = c->delay_ms;
 	a->write_timeout_ms = c->write_timeout_ms;
 	a->verbose = verbose;
+	a->handler = c->handler;
+	a->command = c->command;
+	a->exec_timeout_ms = c->exec_timeout_ms;
 }

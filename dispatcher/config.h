@@ -75,6 +75,9 @@ struct config_class {
 	int	 priority;		/* higher first */
 	int	 abort_on_close;	/* a queued client's FIN drops it */
 	int	 worker_timeout_ms;	/* no DONE for this long: hung; 0: never */
+	const char *handler;		/* CONTRACT_HANDLER_* */
+	char	**command;		/* "exec": argv, NULL-terminated */
+	int	 exec_timeout_ms;	/* "exec": a program's limit; 0: none */
 	int	 line;			/* where it was defined */
 };
 
@@ -189,6 +192,15 @@ int		 config_listener_map(const struct config *from, int index,
 
 /* Index of the class of that name, or -1. */
 int		 config_class_find(const struct config *, const char *name);
+
+/*
+ * A copy of src's command in dst, which had none (none for none): 0, or
+ * -1 out of memory, dst then without one.
+ */
+int		 config_command_dup(struct config_class *dst,
+		    const struct config_class *src);
+/* Frees a class's command; it has none after. */
+void		 config_command_free(struct config_class *);
 
 /*
  * The arguments a worker of the class is started with (the caller

@@ -8,6 +8,7 @@
  * config_msg.c   the collected FILE:LINE messages, out of memory among them
  * config_control.c the control socket's keys
  * config_user.c  "user" and "group", looked up
+ * config_handler.c a class's handler, its command and exec_timeout_ms
  *
  * Every problem is collected in a config_ctx and counted; config_load
  * fails when any was an error.  Running out of memory is one of them:
@@ -109,6 +110,11 @@ void	 config_control(struct config_ctx *, const config_setting_t *root);
 /* config_user.c */
 /* Reads the top-level "user" and "group" into cf. */
 void	 config_user(struct config_ctx *, config_setting_t *root);
+
+/* config_handler.c */
+/* A class's "handler", "command" and "exec_timeout_ms", into c. */
+void	 config_handler(struct config_ctx *, const config_setting_t *g,
+	    struct config_class *c);
 
 /* config_rules.c */
 /* Adds the rules to a new cf->rules. */

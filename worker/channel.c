@@ -207,8 +207,7 @@ channel_check(const struct channel_msg *m, size_t len, int nfds)
 		    m->u.conn.reserved != 0)
 			return -1;
 		for (i = 0; i < m->u.conn.count; i++)
-			if (m->u.conn.c[i].reserved != 0 ||
-			    !channel_family_ok(&m->u.conn.c[i].peer) ||
+			if (!channel_family_ok(&m->u.conn.c[i].peer) ||
 			    !channel_family_ok(&m->u.conn.c[i].local))
 				return -1;
 		return 0;

@@ -7,8 +7,9 @@
  * SCM_RIGHTS in the order of their records: as many as the dispatcher
  * accepted for that worker in one run of accepts.  A DONE reports 1 to
  * CHANNEL_DONE_MAX connections closed, as many as the worker closed in
- * one wake-up.  Version 3; version 2 had one connection a CONN, version 1
- * one a DONE as well.
+ * one wake-up.  Version 4; version 3 had a reserved field where a CONN's
+ * record has its rule, version 2 one connection a CONN, version 1 one a
+ * DONE as well.
  */
 #ifndef CHANNEL_H
 #define CHANNEL_H
@@ -17,7 +18,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define CHANNEL_VERSION	3
+#define CHANNEL_VERSION	4
 #define CHANNEL_CONN_MAX	16	/* connections in one CONN */
 #define CHANNEL_DONE_MAX	32	/* ids in one DONE */
 #define CHANNEL_FD	3	/* where dispatch-worker finds its channel */
@@ -34,7 +35,7 @@ struct channel_conn {
 	uint32_t		 class_idx;
 	int32_t			 entry;		/* of the ruleset; -1: none */
 	uint32_t		 listener;	/* UINT32_MAX: removed */
-	uint32_t		 reserved;
+	uint32_t		 rule;		/* its number, 1-based; 0: none */
 	struct sockaddr_storage	 peer;
 	struct sockaddr_storage	 local;
 };

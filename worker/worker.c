@@ -62,7 +62,9 @@ static _Noreturn void
 worker_usage(void)
 {
 	fprintf(stderr, "usage: dispatch-worker -n CLASS [-r REPLY] "
-	    "[-d DELAY_MS] [-w WRITE_TIMEOUT_MS] [-v]\n");
+	    "[-d DELAY_MS] [-w WRITE_TIMEOUT_MS] [-v]\n"
+	    "       dispatch-worker -n CLASS -H exec [-x EXEC_TIMEOUT_MS] "
+	    "[-v] -- PROGRAM [ARG...]\n");
 	exit(EXIT_USAGE);
 }
 
@@ -90,6 +92,8 @@ worker_setup(struct worker *w)
 
 	snprintf(w->pid, sizeof(w->pid), "%ld", (long)getpid());
 	w->epfd = w->sigfd = w->delay.fd = w->write.fd = w->linger.fd = -1;
+	w->run.fd = w->stop.fd = -1;
+	w->exec = strcmp(w->args.handler, CONTRACT_HANDLER_EXEC) == 0;
 	w->chan = CHANNEL_FD;
 	for (i = 0; i < WORKER_NSTATES; i++)
 		TAILQ_INIT(&w->queues[i]);
@@ -139,6 +143,7 @@ worker_setup(struct worker *w)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);	/* a program's end, with "exec" */
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1)
 		fatal("sigprocmask");
 	sigdelset(&mask, SIGHUP);
@@ -157,13 +162,21 @@ worker_setup(struct worker *w)
 	worker_timer_init(w, &w->write, WORKER_WRITING,
 	    w->args.write_timeout_ms);
 	worker_timer_init(w, &w->linger, WORKER_LINGERING, WORKER_LINGER_MS);
+	if (w->exec)
+		worker_exec_init(w);
 
 	channel_msg_init(&m, CHANNEL_HELLO);
 	m.u.hello.pid = (int32_t)getpid();
 	if (channel_send(w->chan, &m, NULL) == -1)
 		fatal("channel: HELLO");
-	log_debug("class %s, delay %d ms, write timeout %d ms: ready",
-	    w->args.class, w->args.delay_ms, w->args.write_timeout_ms);
+	if (w->exec)
+		log_debug("class %s, exec %s, exec timeout %d ms: ready",
+		    w->args.class, w->args.command[0],
+		    w->args.exec_timeout_ms);
+	else
+		log_debug("class %s, delay %d ms, write timeout %d ms: ready",
+		    w->args.class, w->args.delay_ms,
+		    w->args.write_timeout_ms);
 }
 
 static void
@@ -172,6 +185,8 @@ worker_free(struct worker *w)
 	struct worker_conn	*c;
 	int			 i;
 
+	if (w->exec)
+		worker_exec_stop(w);
 	for (i = 0; i < WORKER_NSTATES; i++) {
 		while ((c = TAILQ_FIRST(&w->queues[i])) != NULL) {
 			TAILQ_REMOVE(&w->queues[i], c, entry);
@@ -188,6 +203,11 @@ worker_free(struct worker *w)
 		close(w->write.fd);
 	if (w->linger.fd != -1)
 		close(w->linger.fd);
+	if (w->run.fd != -1)
+		close(w->run.fd);
+	if (w->stop.fd != -1)
+		close(w->stop.fd);
+	free(w->env);
 	if (w->sigfd != -1)
 		close(w->sigfd);
 	if (w->epfd != -1)
@@ -283,6 +303,8 @@ worker_signal_event(struct worker *w)
 			worker_stop(w, 0);
 			return;
 		}
+		if (si.ssi_signo == SIGCHLD)
+			worker_exec_reap(w);
 	}
 	if (n == -1 && errno != EAGAIN && errno != EINTR)
 		log_warn("signalfd");
@@ -318,8 +340,14 @@ worker_channel_read(struct worker *w)
 	for (i = 0; i < WORKER_RECV_BATCH && w->nconn < w->max_conn; i++) {
 		r = channel_recv(w->chan, &m, fds);
 		if (r == 1 && m.type == CHANNEL_CONN) {
-			for (k = 0; k < m.u.conn.count; k++)
-				worker_conn_new(w, &m.u.conn.c[k], fds[k]);
+			for (k = 0; k < m.u.conn.count; k++) {
+				if (w->exec)
+					worker_exec_new(w, &m.u.conn.c[k],
+					    fds[k]);
+				else
+					worker_conn_new(w, &m.u.conn.c[k],
+					    fds[k]);
+			}
 			continue;
 		}
 		if (r == 1) {

@@ -12,11 +12,14 @@
  *                   lingering close
  *   worker_timer.c  the delay, write and linger deadlines, one timerfd
  *                   each
+ *   worker_exec.c   "-H exec": a program run per connection, its
+ *                   environment, its time limit, its exit
  */
 #ifndef WORKER_H
 #define WORKER_H
 
 #include <sys/queue.h>
+#include <sys/types.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -46,6 +49,9 @@ enum worker_state {
 	WORKER_WRITING,		/* writing the reply, or waiting for EPOLLOUT */
 	WORKER_REPLIED,		/* replied; closed or lingers at the turn's end */
 	WORKER_LINGERING,	/* replied and shut down, discarding input */
+	WORKER_RUNNING,		/* its program runs, within exec_timeout_ms */
+	WORKER_STOPPING,	/* its program had SIGTERM: SIGKILL is next */
+	WORKER_KILLED,		/* its program had SIGKILL: waiting for its end */
 	WORKER_CLOSED,		/* closed, its DONE not yet sent */
 	WORKER_NSTATES,
 };
@@ -66,6 +72,7 @@ struct worker_conn {
 	size_t			 sent;
 	size_t			 discarded;
 	char			 peer[ADDR_STRLEN];
+	pid_t			 pid;		/* its program's, with "exec" */
 };
 
 TAILQ_HEAD(worker_connq, worker_conn);
@@ -106,6 +113,11 @@ struct worker {
 	struct worker_timer	 delay;
 	struct worker_timer	 write;		/* none without a write timeout */
 	struct worker_timer	 linger;
+	struct worker_timer	 run;		/* exec_timeout_ms; none without */
+	struct worker_timer	 stop;		/* the SIGTERM's grace */
+	int			 exec;		/* the "exec" handler */
+	char			**env;		/* worker_exec.c's, or NULL */
+	size_t			 nenv;		/* inherited, kept for programs */
 	struct worker_connq	 queues[WORKER_NSTATES];
 	size_t			 nconn;		/* in hand: not yet closed */
 	size_t			 max_conn;	/* what RLIMIT_NOFILE leaves room for */
@@ -126,6 +138,15 @@ void	worker_epoll_add(struct worker *, int fd, struct worker_src *src);
 void	worker_conn_init(struct worker *);
 /* Takes over one connection of a CONN: replies at once or queues it. */
 void	worker_conn_new(struct worker *, const struct channel_conn *, int fd);
+/*
+ * A new connection in hand, in WORKER_WRITING; NULL when there is no
+ * memory for it, its socket then closed and its DONE sent or lost.
+ */
+struct worker_conn *worker_conn_add(struct worker *,
+	    const struct channel_conn *, int fd);
+/* Moves a connection to the queue of a state; keeps the timers on time. */
+void	worker_conn_move(struct worker *, struct worker_conn *,
+	    enum worker_state);
 void	worker_conn_event(struct worker *, struct worker_conn *,
 	    uint32_t events);
 /* Writes what is left of the reply; then the connection is REPLIED. */
@@ -136,6 +157,22 @@ void	worker_conn_write_timeout(struct worker *, struct worker_conn *);
 void	worker_conn_linger_start(struct worker *);
 void	worker_conn_close(struct worker *, struct worker_conn *,
 	    const char *how);
+
+/*
+ * worker_exec.c: the "exec" handler.  A connection's program runs in
+ * WORKER_RUNNING, is stopped past its time limit, and its exit, reaped on
+ * SIGCHLD, closes the connection.
+ */
+/* The environment the programs inherit; the run and stop timers. */
+void	worker_exec_init(struct worker *);
+/* Runs the program for one connection of a CONN. */
+void	worker_exec_new(struct worker *, const struct channel_conn *, int fd);
+/* SIGTERM for a program past exec_timeout_ms, SIGKILL past its grace. */
+void	worker_exec_timeout(struct worker *, struct worker_conn *);
+/* Reaps every program that has ended: their connections are done. */
+void	worker_exec_reap(struct worker *);
+/* The worker is going: SIGTERM to every program still running. */
+void	worker_exec_stop(struct worker *);
 
 /*
  * worker_timer.c: the delay, write and linger timers, set for their

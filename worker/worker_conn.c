@@ -37,8 +37,6 @@
 
 static size_t	worker_conn_render(const struct worker *, const char *,
 		    char *, size_t *);
-static void	worker_conn_move(struct worker *, struct worker_conn *,
-		    enum worker_state);
 static int	worker_conn_watch(struct worker *, struct worker_conn *,
 		    uint32_t);
 static int	worker_conn_wait(struct worker *, struct worker_conn *,
@@ -112,8 +110,8 @@ worker_conn_render(const struct worker *w, const char *peer, char *out,
 	return len;
 }
 
-void
-worker_conn_new(struct worker *w, const struct channel_conn *cc, int fd)
+struct worker_conn *
+worker_conn_add(struct worker *w, const struct channel_conn *cc, int fd)
 {
 	struct worker_conn	*c;
 	struct channel_msg	 done;
@@ -129,7 +127,7 @@ worker_conn_new(struct worker *w, const struct channel_conn *cc, int fd)
 		    channel_send(w->chan, &done, NULL) == -1)
 			log_warnx("connection %" PRIu64 ": DONE lost",
 			    cc->id);
-		return;
+		return NULL;
 	}
 	c->src.kind = WORKER_CONN;
 	c->id = cc->id;
@@ -137,11 +135,21 @@ worker_conn_new(struct worker *w, const struct channel_conn *cc, int fd)
 	c->state = WORKER_WRITING;
 	TAILQ_INSERT_TAIL(&w->queues[WORKER_WRITING], c, entry);
 	w->nconn++;
-	/* For the reply and the debug log only. */
-	if ((w->reply == NULL || w->args.verbose) &&
+	/* For the reply and the log only. */
+	if ((w->reply == NULL || w->exec || w->args.verbose) &&
 	    addr_ntop((const struct sockaddr *)&cc->peer, c->peer,
 	    sizeof(c->peer)) == NULL)
 		snprintf(c->peer, sizeof(c->peer), "unknown");
+	return c;
+}
+
+void
+worker_conn_new(struct worker *w, const struct channel_conn *cc, int fd)
+{
+	struct worker_conn	*c;
+
+	if ((c = worker_conn_add(w, cc, fd)) == NULL)
+		return;
 
 	/*
 	 * From here on, every failure ends in close, hence DONE.  The socket
@@ -171,8 +179,7 @@ worker_conn_new(struct worker *w, const struct channel_conn *cc, int fd)
 		worker_conn_reply(w, c);
 }
 
-/* Moves a connection to the queue of a state; keeps the timers on time. */
-static void
+void
 worker_conn_move(struct worker *w, struct worker_conn *c,
     enum worker_state state)
 {
@@ -184,6 +191,8 @@ worker_conn_move(struct worker *w, struct worker_conn *c,
 	worker_timer_update(w, &w->delay);
 	worker_timer_update(w, &w->write);
 	worker_timer_update(w, &w->linger);
+	worker_timer_update(w, &w->run);
+	worker_timer_update(w, &w->stop);
 }
 
 /* Registers the socket with epoll for events, or changes what it waits for. */
@@ -251,6 +260,9 @@ worker_conn_event(struct worker *w, struct worker_conn *c, uint32_t events)
 		break;
 	case WORKER_REPLIED:
 		/* The end of the turn reads it: input is noted above. */
+	case WORKER_RUNNING:	/* a program's: never watched */
+	case WORKER_STOPPING:
+	case WORKER_KILLED:
 	case WORKER_CLOSED:
 	case WORKER_NSTATES:
 		break;
@@ -418,7 +430,9 @@ worker_conn_close(struct worker *w, struct worker_conn *c, const char *how)
 	    epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL) == -1)
 		log_warn("connection %" PRIu64 ": epoll_ctl", c->id);
 	c->watched = 0;
-	close(c->fd);
+	/* A program's connection was closed here when the program started. */
+	if (c->fd != -1)
+		close(c->fd);
 	c->fd = -1;
 	free(c->reply_buf);
 	c->reply_buf = NULL;

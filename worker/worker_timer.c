@@ -1,10 +1,11 @@
 /*
  * worker_timer: the deadlines of the timed states: delay, write (a reply
- * waiting for its client to read) and linger.
+ * waiting for its client to read), linger, and a program's run and the
+ * grace after its SIGTERM.
  *
- * All connections have the same delay, write timeout and linger time, so
- * their deadlines come in arrival order: each timed state is a FIFO whose
- * head alone arms one timerfd.
+ * All connections have the same delay, write timeout, linger time and
+ * program limits, so their deadlines come in arrival order: each timed
+ * state is a FIFO whose head alone arms one timerfd.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -111,8 +112,10 @@ worker_timer_event(struct worker *w, struct worker_timer *t)
 			worker_conn_reply(w, c);
 		else if (t->state == WORKER_WRITING)
 			worker_conn_write_timeout(w, c);
-		else
+		else if (t->state == WORKER_LINGERING)
 			worker_conn_close(w, c, "linger timeout");
+		else
+			worker_exec_timeout(w, c);
 	}
 	if (fired)
 		t->armed = 0;

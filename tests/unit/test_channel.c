@@ -189,6 +189,7 @@ Test(channel, conn_carries_descriptor_and_metadata)
 	m.u.conn.c[0].class_idx = 3;
 	m.u.conn.c[0].entry = -1;
 	m.u.conn.c[0].listener = 2;
+	m.u.conn.c[0].rule = 7;
 	len = sizeof(m.u.conn.c[0].peer);
 	cr_assert_eq(getpeername(afd, (struct sockaddr *)&m.u.conn.c[0].peer,
 	    &len), 0);
@@ -206,6 +207,7 @@ Test(channel, conn_carries_descriptor_and_metadata)
 	cr_assert_eq(r.u.conn.c[0].class_idx, 3);
 	cr_assert_eq(r.u.conn.c[0].entry, -1);
 	cr_assert_eq(r.u.conn.c[0].listener, 2);
+	cr_assert_eq(r.u.conn.c[0].rule, 7);
 	cr_assert_eq(r.u.conn.reserved, 0);
 	cr_assert_eq(memcmp(&r.u.conn.c[0].peer, &m.u.conn.c[0].peer,
 	    sizeof(r.u.conn.c[0].peer)), 0);
@@ -377,10 +379,6 @@ Test(channel, conn_batch_is_checked_whole)
 	send_raw(&m, len, p[0], 4);
 	expect_eproto();
 
-	batch_msg(&m, 3);
-	m.u.conn.c[2].reserved = 1;
-	send_raw(&m, len, p[0], 3);
-	expect_eproto();
 	batch_msg(&m, 3);
 	m.u.conn.c[1].peer.ss_family = AF_UNIX;
 	send_raw(&m, len, p[0], 3);

@@ -983,3 +983,139 @@ Test(config, control_socket_path_too_long)
 	snprintf(text, sizeof(text), GOOD_HEAD "control = \"/%s\";\n", path);
 	expect_error(text, 5, "\"control\" must be a path of 1 to 107 bytes");
 }
+
+/* A class with handler = "exec" and its command, lines 1 to 4. */
+#define EXEC_HEAD(cmd) \
+	"listen = [ \"127.0.0.1:1337\" ];\n" \
+	"default = \"normal\";\n" \
+	"classes = ( { name = \"normal\"; handler = \"exec\";\n" \
+	"              " cmd " } );\n"
+
+Test(config, exec_command_is_resolved_in_path)
+{
+	struct contract_args	 a;
+	struct config		*cf;
+
+	cf = load(EXEC_HEAD("command = [ \"env\", \"-0\" ]; "
+	    "exec_timeout_ms = 1500;"));
+	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
+	cr_assert_str_eq(cf->classes[0].handler, "exec");
+	/* The worker gets the absolute path found now. */
+	cr_assert_eq(cf->classes[0].command[0][0], '/');
+	cr_assert_eq(access(cf->classes[0].command[0], X_OK), 0);
+	cr_assert_str_eq(cf->classes[0].command[1], "-0");
+	cr_assert_null(cf->classes[0].command[2]);
+	cr_assert_eq(cf->classes[0].exec_timeout_ms, 1500);
+	/* Room for the whole limit and its kill, twice, and the base. */
+	cr_assert_eq(cf->classes[0].worker_timeout_ms,
+	    2 * (1500 + CONTRACT_EXEC_KILL_MS) + 60000);
+	config_class_args(&cf->classes[0], "/bin/w", 0, &a);
+	cr_assert_str_eq(a.handler, "exec");
+	cr_assert_eq(a.command, cf->classes[0].command);
+	cr_assert_eq(a.exec_timeout_ms, 1500);
+	config_free(cf);
+}
+
+Test(config, handler_defaults_to_reply)
+{
+	struct config	*cf;
+
+	cf = load(GOOD_HEAD);
+	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
+	cr_assert_str_eq(cf->classes[0].handler, "reply");
+	cr_assert_null(cf->classes[0].command);
+	config_free(cf);
+}
+
+Test(config, exec_without_command)
+{
+	expect_error(EXEC_HEAD(""), 3, "handler \"exec\" needs \"command\"");
+}
+
+Test(config, command_without_exec)
+{
+	expect_error("listen = [ \"127.0.0.1:1337\" ];\n"
+	    "classes = ( { name = \"normal\";\n"
+	    "  command = [ \"/bin/cat\" ]; } );\n", 3,
+	    "\"command\" needs handler = \"exec\"");
+}
+
+Test(config, unknown_handler)
+{
+	expect_error("listen = [ \"127.0.0.1:1337\" ];\n"
+	    "classes = ( { name = \"normal\";\n"
+	    "  handler = \"cgi\"; } );\n", 3,
+	    "unknown handler \"cgi\" (expected \"reply\" or \"exec\")");
+}
+
+Test(config, exec_program_not_found)
+{
+	expect_error(EXEC_HEAD("command = [ \"no-such-program-here\" ];"), 4,
+	    "\"command\": program \"no-such-program-here\" not found in "
+	    "PATH");
+	expect_error(EXEC_HEAD("command = [ \"/no/such/program\" ];"), 4,
+	    "\"command\": \"/no/such/program\" is not an executable file");
+	/* A folder is not a program, nor is a file without x. */
+	expect_error(EXEC_HEAD("command = [ \"/tmp\" ];"), 4,
+	    "\"command\": \"/tmp\" is not an executable file");
+	expect_error(EXEC_HEAD("command = [ \"/etc/passwd\" ];"), 4,
+	    "\"command\": \"/etc/passwd\" is not an executable file");
+}
+
+Test(config, exec_program_relative_path)
+{
+	expect_error(EXEC_HEAD("command = [ \"./prog\" ];"), 4,
+	    "\"command\": \"./prog\" must be an absolute path or a program "
+	    "in PATH");
+}
+
+Test(config, command_not_a_list_of_strings)
+{
+	expect_error(EXEC_HEAD("command = \"/bin/cat\";"), 4,
+	    "\"command\" must be a list of 1 to 32 strings");
+	expect_error(EXEC_HEAD("command = [ ];"), 4,
+	    "\"command\" must be a list of 1 to 32 strings");
+	expect_error(EXEC_HEAD("command = ( \"/bin/cat\", 1 );"), 4,
+	    "\"command\" must be a list of strings");
+}
+
+Test(config, command_too_long)
+{
+	char	text[1024], words[512] = "";
+	int	i;
+
+	for (i = 0; i < CONTRACT_MAX_COMMAND; i++)
+		strcat(words, ", \"a\"");
+	snprintf(text, sizeof(text), EXEC_HEAD("command = [ \"/bin/cat\"%s ];"),
+	    words);
+	expect_error(text, 4, "\"command\" must be a list of 1 to 32 strings");
+}
+
+Test(config, exec_timeout_out_of_range)
+{
+	expect_error(EXEC_HEAD("command = [ \"/bin/cat\" ];\n"
+	    "exec_timeout_ms = 86400001;"), 5,
+	    "\"exec_timeout_ms\" must be 0 to 86400000");
+}
+
+Test(config, worker_timeout_within_exec_timeout)
+{
+	expect_error(EXEC_HEAD("command = [ \"/bin/cat\" ];\n"
+	    "exec_timeout_ms = 5000; worker_timeout_ms = 7000;"), 5,
+	    "\"worker_timeout_ms\" must be 0 or longer than "
+	    "\"exec_timeout_ms\" and its kill's grace (7000)");
+	expect_error(EXEC_HEAD("command = [ \"/bin/cat\" ];\n"
+	    "exec_timeout_ms = 0; worker_timeout_ms = 70000;"), 5,
+	    "\"worker_timeout_ms\" must be 0 when \"exec_timeout_ms\" is 0");
+}
+
+/* Programs without a time limit: no worker is ever called hung. */
+Test(config, exec_without_time_limit_never_hangs)
+{
+	struct config	*cf;
+
+	cf = load(EXEC_HEAD("command = [ \"/bin/cat\" ]; exec_timeout_ms = 0;"));
+	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
+	cr_assert_eq(cf->classes[0].worker_timeout_ms, 0);
+	config_free(cf);
+}

@@ -251,3 +251,69 @@ Test(contract, same_differs_in_any_argument)
 	b.verbose = 1;
 	cr_assert_not(contract_same(&a, &b), "verbose");
 }
+
+Test(contract, exec_argv_reads_back_as_it_was_built)
+{
+	char *const		 command[] = { "/bin/echo", "-n", "--", "x",
+	    NULL };
+	struct contract_args	 a = { .program = TEST_PROGRAM,
+	    .class = "special", .reply = "hi\n", .handler = "exec",
+	    .command = command, .exec_timeout_ms = 0 }, b;
+	struct contract_argv	 av;
+	char			 err[128];
+	int			 argc, i;
+
+	contract_argv(&a, &av);
+	for (argc = 0; av.argv[argc] != NULL; argc++)
+		continue;
+	cr_assert_eq(contract_parse(argc, av.argv, &b, err, sizeof(err)), 0,
+	    "%s", err);
+	cr_assert_str_eq(b.handler, "exec");
+	cr_assert_eq(b.exec_timeout_ms, 0);
+	/* The command's own options and "--" are left to it. */
+	for (i = 0; command[i] != NULL; i++)
+		cr_assert_str_eq(b.command[i], command[i]);
+	cr_assert_null(b.command[i]);
+	cr_assert(contract_same(&a, &b));
+	b.exec_timeout_ms = 1;
+	cr_assert_not(contract_same(&a, &b), "exec timeout");
+}
+
+Test(contract, exec_needs_an_absolute_command)
+{
+	char			*none[] = { TEST_PROGRAM, "-n", "x", "-H", "exec",
+	    NULL };
+	char			*relative[] = { TEST_PROGRAM, "-n", "x", "-H",
+	    "exec", "--", "cat", NULL };
+	char			*extra[] = { TEST_PROGRAM, "-n", "x", "--",
+	    "/bin/cat", NULL };
+	char			*unknown[] = { TEST_PROGRAM, "-n", "x", "-H",
+	    "cgi", NULL };
+	struct contract_args	 a;
+	char			 err[128];
+
+	cr_assert_eq(contract_parse(5, none, &a, err, sizeof(err)), -1);
+	cr_assert_eq(contract_parse(7, relative, &a, err, sizeof(err)), -1);
+	/* A command without "-H exec" is nothing the worker runs. */
+	cr_assert_eq(contract_parse(5, extra, &a, err, sizeof(err)), -1);
+	cr_assert_eq(contract_parse(5, unknown, &a, err, sizeof(err)), -1);
+}
+
+Test(contract, same_differs_in_handler_and_command)
+{
+	char *const			 cat[] = { "/bin/cat", NULL };
+	char *const			 cat_u[] = { "/bin/cat", "-u", NULL };
+	const struct contract_args	 a = { .program = TEST_PROGRAM,
+	    .class = "special", .reply = "hi\n", .handler = "exec",
+	    .command = cat, .exec_timeout_ms = 100 };
+	struct contract_args		 b;
+
+	b = a;
+	cr_assert(contract_same(&a, &b));
+	b.command = cat_u;
+	cr_assert_not(contract_same(&a, &b), "command");
+	b = a;
+	b.handler = "reply";
+	b.command = NULL;
+	cr_assert_not(contract_same(&a, &b), "handler");
+}
