@@ -19,6 +19,10 @@ static const struct {
 	{ "{peer}", CONTRACT_PEER },
 };
 
+static const char *const contract_handlers[] = {
+	CONTRACT_HANDLER_REPLY, CONTRACT_HANDLER_HTTP, NULL
+};
+
 enum contract_placeholder
 contract_placeholder(const char *s, size_t *len)
 {
@@ -78,14 +82,35 @@ contract_ms(int opt, const char *s, int max, int *ms, char *err,
 	return 0;
 }
 
+const char *
+contract_handler(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; contract_handlers[i] != NULL; i++)
+		if (strcmp(contract_handlers[i], name) == 0)
+			return contract_handlers[i];
+	return NULL;
+}
+
+/* Its handler: args built by hand may leave it out. */
+static const char *
+contract_handler_of(const struct contract_args *a)
+{
+	return a->handler != NULL ? a->handler : CONTRACT_HANDLER_REPLY;
+}
+
 void
 contract_argv(const struct contract_args *a, struct contract_argv *out)
 {
-	int	argc = 0;
+	const char	*handler = contract_handler_of(a);
+	int		 argc = 0;
 
 	snprintf(out->delay, sizeof(out->delay), "%d", a->delay_ms);
 	snprintf(out->write_timeout, sizeof(out->write_timeout), "%d",
 	    a->write_timeout_ms);
+	snprintf(out->http_timeout, sizeof(out->http_timeout), "%d",
+	    a->http_timeout_ms);
 	/* execve does not write to argv: the casts only drop const. */
 	out->argv[argc++] = (char *)a->program;
 	out->argv[argc++] = "-n";
@@ -96,6 +121,15 @@ contract_argv(const struct contract_args *a, struct contract_argv *out)
 	out->argv[argc++] = out->delay;
 	out->argv[argc++] = "-w";
 	out->argv[argc++] = out->write_timeout;
+	/* The default handler is left out: workers of old take the argv. */
+	if (strcmp(handler, CONTRACT_HANDLER_REPLY) != 0) {
+		out->argv[argc++] = "-H";
+		out->argv[argc++] = (char *)handler;
+	}
+	if (strcmp(handler, CONTRACT_HANDLER_HTTP) == 0) {
+		out->argv[argc++] = "-T";
+		out->argv[argc++] = out->http_timeout;
+	}
 	if (a->verbose)
 		out->argv[argc++] = "-v";
 	out->argv[argc] = NULL;
@@ -107,12 +141,14 @@ contract_parse(int argc, char *argv[], struct contract_args *a, char *err,
 {
 	const char	*why, *at;
 	size_t		 kind;
-	int		 ch;
+	int		 ch, http_timeout = 0;
 
 	memset(a, 0, sizeof(*a));
 	a->program = argv[0];
 	a->reply = CONTRACT_DEFAULT_REPLY;
 	a->write_timeout_ms = CONTRACT_DEFAULT_WRITE_TIMEOUT_MS;
+	a->handler = CONTRACT_HANDLER_REPLY;
+	a->http_timeout_ms = CONTRACT_DEFAULT_HTTP_TIMEOUT_MS;
 	err[0] = '\0';
 	/*
 	 * 0, not 1: glibc then forgets an earlier argv entirely, including
@@ -121,7 +157,7 @@ contract_parse(int argc, char *argv[], struct contract_args *a, char *err,
 	 */
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt(argc, argv, "n:r:d:w:v")) != -1) {
+	while ((ch = getopt(argc, argv, "n:r:d:w:H:T:v")) != -1) {
 		switch (ch) {
 		case 'n':
 			a->class = optarg;
@@ -140,6 +176,25 @@ contract_parse(int argc, char *argv[], struct contract_args *a, char *err,
 			    err, errlen) == -1)
 				return -1;
 			break;
+		case 'H':
+			if ((a->handler = contract_handler(optarg)) == NULL) {
+				snprintf(err, errlen, "-H: \"%s\" or \"%s\"",
+				    CONTRACT_HANDLER_REPLY,
+				    CONTRACT_HANDLER_HTTP);
+				return -1;
+			}
+			break;
+		case 'T':
+			/* An HTTP client has a time limit, always. */
+			if (contract_ms(ch, optarg,
+			    CONTRACT_MAX_HTTP_TIMEOUT_MS, &a->http_timeout_ms,
+			    err, errlen) == -1 || a->http_timeout_ms == 0) {
+				snprintf(err, errlen, "-T: milliseconds, 1 to "
+				    "%d", CONTRACT_MAX_HTTP_TIMEOUT_MS);
+				return -1;
+			}
+			http_timeout = 1;
+			break;
 		case 'v':
 			a->verbose = 1;
 			break;
@@ -152,6 +207,11 @@ contract_parse(int argc, char *argv[], struct contract_args *a, char *err,
 	if (optind != argc || a->class == NULL) {
 		snprintf(err, errlen, "-n CLASS is required, and nothing "
 		    "follows the options");
+		return -1;
+	}
+	if (http_timeout &&
+	    strcmp(a->handler, CONTRACT_HANDLER_HTTP) != 0) {
+		snprintf(err, errlen, "-T is for -H %s", CONTRACT_HANDLER_HTTP);
 		return -1;
 	}
 	if (a->class[0] == '\0' || strlen(a->class) > CONTRACT_MAX_NAME) {
@@ -184,5 +244,8 @@ contract_same(const struct contract_args *a, const struct contract_args *b)
 	    strcmp(a->class, b->class) == 0 &&
 	    strcmp(a->reply, b->reply) == 0 && a->delay_ms == b->delay_ms &&
 	    a->write_timeout_ms == b->write_timeout_ms &&
-	    a->verbose == b->verbose;
+	    a->verbose == b->verbose &&
+	    strcmp(contract_handler_of(a), contract_handler_of(b)) == 0 &&
+	    (strcmp(contract_handler_of(a), CONTRACT_HANDLER_HTTP) != 0 ||
+	    a->http_timeout_ms == b->http_timeout_ms);
 }

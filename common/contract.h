@@ -19,8 +19,19 @@
 #define CONTRACT_MAX_DELAY_MS	3600000		/* an hour */
 #define CONTRACT_MAX_WRITE_TIMEOUT_MS	3600000		/* an hour */
 #define CONTRACT_DEFAULT_WRITE_TIMEOUT_MS	30000
-#define CONTRACT_ARGV_MAX	12		/* argv[] with its NULL */
+#define CONTRACT_ARGV_MAX	16		/* argv[] with its NULL */
 #define CONTRACT_FD_RESERVE	16		/* a worker's descriptors not for connections */
+
+/*
+ * What a worker does with a connection: "reply" writes the reply (the
+ * default), "http" reads an HTTP request head first and answers with the
+ * reply as the body of an HTTP response.  The time a client has to send
+ * its head is the HTTP timeout.
+ */
+#define CONTRACT_HANDLER_REPLY	"reply"
+#define CONTRACT_HANDLER_HTTP	"http"
+#define CONTRACT_DEFAULT_HTTP_TIMEOUT_MS	10000
+#define CONTRACT_MAX_HTTP_TIMEOUT_MS	3600000		/* an hour */
 
 /* What a worker is started with. */
 struct contract_args {
@@ -30,6 +41,8 @@ struct contract_args {
 	int		 delay_ms;	/* before each reply */
 	int		 write_timeout_ms; /* for the reply to go; 0: no limit */
 	int		 verbose;	/* one debug line per connection */
+	const char	*handler;	/* CONTRACT_HANDLER_*; NULL: "reply" */
+	int		 http_timeout_ms; /* for an HTTP head to come */
 };
 
 /* A worker's argv, pointing into the args it was built from. */
@@ -37,6 +50,7 @@ struct contract_argv {
 	char		*argv[CONTRACT_ARGV_MAX];
 	char		 delay[16];
 	char		 write_timeout[16];
+	char		 http_timeout[16];
 };
 
 enum contract_placeholder {
@@ -73,6 +87,12 @@ const char	*contract_reply_check(const char *reply, const char **at);
  */
 size_t		 contract_max_conn(unsigned long nofile);
 
+/*
+ * The handler of that name, as the contract's own string (one of the
+ * CONTRACT_HANDLER_* strings); NULL when there is none.
+ */
+const char	*contract_handler(const char *name);
+
 /* Builds the argv that starts a worker with these args. */
 void		 contract_argv(const struct contract_args *,
 		    struct contract_argv *);
@@ -81,14 +101,15 @@ void		 contract_argv(const struct contract_args *,
  * Reads a worker's argv into args, with program set to argv[0]: 0, or
  * -1 with a message for the usage line in err.  What argv leaves out
  * takes its default: the default reply, no delay, the default write
- * timeout.
+ * timeout, the "reply" handler, the default HTTP timeout.
  */
 int		 contract_parse(int argc, char *argv[], struct contract_args *,
 		    char *err, size_t errlen);
 
 /*
  * Whether a worker started with a can serve a class configured as b:
- * the same program and the same arguments.
+ * the same program and the same arguments (the HTTP timeout counts for
+ * the "http" handler only).
  */
 int		 contract_same(const struct contract_args *a,
 		    const struct contract_args *b);

@@ -18,7 +18,8 @@ static const char *const config_top_keys[] = {
 static const char *const config_class_keys[] = {
 	"name", "workers", "reply", "delay_ms", "write_timeout_ms",
 	"max_connections", "queue", "queue_timeout_ms", "overflow",
-	"busy_reply", "priority", "abort_on_close", "worker_timeout_ms", NULL
+	"busy_reply", "priority", "abort_on_close", "worker_timeout_ms",
+	"handler", "http_timeout_ms", NULL
 };
 static const char *const config_listen_keys[] = {
 	"address", "name", "lanes", NULL
@@ -214,19 +215,62 @@ config_worker_timeout(struct config_ctx *ctx, config_setting_t *g,
     struct config_class *c)
 {
 	config_setting_t	*s;
+	int			 http;
 
+	/* An HTTP client may take its timeout to send its head, then wait. */
+	http = strcmp(c->handler, CONTRACT_HANDLER_HTTP) == 0;
 	c->worker_timeout_ms = -1;
 	config_get_int(ctx, g, "worker_timeout_ms", 0,
 	    CONFIG_MAX_WORKER_TIMEOUT_MS, &c->worker_timeout_ms);
 	if (c->worker_timeout_ms == -1)
 		c->worker_timeout_ms = 2 * c->delay_ms +
+		    (http ? c->http_timeout_ms : 0) +
 		    CONFIG_WORKER_TIMEOUT_BASE_MS;
 	else if (c->worker_timeout_ms != 0 &&
-	    c->worker_timeout_ms <= c->delay_ms) {
+	    c->worker_timeout_ms <= c->delay_ms +
+	    (http ? c->http_timeout_ms : 0)) {
 		s = config_setting_get_member(g, "worker_timeout_ms");
-		config_error(ctx, s, "\"worker_timeout_ms\" must be 0 or longer "
-		    "than \"delay_ms\" (%d)", c->delay_ms);
+		if (http)
+			config_error(ctx, s, "\"worker_timeout_ms\" must be 0 "
+			    "or longer than \"delay_ms\" and "
+			    "\"http_timeout_ms\" together (%d)",
+			    c->delay_ms + c->http_timeout_ms);
+		else
+			config_error(ctx, s, "\"worker_timeout_ms\" must be 0 "
+			    "or longer than \"delay_ms\" (%d)", c->delay_ms);
 	}
+}
+
+/*
+ * "handler", what its workers do with a connection, and the settings of
+ * that handler only: "http_timeout_ms" in a class of another handler
+ * would be ignored, so it is refused.
+ */
+static void
+config_handler(struct config_ctx *ctx, config_setting_t *g,
+    struct config_class *c)
+{
+	config_setting_t	*s;
+	const char		*name;
+
+	c->handler = CONTRACT_HANDLER_REPLY;
+	c->http_timeout_ms = CONTRACT_DEFAULT_HTTP_TIMEOUT_MS;
+	if ((name = config_get_string(ctx, g, "handler")) != NULL &&
+	    (c->handler = contract_handler(name)) == NULL) {
+		config_error(ctx, config_setting_get_member(g, "handler"),
+		    "unknown handler \"%s\": expected \"%s\" or \"%s\"", name,
+		    CONTRACT_HANDLER_REPLY, CONTRACT_HANDLER_HTTP);
+		c->handler = CONTRACT_HANDLER_REPLY;
+	}
+	if ((s = config_setting_get_member(g, "http_timeout_ms")) == NULL)
+		return;
+	if (strcmp(c->handler, CONTRACT_HANDLER_HTTP) != 0) {
+		config_error(ctx, s, "\"http_timeout_ms\" is for "
+		    "handler = \"%s\"", CONTRACT_HANDLER_HTTP);
+		return;
+	}
+	config_get_int(ctx, g, "http_timeout_ms", 1,
+	    CONTRACT_MAX_HTTP_TIMEOUT_MS, &c->http_timeout_ms);
 }
 
 /*
@@ -309,6 +353,7 @@ config_classes(struct config_ctx *ctx, config_setting_t *cs)
 		config_get_int(ctx, g, "priority", -CONFIG_MAX_PRIORITY,
 		    CONFIG_MAX_PRIORITY, &c->priority);
 		config_get_bool(ctx, g, "abort_on_close", &c->abort_on_close);
+		config_handler(ctx, g, c);
 		config_worker_timeout(ctx, g, c);
 		if ((busy = config_get_string(ctx, g, "busy_reply")) != NULL &&
 		    strlen(busy) > CONTRACT_MAX_REPLY)
@@ -615,4 +660,6 @@ config_class_args(const struct config_class *c, const char *program,
 	a->delay_ms = c->delay_ms;
 	a->write_timeout_ms = c->write_timeout_ms;
 	a->verbose = verbose;
+	a->handler = c->handler;
+	a->http_timeout_ms = c->http_timeout_ms;
 }

@@ -75,6 +75,8 @@ struct config_class {
 	int	 priority;		/* higher first */
 	int	 abort_on_close;	/* a queued client's FIN drops it */
 	int	 worker_timeout_ms;	/* no DONE for this long: hung; 0: never */
+	const char *handler;		/* a CONTRACT_HANDLER_* string */
+	int	 http_timeout_ms;	/* handler "http": for the request head */
 	int	 line;			/* where it was defined */
 };
 

@@ -62,7 +62,8 @@ static _Noreturn void
 worker_usage(void)
 {
 	fprintf(stderr, "usage: dispatch-worker -n CLASS [-r REPLY] "
-	    "[-d DELAY_MS] [-w WRITE_TIMEOUT_MS] [-v]\n");
+	    "[-d DELAY_MS] [-w WRITE_TIMEOUT_MS] [-H HANDLER]\n"
+	    "       [-T HTTP_TIMEOUT_MS] [-v]\n");
 	exit(EXIT_USAGE);
 }
 
@@ -89,7 +90,9 @@ worker_setup(struct worker *w)
 	int			 flags, i, type;
 
 	snprintf(w->pid, sizeof(w->pid), "%ld", (long)getpid());
-	w->epfd = w->sigfd = w->delay.fd = w->write.fd = w->linger.fd = -1;
+	w->epfd = w->sigfd = w->delay.fd = w->write.fd = w->linger.fd =
+	    w->reading.fd = -1;
+	w->http = strcmp(w->args.handler, CONTRACT_HANDLER_HTTP) == 0;
 	w->chan = CHANNEL_FD;
 	for (i = 0; i < WORKER_NSTATES; i++)
 		TAILQ_INIT(&w->queues[i]);
@@ -157,6 +160,8 @@ worker_setup(struct worker *w)
 	worker_timer_init(w, &w->write, WORKER_WRITING,
 	    w->args.write_timeout_ms);
 	worker_timer_init(w, &w->linger, WORKER_LINGERING, WORKER_LINGER_MS);
+	worker_timer_init(w, &w->reading, WORKER_READING,
+	    w->http ? w->args.http_timeout_ms : 0);
 
 	channel_msg_init(&m, CHANNEL_HELLO);
 	m.u.hello.pid = (int32_t)getpid();
@@ -178,6 +183,7 @@ worker_free(struct worker *w)
 			if (c->fd != -1)
 				close(c->fd);
 			free(c->reply_buf);
+			worker_http_free(c);
 			free(c);
 		}
 	}
@@ -188,6 +194,8 @@ worker_free(struct worker *w)
 		close(w->write.fd);
 	if (w->linger.fd != -1)
 		close(w->linger.fd);
+	if (w->reading.fd != -1)
+		close(w->reading.fd);
 	if (w->sigfd != -1)
 		close(w->sigfd);
 	if (w->epfd != -1)

@@ -1,8 +1,9 @@
 /*
- * worker_timer: the deadlines of the timed states: delay, write (a reply
- * waiting for its client to read) and linger.
+ * worker_timer: the deadlines of the timed states: reading (an HTTP head),
+ * delay, write (a reply waiting for its client to read) and linger.
  *
- * All connections have the same delay, write timeout and linger time, so
+ * All connections have the same HTTP timeout, delay, write timeout and
+ * linger time, so
  * their deadlines come in arrival order: each timed state is a FIFO whose
  * head alone arms one timerfd.
  */
@@ -111,6 +112,8 @@ worker_timer_event(struct worker *w, struct worker_timer *t)
 			worker_conn_reply(w, c);
 		else if (t->state == WORKER_WRITING)
 			worker_conn_write_timeout(w, c);
+		else if (t->state == WORKER_READING)
+			worker_http_timeout(w, c);
 		else
 			worker_conn_close(w, c, "linger timeout");
 	}
