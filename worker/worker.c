@@ -62,8 +62,8 @@ static _Noreturn void
 worker_usage(void)
 {
 	fprintf(stderr, "usage: dispatch-worker -n CLASS [-r REPLY] "
-	    "[-d DELAY_MS] [-w WRITE_TIMEOUT_MS] [-H HANDLER]\n"
-	    "       [-T HTTP_TIMEOUT_MS] [-v]\n");
+	    "[-d DELAY_MS] [-w WRITE_TIMEOUT_MS] [-H HANDLER] "
+	    "[-T HTTP_TIMEOUT_MS] [-v]\n");
 	exit(EXIT_USAGE);
 }
 
