@@ -9,6 +9,11 @@
 #define CONTRACT_STR(x)		#x
 #define CONTRACT_XSTR(x)	CONTRACT_STR(x)
 
+static const char *const contract_handlers[] = {
+	CONTRACT_HANDLER_REPLY, CONTRACT_HANDLER_EXEC, CONTRACT_HANDLER_HTTP,
+	NULL
+};
+
 static const struct {
 	const char			*text;
 	enum contract_placeholder	 kind;
@@ -79,7 +84,19 @@ contract_ms(int opt, const char *s, int max, int *ms, char *err,
 }
 
 const char *
-contract_handler(const struct contract_args *a)
+contract_handler(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; contract_handlers[i] != NULL; i++)
+		if (strcmp(contract_handlers[i], name) == 0)
+			return contract_handlers[i];
+	return NULL;
+}
+
+/* Its handler: args built by hand may leave it out. */
+static const char *
+contract_handler_of(const struct contract_args *a)
 {
 	return a->handler != NULL ? a->handler : CONTRACT_HANDLER_REPLY;
 }
@@ -87,7 +104,8 @@ contract_handler(const struct contract_args *a)
 void
 contract_argv(const struct contract_args *a, struct contract_argv *out)
 {
-	int	argc = 0, i;
+	const char	*handler = contract_handler_of(a);
+	int		 argc = 0, i;
 
 	snprintf(out->delay, sizeof(out->delay), "%d", a->delay_ms);
 	snprintf(out->write_timeout, sizeof(out->write_timeout), "%d",
@@ -104,9 +122,16 @@ contract_argv(const struct contract_args *a, struct contract_argv *out)
 	out->argv[argc++] = out->write_timeout;
 	if (a->verbose)
 		out->argv[argc++] = "-v";
-	if (strcmp(contract_handler(a), CONTRACT_HANDLER_REPLY) != 0) {
+	/* The default handler is left out: workers of old take the argv. */
+	if (strcmp(handler, CONTRACT_HANDLER_REPLY) != 0) {
 		out->argv[argc++] = "-H";
-		out->argv[argc++] = (char *)a->handler;
+		out->argv[argc++] = (char *)handler;
+	}
+	if (strcmp(handler, CONTRACT_HANDLER_HTTP) == 0) {
+		snprintf(out->http_timeout, sizeof(out->http_timeout), "%d",
+		    a->http_timeout_ms);
+		out->argv[argc++] = "-T";
+		out->argv[argc++] = out->http_timeout;
 	}
 	if (a->command != NULL) {
 		snprintf(out->exec_timeout, sizeof(out->exec_timeout), "%d",
@@ -127,7 +152,7 @@ contract_parse(int argc, char *argv[], struct contract_args *a, char *err,
 {
 	const char	*why, *at;
 	size_t		 kind;
-	int		 ch;
+	int		 ch, http_timeout = 0;
 
 	memset(a, 0, sizeof(*a));
 	a->program = argv[0];
@@ -135,6 +160,7 @@ contract_parse(int argc, char *argv[], struct contract_args *a, char *err,
 	a->write_timeout_ms = CONTRACT_DEFAULT_WRITE_TIMEOUT_MS;
 	a->handler = CONTRACT_HANDLER_REPLY;
 	a->exec_timeout_ms = CONTRACT_DEFAULT_EXEC_TIMEOUT_MS;
+	a->http_timeout_ms = CONTRACT_DEFAULT_HTTP_TIMEOUT_MS;
 	err[0] = '\0';
 	/*
 	 * 0, not 1: glibc then forgets an earlier argv entirely, including
@@ -145,7 +171,7 @@ contract_parse(int argc, char *argv[], struct contract_args *a, char *err,
 	 */
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt(argc, argv, "+n:r:d:w:vH:x:")) != -1) {
+	while ((ch = getopt(argc, argv, "+n:r:d:w:vH:x:T:")) != -1) {
 		switch (ch) {
 		case 'n':
 			a->class = optarg;
@@ -168,16 +194,23 @@ contract_parse(int argc, char *argv[], struct contract_args *a, char *err,
 			a->verbose = 1;
 			break;
 		case 'H':
-			if (strcmp(optarg, CONTRACT_HANDLER_REPLY) == 0)
-				a->handler = CONTRACT_HANDLER_REPLY;
-			else if (strcmp(optarg, CONTRACT_HANDLER_EXEC) == 0)
-				a->handler = CONTRACT_HANDLER_EXEC;
-			else {
-				snprintf(err, errlen, "-H: \"%s\" or \"%s\"",
-				    CONTRACT_HANDLER_REPLY,
-				    CONTRACT_HANDLER_EXEC);
+			if ((a->handler = contract_handler(optarg)) == NULL) {
+				snprintf(err, errlen, "-H: \"%s\", \"%s\" or "
+				    "\"%s\"", CONTRACT_HANDLER_REPLY,
+				    CONTRACT_HANDLER_EXEC, CONTRACT_HANDLER_HTTP);
 				return -1;
 			}
+			break;
+		case 'T':
+			/* An HTTP client has a time limit, always. */
+			if (contract_ms(ch, optarg,
+			    CONTRACT_MAX_HTTP_TIMEOUT_MS, &a->http_timeout_ms,
+			    err, errlen) == -1 || a->http_timeout_ms == 0) {
+				snprintf(err, errlen, "-T: milliseconds, 1 to "
+				    "%d", CONTRACT_MAX_HTTP_TIMEOUT_MS);
+				return -1;
+			}
+			http_timeout = 1;
 			break;
 		case 'x':
 			if (contract_ms(ch, optarg,
@@ -193,6 +226,11 @@ contract_parse(int argc, char *argv[], struct contract_args *a, char *err,
 	}
 	if (a->class == NULL) {
 		snprintf(err, errlen, "-n CLASS is required");
+		return -1;
+	}
+	if (http_timeout &&
+	    strcmp(a->handler, CONTRACT_HANDLER_HTTP) != 0) {
+		snprintf(err, errlen, "-T is for -H %s", CONTRACT_HANDLER_HTTP);
 		return -1;
 	}
 	if (strcmp(a->handler, CONTRACT_HANDLER_EXEC) == 0) {
@@ -250,7 +288,9 @@ int
 contract_same(const struct contract_args *a, const struct contract_args *b)
 {
 	return strcmp(a->program, b->program) == 0 &&
-	    strcmp(contract_handler(a), contract_handler(b)) == 0 &&
+	    strcmp(contract_handler_of(a), contract_handler_of(b)) == 0 &&
+	    (strcmp(contract_handler_of(a), CONTRACT_HANDLER_HTTP) != 0 ||
+	    a->http_timeout_ms == b->http_timeout_ms) &&
 	    contract_same_command(a->command, b->command) &&
 	    (a->command == NULL || a->exec_timeout_ms == b->exec_timeout_ms) &&
 	    strcmp(a->class, b->class) == 0 &&

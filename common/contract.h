@@ -20,19 +20,24 @@
 #define CONTRACT_MAX_WRITE_TIMEOUT_MS	3600000		/* an hour */
 #define CONTRACT_DEFAULT_WRITE_TIMEOUT_MS	30000
 /*
- * What a worker does with a connection (-H): "reply" writes the reply,
- * "exec" runs a program with the connection as its standard input and
- * output (worker_exec.c).
+ * What a worker does with a connection (-H): "reply" writes the reply
+ * (the default); "exec" runs a program with the connection as its
+ * standard input and output (worker_exec.c); "http" reads an HTTP request
+ * head first and answers with the reply as the body of an HTTP response
+ * (worker_http.c), the head given the HTTP timeout to come.
  */
 #define CONTRACT_HANDLER_REPLY	"reply"
 #define CONTRACT_HANDLER_EXEC	"exec"
+#define CONTRACT_HANDLER_HTTP	"http"
+#define CONTRACT_DEFAULT_HTTP_TIMEOUT_MS	10000
+#define CONTRACT_MAX_HTTP_TIMEOUT_MS	3600000		/* an hour */
 #define CONTRACT_MAX_COMMAND	32		/* a program's argv, without NULL */
 #define CONTRACT_MAX_EXEC_TIMEOUT_MS	86400000	/* a day */
 #define CONTRACT_DEFAULT_EXEC_TIMEOUT_MS	60000
 /* A program still running this long after its SIGTERM gets SIGKILL. */
 #define CONTRACT_EXEC_KILL_MS	2000
-/* argv[] with its NULL: 14 for the options, "--", then the command. */
-#define CONTRACT_ARGV_MAX	(16 + CONTRACT_MAX_COMMAND)
+/* argv[] with its NULL: 16 for the options, "--", then the command. */
+#define CONTRACT_ARGV_MAX	(18 + CONTRACT_MAX_COMMAND)
 #define CONTRACT_FD_RESERVE	16		/* a worker's descriptors not for connections */
 
 /* What a worker is started with. */
@@ -47,6 +52,7 @@ struct contract_args {
 	/* With "exec": the program's argv, NULL-terminated, and its limit. */
 	char *const	*command;
 	int		 exec_timeout_ms; /* 0: no limit */
+	int		 http_timeout_ms; /* with "http": for a head to come */
 };
 
 /* A worker's argv, pointing into the args it was built from. */
@@ -55,6 +61,7 @@ struct contract_argv {
 	char		 delay[16];
 	char		 write_timeout[16];
 	char		 exec_timeout[16];
+	char		 http_timeout[16];
 };
 
 enum contract_placeholder {
@@ -91,8 +98,11 @@ const char	*contract_reply_check(const char *reply, const char **at);
  */
 size_t		 contract_max_conn(unsigned long nofile);
 
-/* The args' handler, "reply" when it is NULL. */
-const char	*contract_handler(const struct contract_args *);
+/*
+ * The handler of that name, as the contract's own string (one of the
+ * CONTRACT_HANDLER_* strings); NULL when there is none.
+ */
+const char	*contract_handler(const char *name);
 
 /* Builds the argv that starts a worker with these args. */
 void		 contract_argv(const struct contract_args *,
@@ -102,16 +112,18 @@ void		 contract_argv(const struct contract_args *,
  * Reads a worker's argv into args, with program set to argv[0]: 0, or
  * -1 with a message for the usage line in err.  What argv leaves out
  * takes its default: the default reply, no delay, the default write
- * timeout, the "reply" handler, the default exec timeout.  With
- * "-H exec", the program's argv follows the options (after "--"), its
- * name an absolute path; with any other handler nothing follows them.
+ * timeout, the "reply" handler, the default exec and HTTP timeouts.
+ * With "-H exec", the program's argv follows the options (after "--"),
+ * its name an absolute path; with any other handler nothing follows
+ * them.  -T (the HTTP timeout) goes with "-H http" alone.
  */
 int		 contract_parse(int argc, char *argv[], struct contract_args *,
 		    char *err, size_t errlen);
 
 /*
  * Whether a worker started with a can serve a class configured as b:
- * the same program and the same arguments, its command's among them.
+ * the same program and the same arguments, its command's among them (the
+ * exec timeout counts with a command only, the HTTP timeout for "http").
  */
 int		 contract_same(const struct contract_args *a,
 		    const struct contract_args *b);

@@ -19,7 +19,7 @@ static const char *const config_class_keys[] = {
 	"name", "workers", "reply", "delay_ms", "write_timeout_ms",
 	"max_connections", "queue", "queue_timeout_ms", "overflow",
 	"busy_reply", "priority", "abort_on_close", "worker_timeout_ms",
-	"handler", "command", "exec_timeout_ms", NULL
+	"handler", "command", "exec_timeout_ms", "http_timeout_ms", NULL
 };
 static const char *const config_listen_keys[] = {
 	"address", "name", "lanes", NULL
@@ -221,19 +221,26 @@ config_worker_timeout(struct config_ctx *ctx, config_setting_t *g,
 {
 	config_setting_t	*s;
 	const char		*what = "\"delay_ms\"";
-	int			 span = c->delay_ms;
+	int			 span = c->delay_ms, deflt;
 
+	/* The time a connection may rightly take; the default doubles it. */
+	deflt = 2 * c->delay_ms + CONFIG_WORKER_TIMEOUT_BASE_MS;
 	if (c->command != NULL) {
 		what = "\"exec_timeout_ms\" and its kill's grace";
 		span = c->exec_timeout_ms == 0 ? -1 :
 		    c->exec_timeout_ms + CONTRACT_EXEC_KILL_MS;
+		deflt = span == -1 ? 0 : 2 * span + CONFIG_WORKER_TIMEOUT_BASE_MS;
+	} else if (strcmp(c->handler, CONTRACT_HANDLER_HTTP) == 0) {
+		/* A client may take its timeout to send its head, then wait. */
+		what = "\"delay_ms\" and \"http_timeout_ms\" together";
+		span += c->http_timeout_ms;
+		deflt += c->http_timeout_ms;
 	}
 	c->worker_timeout_ms = -1;
 	config_get_int(ctx, g, "worker_timeout_ms", 0,
 	    CONFIG_MAX_WORKER_TIMEOUT_MS, &c->worker_timeout_ms);
 	if (c->worker_timeout_ms == -1)
-		c->worker_timeout_ms = span == -1 ? 0 :
-		    2 * span + CONFIG_WORKER_TIMEOUT_BASE_MS;
+		c->worker_timeout_ms = deflt;
 	else if (c->worker_timeout_ms != 0 && span == -1) {
 		s = config_setting_get_member(g, "worker_timeout_ms");
 		config_error(ctx, s, "\"worker_timeout_ms\" must be 0 when "
@@ -642,4 +649,5 @@ config_class_args(const struct config_class *c, const char *program,
 	a->handler = c->handler;
 	a->command = c->command;
 	a->exec_timeout_ms = c->exec_timeout_ms;
+	a->http_timeout_ms = c->http_timeout_ms;
 }

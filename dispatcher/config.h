@@ -78,6 +78,7 @@ struct config_class {
 	const char *handler;		/* CONTRACT_HANDLER_* */
 	char	**command;		/* "exec": argv, NULL-terminated */
 	int	 exec_timeout_ms;	/* "exec": a program's limit; 0: none */
+	int	 http_timeout_ms;	/* "http": for the request head */
 	int	 line;			/* where it was defined */
 };
 

@@ -11,10 +11,6 @@
 /* Where a program's bare name is looked for when PATH is not set. */
 #define CONFIG_DEFAULT_PATH	"/usr/local/bin:/usr/bin:/bin"
 
-static const char *const config_handlers[] = {
-	CONTRACT_HANDLER_REPLY, CONTRACT_HANDLER_EXEC, NULL
-};
-
 /* Whether path is a regular file we may execute. */
 static int
 config_executable(const char *path)
@@ -116,25 +112,32 @@ config_handler(struct config_ctx *ctx, const config_setting_t *g,
 {
 	const config_setting_t	*s, *cs;
 	const char		*name;
-	size_t			 i;
 
 	c->handler = CONTRACT_HANDLER_REPLY;
 	c->exec_timeout_ms = CONTRACT_DEFAULT_EXEC_TIMEOUT_MS;
+	c->http_timeout_ms = CONTRACT_DEFAULT_HTTP_TIMEOUT_MS;
 	config_get_int(ctx, g, "exec_timeout_ms", 0,
 	    CONTRACT_MAX_EXEC_TIMEOUT_MS, &c->exec_timeout_ms);
 	cs = config_setting_get_member(g, "command");
 	if ((name = config_get_string(ctx, g, "handler")) != NULL) {
 		s = config_setting_get_member(g, "handler");
-		for (i = 0; config_handlers[i] != NULL; i++)
-			if (strcmp(name, config_handlers[i]) == 0)
-				break;
-		if (config_handlers[i] == NULL) {
+		if ((c->handler = contract_handler(name)) == NULL) {
 			config_error(ctx, s, "unknown handler \"%s\" (expected "
-			    "\"%s\" or \"%s\")", name, CONTRACT_HANDLER_REPLY,
-			    CONTRACT_HANDLER_EXEC);
+			    "\"%s\", \"%s\" or \"%s\")", name,
+			    CONTRACT_HANDLER_REPLY, CONTRACT_HANDLER_EXEC,
+			    CONTRACT_HANDLER_HTTP);
+			c->handler = CONTRACT_HANDLER_REPLY;
 			return;
 		}
-		c->handler = config_handlers[i];
+	}
+	/* A setting of another handler would be ignored: refused. */
+	if ((s = config_setting_get_member(g, "http_timeout_ms")) != NULL) {
+		if (strcmp(c->handler, CONTRACT_HANDLER_HTTP) != 0)
+			config_error(ctx, s, "\"http_timeout_ms\" is for "
+			    "handler = \"%s\"", CONTRACT_HANDLER_HTTP);
+		else
+			config_get_int(ctx, g, "http_timeout_ms", 1,
+			    CONTRACT_MAX_HTTP_TIMEOUT_MS, &c->http_timeout_ms);
 	}
 	if (strcmp(c->handler, CONTRACT_HANDLER_EXEC) != 0) {
 		if (cs != NULL)

@@ -62,7 +62,8 @@ static _Noreturn void
 worker_usage(void)
 {
 	fprintf(stderr, "usage: dispatch-worker -n CLASS [-r REPLY] "
-	    "[-d DELAY_MS] [-w WRITE_TIMEOUT_MS] [-v]\n"
+	    "[-d DELAY_MS] [-w WRITE_TIMEOUT_MS] [-H reply|http] "
+	    "[-T HTTP_TIMEOUT_MS] [-v]\n"
 	    "       dispatch-worker -n CLASS -H exec [-x EXEC_TIMEOUT_MS] "
 	    "[-v] -- PROGRAM [ARG...]\n");
 	exit(EXIT_USAGE);
@@ -91,9 +92,11 @@ worker_setup(struct worker *w)
 	int			 flags, i, type;
 
 	snprintf(w->pid, sizeof(w->pid), "%ld", (long)getpid());
-	w->epfd = w->sigfd = w->delay.fd = w->write.fd = w->linger.fd = -1;
+	w->epfd = w->sigfd = w->delay.fd = w->write.fd = w->linger.fd =
+	    w->reading.fd = -1;
 	w->run.fd = w->stop.fd = -1;
 	w->exec = strcmp(w->args.handler, CONTRACT_HANDLER_EXEC) == 0;
+	w->http = strcmp(w->args.handler, CONTRACT_HANDLER_HTTP) == 0;
 	w->chan = CHANNEL_FD;
 	for (i = 0; i < WORKER_NSTATES; i++)
 		TAILQ_INIT(&w->queues[i]);
@@ -164,6 +167,8 @@ worker_setup(struct worker *w)
 	worker_timer_init(w, &w->linger, WORKER_LINGERING, WORKER_LINGER_MS);
 	if (w->exec)
 		worker_exec_init(w);
+	worker_timer_init(w, &w->reading, WORKER_READING,
+	    w->http ? w->args.http_timeout_ms : 0);
 
 	channel_msg_init(&m, CHANNEL_HELLO);
 	m.u.hello.pid = (int32_t)getpid();
@@ -193,6 +198,7 @@ worker_free(struct worker *w)
 			if (c->fd != -1)
 				close(c->fd);
 			free(c->reply_buf);
+			worker_http_free(c);
 			free(c);
 		}
 	}
@@ -208,6 +214,8 @@ worker_free(struct worker *w)
 	if (w->stop.fd != -1)
 		close(w->stop.fd);
 	free(w->env);
+	if (w->reading.fd != -1)
+		close(w->reading.fd);
 	if (w->sigfd != -1)
 		close(w->sigfd);
 	if (w->epfd != -1)

@@ -14,6 +14,8 @@
  *                   each
  *   worker_exec.c   "-H exec": a program run per connection, its
  *                   environment, its time limit, its exit
+ *   worker_http.c   handler "http": the request head read first, then an
+ *                   HTTP answer (http_head.c judges the head)
  */
 #ifndef WORKER_H
 #define WORKER_H
@@ -45,6 +47,7 @@ struct worker_src {
 
 /* Each state is one queue; a connection is always in exactly one. */
 enum worker_state {
+	WORKER_READING,		/* reading its HTTP request head */
 	WORKER_DELAYED,		/* waiting for its reply time */
 	WORKER_WRITING,		/* writing the reply, or waiting for EPOLLOUT */
 	WORKER_REPLIED,		/* replied; closed or lingers at the turn's end */
@@ -71,11 +74,15 @@ struct worker_conn {
 	size_t			 reply_len;
 	size_t			 sent;
 	size_t			 discarded;
+	int			 more;		/* may still send: linger */
+	struct worker_http	*http;		/* its head, while it is read */
 	char			 peer[ADDR_STRLEN];
 	pid_t			 pid;		/* its program's, with "exec" */
 };
 
 TAILQ_HEAD(worker_connq, worker_conn);
+
+struct worker_http;
 
 /* A FIFO of connections with increasing deadlines, and its timerfd. */
 struct worker_timer {
@@ -88,6 +95,7 @@ struct worker_timer {
 
 struct worker {
 	struct contract_args	 args;		/* class, reply, delay, timeout */
+	int			 http;		/* handler "http" */
 	char			 pid[24];
 
 	/*
@@ -118,6 +126,7 @@ struct worker {
 	int			 exec;		/* the "exec" handler */
 	char			**env;		/* worker_exec.c's, or NULL */
 	size_t			 nenv;		/* inherited, kept for programs */
+	struct worker_timer	 reading;	/* none without handler "http" */
 	struct worker_connq	 queues[WORKER_NSTATES];
 	size_t			 nconn;		/* in hand: not yet closed */
 	size_t			 max_conn;	/* what RLIMIT_NOFILE leaves room for */
@@ -149,6 +158,14 @@ void	worker_conn_move(struct worker *, struct worker_conn *,
 	    enum worker_state);
 void	worker_conn_event(struct worker *, struct worker_conn *,
 	    uint32_t events);
+/* Moves it to the state's queue: keeps the timers on time. */
+void	worker_conn_move(struct worker *, struct worker_conn *,
+	    enum worker_state);
+/* Registers the socket with epoll for events, or changes them: 0 or -1. */
+int	worker_conn_watch(struct worker *, struct worker_conn *,
+	    uint32_t events);
+/* Its reply, after the class's delay. */
+void	worker_conn_answer(struct worker *, struct worker_conn *);
 /* Writes what is left of the reply; then the connection is REPLIED. */
 void	worker_conn_reply(struct worker *, struct worker_conn *);
 /* Resets a connection whose client has not taken its reply in time. */
@@ -175,8 +192,20 @@ void	worker_exec_reap(struct worker *);
 void	worker_exec_stop(struct worker *);
 
 /*
- * worker_timer.c: the delay, write and linger timers, set for their
- * queue's head.  A timer without a time limit has no timerfd (fd -1).
+ * worker_http.c, for handler "http".  A connection reads its head in
+ * WORKER_READING, then takes its answer as its reply.
+ */
+/* Starts reading the head of a new connection, its reply rendered. */
+void	worker_http_start(struct worker *, struct worker_conn *);
+/* Reads what came; answers once the head is judged. */
+void	worker_http_read(struct worker *, struct worker_conn *);
+/* Answers a connection whose head did not come in time: 408. */
+void	worker_http_timeout(struct worker *, struct worker_conn *);
+void	worker_http_free(struct worker_conn *);
+
+/*
+ * worker_timer.c: the reading, delay, write, linger, run and stop timers,
+ * set for their queue's head.  A timer without a time limit has no timerfd (fd -1).
  */
 void	worker_timer_deadline(struct timespec *, long ms);
 /* A timer for the state's deadlines, ms after entry; none for 0 ms. */

@@ -37,8 +37,6 @@
 
 static size_t	worker_conn_render(const struct worker *, const char *,
 		    char *, size_t *);
-static int	worker_conn_watch(struct worker *, struct worker_conn *,
-		    uint32_t);
 static int	worker_conn_wait(struct worker *, struct worker_conn *,
 		    uint32_t);
 static int	worker_conn_discard(struct worker *, struct worker_conn *);
@@ -170,6 +168,15 @@ worker_conn_new(struct worker *w, const struct channel_conn *cc, int fd)
 		c->reply = c->reply_buf;
 	}
 
+	if (w->http)
+		worker_http_start(w, c);
+	else
+		worker_conn_answer(w, c);
+}
+
+void
+worker_conn_answer(struct worker *w, struct worker_conn *c)
+{
 	if (w->args.delay_ms > 0) {
 		worker_timer_deadline(&c->deadline, w->args.delay_ms);
 		worker_conn_move(w, c, WORKER_DELAYED);
@@ -191,12 +198,12 @@ worker_conn_move(struct worker *w, struct worker_conn *c,
 	worker_timer_update(w, &w->delay);
 	worker_timer_update(w, &w->write);
 	worker_timer_update(w, &w->linger);
+	worker_timer_update(w, &w->reading);
 	worker_timer_update(w, &w->run);
 	worker_timer_update(w, &w->stop);
 }
 
-/* Registers the socket with epoll for events, or changes what it waits for. */
-static int
+int
 worker_conn_watch(struct worker *w, struct worker_conn *c, uint32_t events)
 {
 	struct epoll_event	 ev;
@@ -236,6 +243,9 @@ worker_conn_event(struct worker *w, struct worker_conn *c, uint32_t events)
 	if (events & WORKER_INPUT)
 		c->input = 1;
 	switch (c->state) {
+	case WORKER_READING:
+		worker_http_read(w, c);
+		break;
 	case WORKER_DELAYED:
 	case WORKER_WRITING:
 		/* A reset or vanished client is routine: nothing to say. */
@@ -372,7 +382,7 @@ worker_conn_linger_start(struct worker *w)
 		}
 		if (!worker_conn_discard(w, c))
 			continue;
-		if (c->discarded == 0) {
+		if (c->discarded == 0 && !c->more) {
 			worker_conn_close(w, c, "replied");
 			continue;
 		}
@@ -437,6 +447,7 @@ worker_conn_close(struct worker *w, struct worker_conn *c, const char *how)
 	free(c->reply_buf);
 	c->reply_buf = NULL;
 	c->reply = NULL;
+	worker_http_free(c);
 	log_debug("connection %" PRIu64 " from %s: done, %s", c->id, c->peer,
 	    how);
 	worker_conn_move(w, c, WORKER_CLOSED);

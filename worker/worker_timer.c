@@ -1,11 +1,11 @@
 /*
- * worker_timer: the deadlines of the timed states: delay, write (a reply
- * waiting for its client to read), linger, and a program's run and the
- * grace after its SIGTERM.
+ * worker_timer: the deadlines of the timed states: reading (an HTTP head),
+ * delay, write (a reply waiting for its client to read), linger, and a
+ * program's run and the grace after its SIGTERM.
  *
- * All connections have the same delay, write timeout, linger time and
- * program limits, so their deadlines come in arrival order: each timed
- * state is a FIFO whose head alone arms one timerfd.
+ * All connections have the same HTTP timeout, delay, write timeout,
+ * linger time and program limits, so their deadlines come in arrival
+ * order: each timed state is a FIFO whose head alone arms one timerfd.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -112,6 +112,8 @@ worker_timer_event(struct worker *w, struct worker_timer *t)
 			worker_conn_reply(w, c);
 		else if (t->state == WORKER_WRITING)
 			worker_conn_write_timeout(w, c);
+		else if (t->state == WORKER_READING)
+			worker_http_timeout(w, c);
 		else if (t->state == WORKER_LINGERING)
 			worker_conn_close(w, c, "linger timeout");
 		else

@@ -12,6 +12,7 @@
 #   start ARGS...           run "dispatcher ARGS..." and wait for "ready"
 #   expect_exit STATUS ARGS...  run it to its end, expecting that status
 #   ask SRC                 print the reply a client bound to SRC gets
+#   send SRC                the same, the client sending stdin first
 #   ask_bg SRC FILE         the same in the background; then wait_clients
 #   expect_class SRC CLASS  the default reply of CLASS; $WORKER is its pid
 #   expect_reply SRC ERE    a one-line reply matching ERE
@@ -337,7 +338,12 @@ client_addr() {
 
 # ask SRC: prints what a client bound to SRC receives before the close.
 ask() {
-	timeout 10 socat -t 10 -T 5 - "$(client_addr "$1")" </dev/null \
+	send "$1" </dev/null
+}
+
+# send SRC: the same for a client that sends its standard input first.
+send() {
+	timeout 10 socat -t 10 -T 5 - "$(client_addr "$1")" \
 	    2>>"$TMP/clients.err" || true
 }
 

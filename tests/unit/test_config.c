@@ -489,6 +489,70 @@ Test(config, worker_timeout_default)
 	config_free(cf);
 }
 
+/* handler: "reply" unless told; "http" with its timeout, passed on. */
+Test(config, handler_and_http_timeout)
+{
+	struct contract_args	 a;
+	struct config		*cf;
+
+	cf = load("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; },\n"
+	    "  { name = \"web\"; handler = \"http\"; },\n"
+	    "  { name = \"quick\"; handler = \"http\"; http_timeout_ms = 1; },\n"
+	    "  { name = \"plain\"; handler = \"reply\"; } );\n");
+	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
+	cr_assert_str_eq(cf->classes[0].handler, CONTRACT_HANDLER_REPLY);
+	cr_assert_str_eq(cf->classes[1].handler, CONTRACT_HANDLER_HTTP);
+	cr_assert_eq(cf->classes[1].http_timeout_ms,
+	    CONTRACT_DEFAULT_HTTP_TIMEOUT_MS);
+	cr_assert_eq(cf->classes[1].worker_timeout_ms,
+	    CONFIG_WORKER_TIMEOUT_BASE_MS + CONTRACT_DEFAULT_HTTP_TIMEOUT_MS,
+	    "a head may take its time: the hung-worker time allows for it");
+	cr_assert_eq(cf->classes[2].http_timeout_ms, 1);
+	cr_assert_str_eq(cf->classes[3].handler, CONTRACT_HANDLER_REPLY);
+	config_class_args(&cf->classes[2], "/bin/w", 0, &a);
+	cr_assert_str_eq(a.handler, CONTRACT_HANDLER_HTTP);
+	cr_assert_eq(a.http_timeout_ms, 1);
+	config_free(cf);
+}
+
+Test(config, handler_not_a_string)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\";\n handler = 1; } );\n",
+	    3, "\"handler\" must be a string");
+}
+
+Test(config, http_timeout_without_http)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\";\n http_timeout_ms = 5; } );\n",
+	    3, "\"http_timeout_ms\" is for handler = \"http\"");
+}
+
+Test(config, http_timeout_out_of_range)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; handler = \"http\";\n"
+	    "  http_timeout_ms = 0; } );\n",
+	    3, "\"http_timeout_ms\" must be 1 to 3600000");
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; handler = \"http\";\n"
+	    "  http_timeout_ms = 3600001; } );\n",
+	    3, "\"http_timeout_ms\" must be 1 to 3600000");
+}
+
+/* A worker waiting for a slow head is not hung. */
+Test(config, worker_timeout_shorter_than_http_timeout)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; handler = \"http\";\n"
+	    "  delay_ms = 100; http_timeout_ms = 5000;\n"
+	    "  worker_timeout_ms = 5100; } );\n",
+	    4, "\"worker_timeout_ms\" must be 0 or longer than \"delay_ms\" "
+	    "and \"http_timeout_ms\" together (5100)");
+}
+
 Test(config, write_timeout_negative)
 {
 	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
@@ -1045,7 +1109,8 @@ Test(config, unknown_handler)
 	expect_error("listen = [ \"127.0.0.1:1337\" ];\n"
 	    "classes = ( { name = \"normal\";\n"
 	    "  handler = \"cgi\"; } );\n", 3,
-	    "unknown handler \"cgi\" (expected \"reply\" or \"exec\")");
+	    "unknown handler \"cgi\" (expected \"reply\", \"exec\" or "
+	    "\"http\")");
 }
 
 Test(config, exec_program_not_found)

@@ -186,6 +186,58 @@ Test(contract, argv_reads_back_as_it_was_built)
 	}
 }
 
+/* The handler and its timeout travel; "reply" is left out of the argv. */
+Test(contract, handler_reads_back_as_it_was_built)
+{
+	struct contract_args	 a = { .program = TEST_PROGRAM,
+	    .class = "web", .reply = "hi\n", .handler = CONTRACT_HANDLER_HTTP,
+	    .http_timeout_ms = 1500 }, b;
+	struct contract_argv	 av;
+	char			 err[128];
+	int			 argc, i, dash_h;
+
+	contract_argv(&a, &av);
+	for (argc = 0; av.argv[argc] != NULL; argc++)
+		continue;
+	cr_assert_eq(contract_parse(argc, av.argv, &b, err, sizeof(err)), 0,
+	    "%s", err);
+	cr_assert_str_eq(b.handler, CONTRACT_HANDLER_HTTP);
+	cr_assert_eq(b.http_timeout_ms, 1500);
+	cr_assert(contract_same(&a, &b));
+
+	a.handler = CONTRACT_HANDLER_REPLY;
+	contract_argv(&a, &av);
+	for (argc = 0, dash_h = 0; av.argv[argc] != NULL; argc++)
+		for (i = 0; av.argv[argc][0] == '-' && av.argv[argc][i]; i++)
+			dash_h |= av.argv[argc][i] == 'H' ||
+			    av.argv[argc][i] == 'T';
+	cr_assert_not(dash_h, "-H or -T for the default handler");
+	cr_assert_eq(contract_parse(argc, av.argv, &b, err, sizeof(err)), 0,
+	    "%s", err);
+	cr_assert_str_eq(b.handler, CONTRACT_HANDLER_REPLY);
+}
+
+Test(contract, parse_refuses_bad_handlers)
+{
+	char	*unknown[] = { TEST_PROGRAM, "-n", "x", "-H", "exe", NULL };
+	char	*zero[] = { TEST_PROGRAM, "-n", "x", "-H", "http", "-T", "0",
+	    NULL };
+	char	*over[] = { TEST_PROGRAM, "-n", "x", "-H", "http", "-T",
+	    "3600001", NULL };
+	char	*alone[] = { TEST_PROGRAM, "-n", "x", "-T", "5", NULL };
+	struct contract_args	 a;
+	char			 err[128];
+
+	cr_assert_eq(contract_parse(5, unknown, &a, err, sizeof(err)), -1);
+	cr_assert_str_eq(err, "-H: \"reply\", \"exec\" or \"http\"");
+	cr_assert_eq(contract_parse(7, zero, &a, err, sizeof(err)), -1);
+	cr_assert_str_eq(err, "-T: milliseconds, 1 to 3600000");
+	cr_assert_eq(contract_parse(7, over, &a, err, sizeof(err)), -1);
+	cr_assert_str_eq(err, "-T: milliseconds, 1 to 3600000");
+	cr_assert_eq(contract_parse(5, alone, &a, err, sizeof(err)), -1);
+	cr_assert_str_eq(err, "-T is for -H http");
+}
+
 Test(contract, parse_takes_the_defaults)
 {
 	char			*argv[] = { TEST_PROGRAM, "-n", "normal",
@@ -199,6 +251,8 @@ Test(contract, parse_takes_the_defaults)
 	cr_assert_eq(a.delay_ms, 0);
 	cr_assert_eq(a.write_timeout_ms, CONTRACT_DEFAULT_WRITE_TIMEOUT_MS);
 	cr_assert_eq(a.verbose, 0);
+	cr_assert_str_eq(a.handler, CONTRACT_HANDLER_REPLY);
+	cr_assert_eq(a.http_timeout_ms, CONTRACT_DEFAULT_HTTP_TIMEOUT_MS);
 }
 
 /* getopt keeps state: a cluster it stopped in must not leak into the next. */
@@ -223,7 +277,7 @@ Test(contract, same_differs_in_any_argument)
 	    .class = "special", .reply = "hi\n", .delay_ms = 10 };
 	char				 program[] = TEST_PROGRAM;
 	char				 class[] = "special", reply[] = "hi\n";
-	struct contract_args		 b;
+	struct contract_args		 b, c;
 
 	/* Equal strings, not the same pointers. */
 	b = a;
@@ -250,6 +304,17 @@ Test(contract, same_differs_in_any_argument)
 	b = a;
 	b.verbose = 1;
 	cr_assert_not(contract_same(&a, &b), "verbose");
+	b = a;
+	b.handler = CONTRACT_HANDLER_HTTP;
+	cr_assert_not(contract_same(&a, &b), "handler");
+	/* The HTTP timeout is the http handler's only. */
+	b = a;
+	b.http_timeout_ms = 5;
+	cr_assert(contract_same(&a, &b), "HTTP timeout of a reply class");
+	b.handler = CONTRACT_HANDLER_HTTP;
+	c = b;
+	c.http_timeout_ms = 6;
+	cr_assert_not(contract_same(&b, &c), "HTTP timeout");
 }
 
 Test(contract, exec_argv_reads_back_as_it_was_built)
