@@ -18,7 +18,8 @@ static const char *const config_top_keys[] = {
 static const char *const config_class_keys[] = {
 	"name", "workers", "reply", "delay_ms", "write_timeout_ms",
 	"max_connections", "queue", "queue_timeout_ms", "overflow",
-	"busy_reply", "priority", "abort_on_close", "worker_timeout_ms", NULL
+	"busy_reply", "priority", "abort_on_close", "worker_timeout_ms", "worker",
+	NULL
 };
 static const char *const config_listen_keys[] = {
 	"address", "name", "lanes", NULL
@@ -332,6 +333,7 @@ config_classes(struct config_ctx *ctx, config_setting_t *cs)
 			    cf->classes[dup].line);
 			continue;
 		}
+		config_worker(ctx, g, c);
 		c->name = config_strdup(ctx, g, name);
 		c->line = config_setting_source_line(g);
 		c->reply = config_strdup(ctx, g, reply != NULL ? reply :
@@ -343,6 +345,8 @@ config_classes(struct config_ctx *ctx, config_setting_t *cs)
 			free(c->name);
 			free(c->reply);
 			free(c->busy_reply);
+			config_worker_free(c->worker);
+			c->worker = NULL;
 			continue;
 		}
 		cf->nclasses++;
@@ -547,6 +551,7 @@ config_free(struct config *cf)
 		free(cf->classes[i].name);
 		free(cf->classes[i].reply);
 		free(cf->classes[i].busy_reply);
+		config_worker_free(cf->classes[i].worker);
 	}
 	free(cf->classes);
 	for (i = 0; i < cf->nrules; i++) {
@@ -609,7 +614,8 @@ void
 config_class_args(const struct config_class *c, const char *program,
     int verbose, struct contract_args *a)
 {
-	a->program = program;
+	a->program = c->worker != NULL ? c->worker[0] : program;
+	a->argv = c->worker;
 	a->class = c->name;
 	a->reply = c->reply;
 	a->delay_ms = c->delay_ms;

@@ -75,6 +75,7 @@ struct config_class {
 	int	 priority;		/* higher first */
 	int	 abort_on_close;	/* a queued client's FIN drops it */
 	int	 worker_timeout_ms;	/* no DONE for this long: hung; 0: never */
+	char	**worker;		/* its program's argv; NULL: dispatch-worker */
 	int	 line;			/* where it was defined */
 };
 
@@ -189,6 +190,13 @@ int		 config_listener_map(const struct config *from, int index,
 
 /* Index of the class of that name, or -1. */
 int		 config_class_find(const struct config *, const char *name);
+
+/*
+ * A copy of a class's "worker" argv (NULL for NULL), or NULL out of
+ * memory; and its end.
+ */
+char		**config_worker_dup(char *const *argv);
+void		 config_worker_free(char **argv);
 
 /*
  * The arguments a worker of the class is started with (the caller
