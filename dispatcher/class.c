@@ -365,7 +365,7 @@ class_watch(struct class *c, uint64_t now)
 		c->stats.hung++;
 		if (!w->hello)
 			log_warnx("worker %d (class %s) hung: no HELLO within "
-			    "%" PRIu64 " ms of its start, %u connection%s in "
+			    "%" PRIu64 " ms of its start, with %u connection%s in "
 			    "hand; killing it", (int)w->pid, c->conf.name,
 			    now - w->started_ms, lost, lost == 1 ? "" : "s");
 		else

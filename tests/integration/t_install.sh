@@ -24,6 +24,11 @@ classes = ( { name = "normal"; workers = 2; }, { name = "special"; } );
 rules = ( { address = "127.0.0.100"; class = "special"; } );
 EOF2
 
+sanitize=
+if grep -qx 'SANITIZE:BOOL=ON' "$build/CMakeCache.txt"; then
+	sanitize=-fsanitize=address,undefined
+fi
+
 # check_tree ROOT: the installed files are there and run, with nothing of
 # the build tree.
 check_tree() {
@@ -49,8 +54,9 @@ check_tree() {
 	expect_class 127.0.0.100 special
 	stop
 
-	# A program of one's own, built against the installed files alone.
-	cc -o "$TMP/example" -I"$root/usr/include" \
+	# A program of one's own, built against the installed files alone
+	# (with the sanitizers the library was built with, if any).
+	cc -o "$TMP/example" $sanitize -I"$root/usr/include" \
 	    "$SRCDIR/examples/example_worker.c" -L"$root/usr/lib" \
 	    -ldispatch-worker 2>"$TMP/cc.err" ||
 	    fail "$root: the example does not build: $(cat "$TMP/cc.err")"

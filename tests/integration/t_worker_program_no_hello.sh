@@ -14,7 +14,7 @@ classes = ( { name = "normal"; },
 EOF2
 
 start -c "$CFG"
-wait_log '^dispatcher: warning: worker [0-9]+ \(class bad\) hung: no HELLO within [0-9]+ ms of its start, 0 connections in hand; killing it$'
+wait_log '^dispatcher: warning: worker [0-9]+ \(class bad\) hung: no HELLO within [0-9]+ ms of its start, with 0 connections in hand; killing it$'
 wait_log '^dispatcher: warning: worker [0-9]+ \(class bad\) killed by signal 9$'
 wait_log '^dispatcher: warning: class bad: worker keeps dying; next start in 100 ms$'
 wait_log '^dispatcher: warning: class bad: worker keeps dying; next start in 200 ms$'
