@@ -101,12 +101,40 @@ contract_handler_of(const struct contract_args *a)
 	return a->handler != NULL ? a->handler : CONTRACT_HANDLER_REPLY;
 }
 
+/* The class's settings, as the environment names them. */
+static void
+contract_env(const struct contract_args *a, struct contract_argv *out)
+{
+	snprintf(out->env_class, sizeof(out->env_class), "%s=%s",
+	    CONTRACT_ENV_CLASS, a->class);
+	snprintf(out->env_reply, sizeof(out->env_reply), "%s=%s",
+	    CONTRACT_ENV_REPLY, a->reply);
+	snprintf(out->env_delay, sizeof(out->env_delay), "%s=%d",
+	    CONTRACT_ENV_DELAY, a->delay_ms);
+	snprintf(out->env_write_timeout, sizeof(out->env_write_timeout),
+	    "%s=%d", CONTRACT_ENV_WRITE_TIMEOUT, a->write_timeout_ms);
+	out->env[0] = out->env_class;
+	out->env[1] = out->env_reply;
+	out->env[2] = out->env_delay;
+	out->env[3] = out->env_write_timeout;
+	out->env[CONTRACT_ENV_MAX] = NULL;
+}
+
 void
 contract_argv(const struct contract_args *a, struct contract_argv *out)
 {
 	const char	*handler = contract_handler_of(a);
 	int		 argc = 0, i;
 
+	contract_env(a, out);
+	if (a->argv != NULL) {
+		while (argc < CONTRACT_ARGV_MAX - 1 && a->argv[argc] != NULL) {
+			out->argv[argc] = a->argv[argc];
+			argc++;
+		}
+		out->argv[argc] = NULL;
+		return;
+	}
 	snprintf(out->delay, sizeof(out->delay), "%d", a->delay_ms);
 	snprintf(out->write_timeout, sizeof(out->write_timeout), "%d",
 	    a->write_timeout_ms);
@@ -270,28 +298,27 @@ contract_max_conn(unsigned long nofile)
 	return nofile > CONTRACT_FD_RESERVE ? nofile - CONTRACT_FD_RESERVE : 1;
 }
 
-/* Two commands, either of them NULL: the same words in the same order. */
+/* Two argv lists, NULL for none, entry by entry. */
 static int
-contract_same_command(char *const *a, char *const *b)
+contract_same_argv(char *const *a, char *const *b)
 {
-	size_t	i;
-
 	if (a == NULL || b == NULL)
 		return a == b;
-	for (i = 0; a[i] != NULL && b[i] != NULL; i++)
-		if (strcmp(a[i], b[i]) != 0)
+	for (; *a != NULL && *b != NULL; a++, b++)
+		if (strcmp(*a, *b) != 0)
 			return 0;
-	return a[i] == b[i];
+	return *a == NULL && *b == NULL;
 }
 
 int
 contract_same(const struct contract_args *a, const struct contract_args *b)
 {
 	return strcmp(a->program, b->program) == 0 &&
+	    contract_same_argv(a->argv, b->argv) &&
 	    strcmp(contract_handler_of(a), contract_handler_of(b)) == 0 &&
 	    (strcmp(contract_handler_of(a), CONTRACT_HANDLER_HTTP) != 0 ||
 	    a->http_timeout_ms == b->http_timeout_ms) &&
-	    contract_same_command(a->command, b->command) &&
+	    contract_same_argv(a->command, b->command) &&
 	    (a->command == NULL || a->exec_timeout_ms == b->exec_timeout_ms) &&
 	    strcmp(a->class, b->class) == 0 &&
 	    strcmp(a->reply, b->reply) == 0 && a->delay_ms == b->delay_ms &&

@@ -36,13 +36,32 @@
 #define CONTRACT_DEFAULT_EXEC_TIMEOUT_MS	60000
 /* A program still running this long after its SIGTERM gets SIGKILL. */
 #define CONTRACT_EXEC_KILL_MS	2000
-/* argv[] with its NULL: 16 for the options, "--", then the command. */
-#define CONTRACT_ARGV_MAX	(18 + CONTRACT_MAX_COMMAND)
+/*
+ * argv[] with its NULL: dispatch-worker's 16 for the options, "--", then
+ * the command, or a user's worker program's own.
+ */
+#define CONTRACT_ARGV_MAX	64
 #define CONTRACT_FD_RESERVE	16		/* a worker's descriptors not for connections */
+
+/*
+ * The class's settings, in the environment of every worker, so that a
+ * program of the user's (which is given its own argv alone) can honour
+ * them too.
+ */
+#define CONTRACT_ENV_CLASS	"DISPATCH_CLASS"
+#define CONTRACT_ENV_REPLY	"DISPATCH_REPLY"
+#define CONTRACT_ENV_DELAY	"DISPATCH_DELAY_MS"
+#define CONTRACT_ENV_WRITE_TIMEOUT	"DISPATCH_WRITE_TIMEOUT_MS"
+#define CONTRACT_ENV_MAX	4
 
 /* What a worker is started with. */
 struct contract_args {
 	const char	*program;
+	/*
+	 * A program of the user's: its whole argv, program being argv[0];
+	 * NULL for dispatch-worker, whose argv contract_argv builds.
+	 */
+	char *const	*argv;
 	const char	*class;		/* its name */
 	const char	*reply;		/* the template */
 	int		 delay_ms;	/* before each reply */
@@ -55,13 +74,24 @@ struct contract_args {
 	int		 http_timeout_ms; /* with "http": for a head to come */
 };
 
-/* A worker's argv, pointing into the args it was built from. */
+/*
+ * A worker's argv, pointing into the args it was built from, and the
+ * CONTRACT_ENV_* variables to add to its environment.
+ */
 struct contract_argv {
 	char		*argv[CONTRACT_ARGV_MAX];
 	char		 delay[16];
 	char		 write_timeout[16];
 	char		 exec_timeout[16];
 	char		 http_timeout[16];
+	char		*env[CONTRACT_ENV_MAX + 1];
+	char		 env_class[sizeof(CONTRACT_ENV_CLASS "=") +
+			    CONTRACT_MAX_NAME];
+	char		 env_reply[sizeof(CONTRACT_ENV_REPLY "=") +
+			    CONTRACT_MAX_REPLY];
+	char		 env_delay[sizeof(CONTRACT_ENV_DELAY "=") + 16];
+	char		 env_write_timeout[sizeof(CONTRACT_ENV_WRITE_TIMEOUT "=") +
+			    16];
 };
 
 enum contract_placeholder {
@@ -105,6 +135,11 @@ size_t		 contract_max_conn(unsigned long nofile);
 const char	*contract_handler(const char *name);
 
 /* Builds the argv that starts a worker with these args. */
+/*
+ * Builds the argv that starts a worker with these args (a user's
+ * program: its own, of fewer than CONTRACT_ARGV_MAX entries, which the
+ * configuration checks), and its CONTRACT_ENV_* variables.
+ */
 void		 contract_argv(const struct contract_args *,
 		    struct contract_argv *);
 
@@ -122,8 +157,9 @@ int		 contract_parse(int argc, char *argv[], struct contract_args *,
 
 /*
  * Whether a worker started with a can serve a class configured as b:
- * the same program and the same arguments, its command's among them (the
- * exec timeout counts with a command only, the HTTP timeout for "http").
+ * the same program, the same argv and the same settings, its command's
+ * among them (the exec timeout counts with a command only, the HTTP
+ * timeout for "http").
  */
 int		 contract_same(const struct contract_args *a,
 		    const struct contract_args *b);

@@ -21,9 +21,12 @@ class_conf_dup(struct config_class *dst, const struct config_class *src)
 	dst->reply = strdup(src->reply);
 	dst->busy_reply = src->busy_reply != NULL ? strdup(src->busy_reply) :
 	    NULL;
-	if (config_command_dup(dst, src) == -1 || dst->name == NULL ||
-	    dst->reply == NULL ||
-	    (src->busy_reply != NULL && dst->busy_reply == NULL)) {
+	dst->command = config_argv_dup(src->command);
+	dst->worker = config_argv_dup(src->worker);
+	if (dst->name == NULL || dst->reply == NULL ||
+	    (src->busy_reply != NULL && dst->busy_reply == NULL) ||
+	    (src->command != NULL && dst->command == NULL) ||
+	    (src->worker != NULL && dst->worker == NULL)) {
 		class_conf_free(dst);
 		return -1;
 	}
@@ -36,8 +39,11 @@ class_conf_free(struct config_class *conf)
 	free(conf->name);
 	free(conf->reply);
 	free(conf->busy_reply);
+	config_argv_free(conf->command);
+	config_argv_free(conf->worker);
 	conf->name = conf->reply = conf->busy_reply = NULL;
-	config_command_free(conf);
+	conf->command = NULL;
+	conf->worker = NULL;
 }
 
 struct class *
@@ -298,11 +304,19 @@ class_wake(struct class *c)
 	return when;
 }
 
-/* When a busy worker that reports nothing is hung, 0: never. */
+/*
+ * When a worker is hung, 0: never.  A busy one that reports nothing is,
+ * and so is one that has not said HELLO (a program that does not speak
+ * the protocol), counted from its start.
+ */
 static uint64_t
 class_worker_deadline(const struct class *c, const struct worker *w)
 {
-	if (c->conf.worker_timeout_ms == 0 || w->chan == -1 || w->inhand == 0)
+	if (c->conf.worker_timeout_ms == 0 || w->chan == -1)
+		return 0;
+	if (!w->hello)
+		return w->started_ms + (uint64_t)c->conf.worker_timeout_ms;
+	if (w->inhand == 0)
 		return 0;
 	return w->progress_ms + (uint64_t)c->conf.worker_timeout_ms;
 }
@@ -353,10 +367,17 @@ class_watch(struct class *c, uint64_t now)
 			continue;
 		lost = w->inhand;
 		c->stats.hung++;
-		log_warnx("worker %d (class %s) hung: nothing done for %" PRIu64
-		    " ms with %u connection%s in hand; killing it, its "
-		    "connections lost", (int)w->pid, c->conf.name,
-		    now - w->progress_ms, lost, lost == 1 ? "" : "s");
+		if (!w->hello)
+			log_warnx("worker %d (class %s) hung: no HELLO within "
+			    "%" PRIu64 " ms of its start, with %u connection%s in "
+			    "hand; killing it", (int)w->pid, c->conf.name,
+			    now - w->started_ms, lost, lost == 1 ? "" : "s");
+		else
+			log_warnx("worker %d (class %s) hung: nothing done for "
+			    "%" PRIu64 " ms with %u connection%s in hand; "
+			    "killing it, its connections lost", (int)w->pid,
+			    c->conf.name, now - w->progress_ms, lost,
+			    lost == 1 ? "" : "s");
 		/* Its slots are free at once: the process holds nothing we count. */
 		class_channel_close(w);
 		proc_signal(w, SIGKILL);
@@ -524,20 +545,37 @@ class_send(struct class *c, struct conn **cns, size_t n, size_t *sent)
 	return CLASS_SENT;
 }
 
+const char *
+class_check(const struct worker *w, const struct channel_msg *m)
+{
+	switch (m->type) {
+	case CHANNEL_HELLO:
+		if (w->hello)
+			return "a second HELLO";
+		if (m->u.hello.pid != w->pid)
+			return "a HELLO with another pid than its own";
+		return NULL;
+	case CHANNEL_DONE:
+		if (m->u.done.count > w->inhand)
+			return "a DONE for more connections than it holds";
+		return NULL;
+	default:
+		return "a message only the dispatcher sends";
+	}
+}
+
 int
 class_message(struct worker *w, const struct channel_msg *m)
 {
 	uint32_t	i;
 
+	if (class_check(w, m) != NULL)
+		return -1;
 	switch (m->type) {
 	case CHANNEL_HELLO:
-		if (w->hello || m->u.hello.pid != w->pid)
-			return -1;
 		w->hello = 1;
 		return 0;
 	case CHANNEL_DONE:
-		if (m->u.done.count > w->inhand)
-			return -1;
 		w->inhand -= m->u.done.count;
 		w->cls->inhand -= m->u.done.count;
 		for (i = 0; i < m->u.done.count; i++)

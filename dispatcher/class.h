@@ -196,7 +196,7 @@ uint64_t	 class_wake(struct class *);
 uint64_t	 class_deadline(const struct class *);
 /*
  * Replaces the workers that made no progress within worker_timeout_ms
- * by now: logged, their connections counted as lost, killed (SIGKILL:
+ * by now (or said no HELLO within it of their start): logged, their connections counted as lost, killed (SIGKILL:
  * a stopped process acts on nothing else), started again when reaped.
  */
 void		 class_watch(struct class *, uint64_t now);
@@ -210,7 +210,13 @@ void		 class_watch(struct class *, uint64_t now);
 const char	*class_worker_state(const struct worker *, uint64_t now);
 /* A worker's channel drained: it may be sent to again. */
 void		 class_unblock(struct worker *);
-/* Applies a HELLO or DONE from a worker: 0, or -1 for an unexpected one. */
+/*
+ * Why a well-formed message from a worker breaks the protocol (a second
+ * HELLO or another pid's, a DONE for more than it holds, a CONN), or
+ * NULL when it does not.
+ */
+const char	*class_check(const struct worker *, const struct channel_msg *);
+/* Applies a HELLO or DONE from a worker: 0, or -1 when class_check objects. */
 int		 class_message(struct worker *, const struct channel_msg *);
 
 /*

@@ -19,7 +19,8 @@ static const char *const config_class_keys[] = {
 	"name", "workers", "reply", "delay_ms", "write_timeout_ms",
 	"max_connections", "queue", "queue_timeout_ms", "overflow",
 	"busy_reply", "priority", "abort_on_close", "worker_timeout_ms",
-	"handler", "command", "exec_timeout_ms", "http_timeout_ms", NULL
+	"handler", "command", "exec_timeout_ms", "http_timeout_ms", "worker",
+	NULL
 };
 static const char *const config_listen_keys[] = {
 	"address", "name", "lanes", NULL
@@ -346,21 +347,25 @@ config_classes(struct config_ctx *ctx, config_setting_t *cs)
 		if ((name = config_get_string(ctx, g, "name")) == NULL) {
 			if (config_setting_get_member(g, "name") == NULL)
 				config_error(ctx, g, "class needs \"name\"");
-			config_command_free(c);
+			config_argv_free(c->command);
+			c->command = NULL;
 			continue;
 		}
 		if (!config_name_valid(ctx, config_setting_get_member(g,
 		    "name"), "class", name, CONTRACT_MAX_NAME)) {
-			config_command_free(c);
+			config_argv_free(c->command);
+			c->command = NULL;
 			continue;
 		}
 		if ((dup = config_class_find(cf, name)) != -1) {
 			config_error(ctx, config_setting_get_member(g, "name"),
 			    "duplicate class \"%s\" (first at line %d)", name,
 			    cf->classes[dup].line);
-			config_command_free(c);
+			config_argv_free(c->command);
+			c->command = NULL;
 			continue;
 		}
+		config_worker(ctx, g, c);
 		c->name = config_strdup(ctx, g, name);
 		c->line = config_setting_source_line(g);
 		c->reply = config_strdup(ctx, g, reply != NULL ? reply :
@@ -372,7 +377,9 @@ config_classes(struct config_ctx *ctx, config_setting_t *cs)
 			free(c->name);
 			free(c->reply);
 			free(c->busy_reply);
-			config_command_free(c);
+			config_argv_free(c->command);
+			config_argv_free(c->worker);
+			c->command = c->worker = NULL;
 			continue;
 		}
 		cf->nclasses++;
@@ -577,7 +584,8 @@ config_free(struct config *cf)
 		free(cf->classes[i].name);
 		free(cf->classes[i].reply);
 		free(cf->classes[i].busy_reply);
-		config_command_free(&cf->classes[i]);
+		config_argv_free(cf->classes[i].command);
+		config_argv_free(cf->classes[i].worker);
 	}
 	free(cf->classes);
 	for (i = 0; i < cf->nrules; i++) {
@@ -640,7 +648,8 @@ void
 config_class_args(const struct config_class *c, const char *program,
     int verbose, struct contract_args *a)
 {
-	a->program = program;
+	a->program = c->worker != NULL ? c->worker[0] : program;
+	a->argv = c->worker;
 	a->class = c->name;
 	a->reply = c->reply;
 	a->delay_ms = c->delay_ms;

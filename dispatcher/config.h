@@ -79,6 +79,7 @@ struct config_class {
 	char	**command;		/* "exec": argv, NULL-terminated */
 	int	 exec_timeout_ms;	/* "exec": a program's limit; 0: none */
 	int	 http_timeout_ms;	/* "http": for the request head */
+	char	**worker;		/* its program's argv; NULL: dispatch-worker */
 	int	 line;			/* where it was defined */
 };
 
@@ -195,13 +196,11 @@ int		 config_listener_map(const struct config *from, int index,
 int		 config_class_find(const struct config *, const char *name);
 
 /*
- * A copy of src's command in dst, which had none (none for none): 0, or
- * -1 out of memory, dst then without one.
+ * A copy of an argv, a class's "command" or "worker" (NULL for NULL),
+ * or NULL out of memory; and its end.
  */
-int		 config_command_dup(struct config_class *dst,
-		    const struct config_class *src);
-/* Frees a class's command; it has none after. */
-void		 config_command_free(struct config_class *);
+char		**config_argv_dup(char *const *argv);
+void		 config_argv_free(char **argv);
 
 /*
  * The arguments a worker of the class is started with (the caller

@@ -102,8 +102,10 @@ config_command(struct config_ctx *ctx, const config_setting_t *s,
 		if (c->command[i] == NULL)
 			break;
 	}
-	if (i < n)
-		config_command_free(c);
+	if (i < n) {
+		config_argv_free(c->command);
+		c->command = NULL;
+	}
 }
 
 void
@@ -151,37 +153,4 @@ config_handler(struct config_ctx *ctx, const config_setting_t *g,
 		return;
 	}
 	config_command(ctx, cs, c);
-}
-
-int
-config_command_dup(struct config_class *dst, const struct config_class *src)
-{
-	size_t	i, n;
-
-	dst->command = NULL;
-	if (src->command == NULL)
-		return 0;
-	for (n = 0; src->command[n] != NULL; n++)
-		continue;
-	if ((dst->command = calloc(n + 1, sizeof(*dst->command))) == NULL)
-		return -1;
-	for (i = 0; i < n; i++)
-		if ((dst->command[i] = strdup(src->command[i])) == NULL) {
-			config_command_free(dst);
-			return -1;
-		}
-	return 0;
-}
-
-void
-config_command_free(struct config_class *c)
-{
-	size_t	i;
-
-	if (c->command == NULL)
-		return;
-	for (i = 0; c->command[i] != NULL; i++)
-		free(c->command[i]);
-	free(c->command);
-	c->command = NULL;
 }

@@ -9,6 +9,7 @@
  * config_control.c the control socket's keys
  * config_user.c  "user" and "group", looked up
  * config_handler.c a class's handler, its command and exec_timeout_ms
+ * config_worker.c a class's "worker": a program of the user's
  *
  * Every problem is collected in a config_ctx and counted; config_load
  * fails when any was an error.  Running out of memory is one of them:
@@ -112,11 +113,25 @@ void	 config_control(struct config_ctx *, const config_setting_t *root);
 void	 config_user(struct config_ctx *, config_setting_t *root);
 
 /* config_handler.c */
-/* A class's "handler", "command" and "exec_timeout_ms", into c. */
+/*
+ * A class's "handler", "command", "exec_timeout_ms" and
+ * "http_timeout_ms", into c.
+ */
 void	 config_handler(struct config_ctx *, const config_setting_t *g,
 	    struct config_class *c);
 
+/* config_worker.c */
+/* A class's "worker" list, checked, into c->worker. */
+void	 config_worker(struct config_ctx *, const config_setting_t *g,
+	    struct config_class *c);
+
 /* config_rules.c */
+/*
+ * The path that s, a string setting in file from, names: a relative one
+ * starts from from's folder.  NULL when out of memory (reported).
+ */
+char	*config_relpath(struct config_ctx *, const config_setting_t *s,
+	    const char *from);
 /* Adds the rules to a new cf->rules. */
 void	 config_rules(struct config_ctx *, config_setting_t *rules);
 /* Once every rule is in, and only if they all are: compiles them. */

@@ -74,12 +74,8 @@ config_cond(struct config_ctx *ctx, const config_setting_t *g,
 	return 0;
 }
 
-/*
- * The path of the list that fs names: a relative one starts from the
- * folder of the file the rule is in.  NULL when out of memory (reported).
- */
-static char *
-config_list_path(struct config_ctx *ctx, const config_setting_t *fs,
+char *
+config_relpath(struct config_ctx *ctx, const config_setting_t *fs,
     const char *from)
 {
 	const char	*name = config_setting_get_string(fs);
@@ -114,7 +110,7 @@ config_list(struct config_ctx *ctx, const config_setting_t *fs,
 	ssize_t		 n;
 	int		 rc, errors = 0;
 
-	if ((cr->list = config_list_path(ctx, fs, cr->file)) == NULL)
+	if ((cr->list = config_relpath(ctx, fs, cr->file)) == NULL)
 		return;
 	if ((fp = fopen(cr->list, "r")) == NULL) {
 		config_error(ctx, fs, "cannot open list \"%s\": %s", cr->list,

@@ -402,13 +402,21 @@ pool_channel_event(struct pool *p, struct worker *w, uint32_t events)
 		}
 		return;
 	}
+	if (n == 1 || (n == -1 && errno == EPROTO)) {
+		/*
+		 * Nothing it says can be trusted any more, nor that it would
+		 * heed SIGTERM: killed, and restarted when reaped.
+		 */
+		log_warnx("worker %d (class %s): protocol error: %s; killing "
+		    "it", (int)w->pid, w->cls->conf.name, n == 1 ?
+		    class_check(w, &m) : "a malformed message");
+		class_channel_close(w);
+		proc_signal(w, SIGKILL);
+		return;
+	}
 	if (n == 0)
 		log_debug("worker %d (class %s) closed its channel",
 		    (int)w->pid, w->cls->conf.name);
-	else if (n == 1 || errno == EPROTO)
-		log_warnx("worker %d (class %s): malformed or unexpected "
-		    "message; ending its channel", (int)w->pid,
-		    w->cls->conf.name);
 	else
 		log_warn("worker %d (class %s): channel", (int)w->pid,
 		    w->cls->conf.name);

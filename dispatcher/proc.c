@@ -9,6 +9,8 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "channel.h"
@@ -25,7 +27,9 @@ proc_later(struct worker *w)
 	uint64_t	now = clock_ms(), delay = 0;
 	unsigned	i;
 
-	if (w->started_ms != 0 && now - w->started_ms >= PROC_STABLE_MS)
+	/* One that never said HELLO failed, however long it took to. */
+	if (w->hello && w->started_ms != 0 &&
+	    now - w->started_ms >= PROC_STABLE_MS)
 		w->fails = 0;
 	else
 		w->fails++;
@@ -44,6 +48,34 @@ proc_later(struct worker *w)
 	w->respawn_ms = now + delay;
 }
 
+/*
+ * The class's settings (av->env), then our environment without the
+ * variables they replace; NULL when out of memory.
+ */
+static char **
+proc_env(const struct contract_argv *av)
+{
+	char	**env;
+	size_t	  i, j, k, n = 0, len;
+
+	while (environ[n] != NULL)
+		n++;
+	if ((env = calloc(n + CONTRACT_ENV_MAX + 1, sizeof(*env))) == NULL)
+		return NULL;
+	for (k = 0; av->env[k] != NULL; k++)
+		env[k] = av->env[k];
+	for (i = 0; i < n; i++) {
+		for (j = 0; av->env[j] != NULL; j++) {
+			len = strcspn(av->env[j], "=") + 1;
+			if (strncmp(environ[i], av->env[j], len) == 0)
+				break;
+		}
+		if (av->env[j] == NULL)
+			env[k++] = environ[i];
+	}
+	return env;
+}
+
 /* posix_spawn with the worker's end of the channel on CHANNEL_FD. */
 static int
 proc_spawn(pid_t *pid, int chan, const struct contract_args *args)
@@ -52,14 +84,20 @@ proc_spawn(pid_t *pid, int chan, const struct contract_args *args)
 	posix_spawnattr_t		 attr;
 	struct contract_argv		 av;
 	sigset_t			 none, deflt;
+	char				**env;
 	int				 rc;
 
 	contract_argv(args, &av);
+	if ((env = proc_env(&av)) == NULL)
+		return ENOMEM;
 	/* The file action is allocated: without it the child has no channel. */
-	if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
+	if ((rc = posix_spawn_file_actions_init(&fa)) != 0) {
+		free(env);
 		return rc;
+	}
 	if ((rc = posix_spawn_file_actions_adddup2(&fa, chan, CHANNEL_FD)) != 0) {
 		posix_spawn_file_actions_destroy(&fa);
+		free(env);
 		return rc;
 	}
 	/* The dispatcher blocks the signals it reads from its signalfd. */
@@ -82,9 +120,10 @@ proc_spawn(pid_t *pid, int chan, const struct contract_args *args)
 	posix_spawnattr_setpgroup(&attr, 0);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
 	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-	rc = posix_spawn(pid, args->program, &fa, &attr, av.argv, environ);
+	rc = posix_spawn(pid, args->program, &fa, &attr, av.argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
+	free(env);
 	return rc;
 }
 

@@ -21,6 +21,8 @@
 #   expect_line TEXT        the log holds exactly this line
 #   wait_log ERE [SECONDS]  wait for a log line matching ERE
 #   logged_workers [CLASS]  pids of the "worker PID started" lines
+#   WORKER_MATCH=ERE        what the command line of a worker holds
+#                           (dispatch-worker; add a test's own programs)
 #   cpu_ticks PID           the CPU time a process has used, in clock ticks
 #   stop [SIGNAL [SECONDS]] stop; expect exit 0 and no worker left
 #   check FILE              "dispatcher -t -c FILE"; sets CHECK_RC
@@ -83,9 +85,13 @@ alive() {
 	[ "${stat%% *}" != Z ]
 }
 
+# What a worker's command line holds (an ERE): a test that runs programs
+# of its own as workers adds theirs, so that they are checked and cleaned
+# up as dispatch-worker is.
+WORKER_MATCH=dispatch-worker
 is_worker() {
 	alive "$1" && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null |
-	    grep -q dispatch-worker
+	    grep -Eq -- "$WORKER_MATCH"
 }
 
 # Pids named by "worker PID started for class CLASS" lines (any class

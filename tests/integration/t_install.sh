@@ -3,8 +3,9 @@
 # the dispatcher in sbin, its worker in libexec/dispatcher, where the
 # installed dispatcher finds it, the man pages and an example
 # configuration that `dispatcher -t` accepts, the systemd units (the
-# service running the installed dispatcher); the installed dispatcher
-# serves clients with the installed worker.
+# service running the installed dispatcher), libdispatch-worker's header
+# and library; the installed dispatcher serves clients with the installed
+# worker, and with the example worker built from the installed library.
 . "$(dirname "$0")/lib.sh"
 
 build=$(dirname "$BIN")
@@ -14,13 +15,19 @@ usr/share/man/man8/dispatcher.8 usr/share/man/man8/dispatch-worker.8
 usr/share/man/man5/rules.cfg.5 usr/share/doc/dispatcher/examples/rules.cfg
 usr/share/doc/dispatcher/examples/special.list
 usr/lib/systemd/system/dispatcher.service
-usr/lib/systemd/system/dispatcher.socket"
+usr/lib/systemd/system/dispatcher.socket
+usr/include/dispatch_worker.h usr/lib/libdispatch-worker.a"
 
 config "$CFG" <<'EOF2'
 listen = [ "127.0.0.1:@PORT@" ];
 classes = ( { name = "normal"; workers = 2; }, { name = "special"; } );
 rules = ( { address = "127.0.0.100"; class = "special"; } );
 EOF2
+
+sanitize=
+if grep -qx 'SANITIZE:BOOL=ON' "$build/CMakeCache.txt"; then
+	sanitize=-fsanitize=address,undefined
+fi
 
 # check_tree ROOT: the installed files are there and run, with nothing of
 # the build tree.
@@ -46,6 +53,22 @@ check_tree() {
 	expect_class 127.0.0.1 normal
 	expect_class 127.0.0.100 special
 	stop
+
+	# A program of one's own, built against the installed files alone
+	# (with the sanitizers the library was built with, if any).
+	cc -o "$TMP/example" $sanitize -I"$root/usr/include" \
+	    "$SRCDIR/examples/example_worker.c" -L"$root/usr/lib" \
+	    -ldispatch-worker 2>"$TMP/cc.err" ||
+	    fail "$root: the example does not build: $(cat "$TMP/cc.err")"
+	config "$TMP/example.cfg" <<EOF2
+listen = [ "127.0.0.1:@PORT@" ];
+classes = ( { name = "normal"; worker = [ "$TMP/example" ]; } );
+EOF2
+	WORKER_MATCH="dispatch-worker|$TMP/example"
+	start -c "$TMP/example.cfg"
+	expect_reply 127.0.0.1 'example worker ([0-9]+) of class normal'
+	stop
+	WORKER_MATCH=dispatch-worker
 }
 
 DESTDIR=$TMP/dest cmake --install "$build" --prefix /usr >"$TMP/install.log" 2>&1 ||

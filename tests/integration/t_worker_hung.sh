@@ -5,14 +5,19 @@
 # queued behind it is served by the new worker.
 . "$(dirname "$0")/lib.sh"
 
-config "$CFG" <<'EOF'
+SOCK=$TMP/control.sock
+config "$CFG" <<EOF
 listen = [ "127.0.0.1:@PORT@" ];
+control = "$SOCK";
 classes = ( { name = "normal"; max_connections = 1; queue_timeout_ms = 30000;
     worker_timeout_ms = 1000; } );
 EOF
 
 start -c "$CFG"
 hung=$(logged_workers normal)
+# Stopped once it has said HELLO: before, it would be hung for that.
+poll 10 eval 'ctl "$SOCK" workers | grep -q " state=running$"' ||
+    fail "worker $hung not running: $(ctl "$SOCK" workers)"
 kill -STOP "$hung"
 
 # One client in the stopped worker's hands, the next one queued: the

@@ -56,6 +56,7 @@ make_class(size_t n, int max_connections, int queue)
 		    SOCK_CLOEXEC, 0, sv), 0);
 		w = cls->workers[i];
 		w->chan = sv[0];
+		w->hello = 1;
 		w->cap = contract_max_conn(CLASS_TEST_NOFILE);
 		peer[i] = sv[1];
 		event_watch(epfd, EPOLL_CTL_ADD, w->chan, EPOLLIN, w);
@@ -360,6 +361,56 @@ Test(class, hung_worker)
 
 	cls->conf.worker_timeout_ms = 0;
 	cr_assert_eq(class_deadline(cls), 0, "never hung with no timeout");
+}
+
+/*
+ * A worker that has not said HELLO within worker_timeout_ms of its start
+ * is hung, with nothing in hand: a program that does not speak the
+ * protocol is replaced, not waited for.
+ */
+Test(class, no_hello_is_hung)
+{
+	struct worker	*w;
+
+	make_class(1, 0, 0);
+	w = cls->workers[0];
+	cls->conf.worker_timeout_ms = 100;
+	w->hello = 0;
+	w->started_ms = 1000;
+	cr_assert_eq(class_deadline(cls), 1100);
+	class_watch(cls, 1099);
+	cr_assert_neq(w->chan, -1, "not due yet");
+	class_watch(cls, 1100);
+	cr_assert_eq(w->chan, -1, "its channel is closed");
+	cr_assert_eq(cls->stats.hung, 1);
+	cr_assert_eq(class_deadline(cls), 0);
+}
+
+/* Why a message breaks the protocol, for the log. */
+Test(class, check_says_why)
+{
+	struct channel_msg	m;
+	struct worker		*w;
+
+	make_class(1, 0, 0);
+	w = cls->workers[0];
+	w->hello = 0;
+	w->pid = getpid();
+	channel_msg_init(&m, CHANNEL_HELLO);
+	m.u.hello.pid = (int32_t)getpid() + 1;
+	cr_assert_str_eq(class_check(w, &m),
+	    "a HELLO with another pid than its own");
+	m.u.hello.pid = (int32_t)getpid();
+	cr_assert_null(class_check(w, &m));
+	cr_assert_eq(class_message(w, &m), 0);
+	cr_assert_str_eq(class_check(w, &m), "a second HELLO");
+	channel_msg_init(&m, CHANNEL_DONE);
+	m.u.done.count = 1;
+	cr_assert_str_eq(class_check(w, &m),
+	    "a DONE for more connections than it holds");
+	channel_msg_init(&m, CHANNEL_CONN);
+	cr_assert_str_eq(class_check(w, &m),
+	    "a message only the dispatcher sends");
 }
 
 /* Queued: higher priority first, then the oldest, as slots free up. */

@@ -182,7 +182,114 @@ Test(config, unknown_key_in_class)
 {
 	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
 	    "classes = ( { name = \"normal\";\n"
-	    "  worker = 2; } );\n", 3, "unknown key \"worker\"");
+	    "  wokers = 2; } );\n", 3, "unknown key \"wokers\"");
+}
+
+/* "worker": a list of strings, the first a program that can be run. */
+Test(config, worker_not_a_list)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\";\n"
+	    "  worker = 2; } );\n", 3, "\"worker\" must be a list of "
+	    "strings: [ \"/path/to/program\", \"arg\" ]");
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\";\n"
+	    "  worker = \"/bin/cat\"; } );\n", 3, "\"worker\" must be a "
+	    "list of strings");
+}
+
+Test(config, worker_empty)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\";\n"
+	    "  worker = [ ]; } );\n", 3, "\"worker\" is empty: it needs the "
+	    "program's path");
+}
+
+Test(config, worker_entries_are_strings)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\";\n"
+	    "  worker = ( \"/bin/cat\",\n"
+	    "    2 ); } );\n", 4, "\"worker\" entries must be strings");
+}
+
+Test(config, worker_too_many_entries)
+{
+	char	text[2048];
+	int	i, n;
+
+	n = snprintf(text, sizeof(text), "listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\";\n  worker = [ \"/bin/cat\"");
+	for (i = 1; i < CONTRACT_ARGV_MAX; i++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n, ", \"a\"");
+	snprintf(text + n, sizeof(text) - (size_t)n, " ]; } );\n");
+	expect_error(text, 3, "\"worker\" has more than 63 entries");
+}
+
+/* A relative path starts from the configuration's folder, as lists do. */
+Test(config, worker_relative_path_not_found)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\";\n"
+	    "  worker = [ \"no-such-worker\" ]; } );\n", 3,
+	    "\"worker\": cannot run \"/tmp/no-such-worker\": No such file "
+	    "or directory");
+}
+
+Test(config, worker_not_executable)
+{
+	char	*path, text[512];
+
+	path = write_list("#!/bin/sh\n");
+	snprintf(text, sizeof(text), "listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\";\n"
+	    "  worker = [ \"%s\" ]; } );\n", path);
+	/* mkstemp's mode, 0600: without an x bit, root cannot run it either. */
+	expect_error(text, 3, "\"worker\": cannot run");
+	cr_assert_not_null(strstr(cfg_errors, "Permission denied"), "%s",
+	    cfg_errors);
+	unlink(path);
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\";\n"
+	    "  worker = [ \"/tmp\" ]; } );\n", 3,
+	    "\"worker\": \"/tmp\" is not a regular file");
+}
+
+/*
+ * A class's own program: its argv, the class's settings besides; a
+ * changed argv is another class's workers.
+ */
+Test(config, worker_argv)
+{
+	struct contract_args	 a, b;
+	struct contract_argv	 av;
+	struct config		*cf;
+
+	cf = load("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; delay_ms = 5;\n"
+	    "  worker = [ \"/bin/cat\", \"-u\", \"\" ]; },\n"
+	    "  { name = \"other\"; worker = [ \"/bin/cat\", \"-u\" ]; } );\n");
+	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
+	config_class_args(&cf->classes[0], "/bin/w", 0, &a);
+	cr_assert_str_eq(a.program, "/bin/cat");
+	contract_argv(&a, &av);
+	cr_assert_str_eq(av.argv[0], "/bin/cat");
+	cr_assert_str_eq(av.argv[1], "-u");
+	cr_assert_str_eq(av.argv[2], "");
+	cr_assert_null(av.argv[3]);
+	cr_assert_str_eq(av.env[0], "DISPATCH_CLASS=normal");
+	cr_assert_str_eq(av.env[2], "DISPATCH_DELAY_MS=5");
+	config_class_args(&cf->classes[1], "/bin/w", 0, &b);
+	b.class = a.class;
+	b.delay_ms = a.delay_ms;
+	cr_assert_not(contract_same(&a, &b), "another argv");
+	config_class_args(&cf->classes[0], "/bin/w", 0, &b);
+	cr_assert(contract_same(&a, &b));
+	b.argv = NULL;
+	b.program = "/bin/cat";
+	cr_assert_not(contract_same(&a, &b), "dispatch-worker's argv");
+	config_free(cf);
 }
 
 Test(config, user_and_group_are_looked_up)

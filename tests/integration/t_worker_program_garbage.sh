@@ -1,0 +1,22 @@
+# A worker program that sends a record that is no message is logged and replaced, with
+# the growing delay of a worker that keeps dying, and never trusted: the
+# dispatcher goes on serving its other classes.
+. "$(dirname "$0")/lib.sh"
+
+# The interpreter itself, not a wrapper (pyenv's shims are scripts).
+PY=$(python3 -c 'import sys; print(sys.executable)') || fail "no python3"
+WORKER_MATCH='dispatch-worker|pyworker\.py'
+config "$CFG" <<EOF2
+listen = [ "127.0.0.1:@PORT@" ];
+classes = ( { name = "normal"; },
+            { name = "bad";
+              worker = [ "$PY", "$SRCDIR/tests/support/pyworker.py", "garbage" ]; } );
+EOF2
+
+start -c "$CFG"
+wait_log '^dispatcher: warning: worker [0-9]+ \(class bad\): protocol error: a malformed message; killing it$'
+wait_log '^dispatcher: warning: worker [0-9]+ \(class bad\) killed by signal 9$'
+wait_log '^dispatcher: warning: class bad: worker keeps dying; next start in 100 ms$'
+wait_log '^dispatcher: warning: class bad: worker keeps dying; next start in 200 ms$'
+expect_class 127.0.0.1 normal
+stop
