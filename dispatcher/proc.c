@@ -18,6 +18,7 @@
 #include "event.h"
 #include "log.h"
 #include "proc.h"
+#include "spawnattr.h"
 
 extern char **environ;
 
@@ -83,7 +84,6 @@ proc_spawn(pid_t *pid, int chan, const struct contract_args *args)
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 attr;
 	struct contract_argv		 av;
-	sigset_t			 none, deflt;
 	char				**env;
 	int				 rc;
 
@@ -100,26 +100,17 @@ proc_spawn(pid_t *pid, int chan, const struct contract_args *args)
 		free(env);
 		return rc;
 	}
-	/* The dispatcher blocks the signals it reads from its signalfd. */
-	sigemptyset(&none);
-	sigemptyset(&deflt);
-	sigaddset(&deflt, SIGPIPE);
-	sigaddset(&deflt, SIGCHLD);
-	sigaddset(&deflt, SIGHUP);
-	sigaddset(&deflt, SIGTERM);
-	sigaddset(&deflt, SIGINT);
-	sigaddset(&deflt, SIGUSR1);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &deflt);
 	/*
-	 * A group of its own: Ctrl-C in a shell, or kill -- -PGID, signals
-	 * the dispatcher's group, and the dispatcher alone decides how its
+	 * The dispatcher blocks the signals it reads from its signalfd; a
+	 * group of its own: Ctrl-C in a shell, or kill -- -PGID, signals the
+	 * dispatcher's group, and the dispatcher alone decides how its
 	 * workers stop (gracefully, as for SIGTERM).
 	 */
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+	if ((rc = spawnattr_init(&attr)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		free(env);
+		return rc;
+	}
 	rc = posix_spawn(pid, args->program, &fa, &attr, av.argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);

@@ -31,6 +31,7 @@
 #include "channel.h"
 #include "contract.h"
 #include "log.h"
+#include "spawnattr.h"
 #include "worker.h"
 
 /* PROTO, four TCP and four TCP6 names, DISPATCH_CLASS, DISPATCH_RULE. */
@@ -162,7 +163,6 @@ worker_exec_spawn(struct worker *w, const struct channel_conn *cc,
 {
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 attr;
-	sigset_t			 none, deflt;
 	char				 vars[WORKER_EXEC_NVARS]
 					    [WORKER_EXEC_VARLEN];
 	int				 flags, fd, rc;
@@ -200,19 +200,10 @@ worker_exec_spawn(struct worker *w, const struct channel_conn *cc,
 	 * the time limit reaches what the program started too (a shell's
 	 * children, holding the socket as well).
 	 */
-	sigemptyset(&none);
-	sigemptyset(&deflt);
-	sigaddset(&deflt, SIGPIPE);
-	sigaddset(&deflt, SIGHUP);
-	sigaddset(&deflt, SIGTERM);
-	sigaddset(&deflt, SIGINT);
-	sigaddset(&deflt, SIGCHLD);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &deflt);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+	if ((rc = spawnattr_init(&attr)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return rc;
+	}
 	rc = posix_spawn(&c->pid, w->args.command[0], &fa, &attr,
 	    w->args.command, w->env);
 	posix_spawn_file_actions_destroy(&fa);
