@@ -11,6 +11,9 @@
  * reply) is announced on stderr at once, so that a second load generator
  * can time its start to a server whose queue is full.
  *
+ * With --http every client sends an HTTP/1.1 GET once connected, for a
+ * class with handler "http", and the reply's class is read from the body.
+ *
  * Clients can also misbehave as real ones do (--behave): half-close as
  * soon as connected and then read, reset as soon as connected, or never
  * read (with --rcvbuf, behind a window smaller than the reply).  -n ends
@@ -56,7 +59,10 @@
 #define LOADGEN_DURATION_MAX	600	/* seconds */
 #define LOADGEN_RATE_MAX	1000000	/* connections per second */
 #define LOADGEN_TIMEOUT_MAX	60000	/* ms */
-#define LOADGEN_REPLY_MAX	256	/* bytes of a reply kept to classify */
+#define LOADGEN_REPLY_MAX	512	/* bytes of a reply kept to classify */
+/* What an --http client sends once connected. */
+#define LOADGEN_HTTP_REQUEST	"GET / HTTP/1.1\r\nHost: bench\r\n" \
+				"User-Agent: loadgen\r\n\r\n"
 #define LOADGEN_CLASS_MAX	16	/* class words counted apart */
 #define LOADGEN_CLASS_LEN	32
 #define LOADGEN_EVENTS		256
@@ -137,6 +143,7 @@ struct loadgen {
 	long			 rate;		/* 0: closed loop */
 	long			 special_rate;
 	int			 note_refusal;
+	int			 http;		/* --http: send a GET first */
 	enum loadgen_behave	 behave;
 	int			 drain;
 	long			 count;		/* normal clients to start; 0: no limit */
@@ -177,7 +184,7 @@ loadgen_usage(void)
 	    "               [--src addr[/prefix]] [--special-src addr[/prefix]]"
 	    "\n"
 	    "               [--special-rate rate] [--note-refusal] "
-	    "[--drain]\n"
+	    "[--drain] [--http]\n"
 	    "               [--behave read|halfclose|reset|noread] "
 	    "[--rcvbuf bytes]\n"
 	    "               [--special-latencies file] host:port\n");
@@ -529,6 +536,14 @@ loadgen_event(struct loadgen *lg, struct loadgen_conn *c, uint32_t events)
 		if ((events & (EPOLLIN | EPOLLOUT | EPOLLHUP)) == 0)
 			return;
 		c->connected = 1;
+		/* A request of a few dozen bytes fits an empty socket buffer. */
+		if (lg->http && write(c->fd, LOADGEN_HTTP_REQUEST,
+		    sizeof(LOADGEN_HTTP_REQUEST) - 1) !=
+		    (ssize_t)sizeof(LOADGEN_HTTP_REQUEST) - 1) {
+			lg->st[c->kind].resets++;
+			loadgen_close(lg, c, bench_now_us());
+			return;
+		}
 		if (loadgen_behave_connected(lg, c) == -1)
 			return;
 	}
@@ -904,6 +919,7 @@ main(int argc, char *argv[])
 		{ "special-src",	required_argument, NULL, 'S' },
 		{ "special-rate",	required_argument, NULL, 'R' },
 		{ "note-refusal",	no_argument,	   NULL, 'N' },
+		{ "http",		no_argument,	   NULL, 'H' },
 		{ "drain",		no_argument,	   NULL, 'D' },
 		{ "rcvbuf",		required_argument, NULL, 'b' },
 		{ "behave",		required_argument, NULL, 'B' },
@@ -956,6 +972,9 @@ main(int argc, char *argv[])
 			break;
 		case 'N':
 			lg.note_refusal = 1;
+			break;
+		case 'H':
+			lg.http = 1;
 			break;
 		case 'D':
 			lg.drain = 1;
