@@ -83,10 +83,19 @@ expect_errors "$TMP/negative-delay.cfg" '3: .+'
 config "$TMP/class-unknown-key.cfg" <<'EOF'
 listen = [ "127.0.0.1:@PORT@" ];
 classes = (
+  { name = "normal"; wokers = 2; }
+);
+EOF
+expect_errors "$TMP/class-unknown-key.cfg" '3: unknown key "wokers"'
+
+# "worker" (a program of the user's) written for "workers".
+config "$TMP/class-worker-number.cfg" <<'EOF'
+listen = [ "127.0.0.1:@PORT@" ];
+classes = (
   { name = "normal"; worker = 2; }
 );
 EOF
-expect_errors "$TMP/class-unknown-key.cfg" '3: unknown key "worker"'
+expect_errors "$TMP/class-worker-number.cfg" '3: "worker" must be a list of strings'
 
 config "$TMP/bad-name.cfg" <<'EOF'
 listen = [ "127.0.0.1:@PORT@" ];
