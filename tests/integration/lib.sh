@@ -480,6 +480,16 @@ ctl() {
 	    2>>"$TMP/clients.err"
 }
 
+# pyworker: the Python worker written from docs/WORKER-PROTOCOL.md for a
+# class's "worker": PY is the interpreter itself (not a wrapper such as
+# pyenv's shims), PYWORKER the script, and cleanup and stop see its
+# processes as workers.
+pyworker() {
+	PY=$(python3 -c 'import sys; print(sys.executable)') || fail "no python3"
+	PYWORKER=$SRCDIR/tests/support/pyworker.py
+	WORKER_MATCH='dispatch-worker|pyworker\.py'
+}
+
 # check FILE: runs "dispatcher -t -c FILE"; sets CHECK_RC, output in
 # $TMP/check.out and $TMP/check.err.
 check() {

@@ -3,14 +3,12 @@
 # dispatcher goes on serving its other classes.
 . "$(dirname "$0")/lib.sh"
 
-# The interpreter itself, not a wrapper (pyenv's shims are scripts).
-PY=$(python3 -c 'import sys; print(sys.executable)') || fail "no python3"
-WORKER_MATCH='dispatch-worker|pyworker\.py'
+pyworker
 config "$CFG" <<EOF2
 listen = [ "127.0.0.1:@PORT@" ];
 classes = ( { name = "normal"; },
             { name = "bad";
-              worker = [ "$PY", "$SRCDIR/tests/support/pyworker.py", "garbage" ]; } );
+              worker = [ "$PY", "$PYWORKER", "garbage" ]; } );
 EOF2
 
 start -c "$CFG"

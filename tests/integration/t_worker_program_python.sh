@@ -5,14 +5,12 @@
 # exits 0 when its channel closes at the stop.
 . "$(dirname "$0")/lib.sh"
 
-# The interpreter itself, not a wrapper (pyenv's shims are scripts).
-PY=$(python3 -c 'import sys; print(sys.executable)') || fail "no python3"
-WORKER_MATCH='dispatch-worker|pyworker\.py'
+pyworker
 config "$CFG" <<EOF2
 listen = [ "127.0.0.1:@PORT@", "[::1]:@PORT@" ];
 classes = ( { name = "normal"; workers = 1; },
             { name = "py"; workers = 2;
-              worker = [ "$PY", "$SRCDIR/tests/support/pyworker.py", "serve" ]; } );
+              worker = [ "$PY", "$PYWORKER", "serve" ]; } );
 rules = ( { address = "127.0.0.100"; class = "py"; },
           { address = "::1"; class = "py"; } );
 EOF2

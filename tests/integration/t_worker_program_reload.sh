@@ -3,13 +3,11 @@
 # 0, a new one starts with the new argv and serves.
 . "$(dirname "$0")/lib.sh"
 
-# The interpreter itself, not a wrapper (pyenv's shims are scripts).
-PY=$(python3 -c 'import sys; print(sys.executable)') || fail "no python3"
-WORKER_MATCH='dispatch-worker|pyworker\.py'
+pyworker
 config "$CFG" <<EOF2
 listen = [ "127.0.0.1:@PORT@" ];
 classes = ( { name = "normal";
-              worker = [ "$PY", "$SRCDIR/tests/support/pyworker.py", "serve" ]; } );
+              worker = [ "$PY", "$PYWORKER", "serve" ]; } );
 EOF2
 
 start -c "$CFG"
@@ -22,7 +20,7 @@ expect_reply 127.0.0.1 "pyworker ($old) class normal peer 127\\.0\\.0\\.1:[0-9]+
 config "$CFG" <<EOF2
 listen = [ "127.0.0.1:@PORT@" ];
 classes = ( { name = "normal";
-              worker = [ "$PY", "$SRCDIR/tests/support/pyworker.py", "serve", "v2" ]; } );
+              worker = [ "$PY", "$PYWORKER", "serve", "v2" ]; } );
 EOF2
 kill -HUP "$DPID"
 wait_log_count '^dispatcher: info: reloaded ' 2
