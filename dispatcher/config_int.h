@@ -7,6 +7,7 @@
  * config_get.c   reading one setting: known keys, typed values, names
  * config_msg.c   the collected FILE:LINE messages, out of memory among them
  * config_control.c the control socket's keys
+ * config_observe.c "metrics" and "access_log": what watches the daemon
  * config_user.c  "user" and "group", looked up
  * config_handler.c a class's handler, its command and exec_timeout_ms
  * config_worker.c a class's "worker": a program of the user's
@@ -107,6 +108,11 @@ int		 config_name_valid(struct config_ctx *, const config_setting_t *s,
 /* config_control.c */
 /* The control socket's top-level keys, into cf->control. */
 void	 config_control(struct config_ctx *, const config_setting_t *root);
+
+/* config_observe.c */
+/* The top-level "metrics" address and "access_log" file, into cf. */
+void	 config_metrics(struct config_ctx *, config_setting_t *root);
+void	 config_access_log(struct config_ctx *, config_setting_t *root);
 
 /* config_user.c */
 /* Reads the top-level "user" and "group" into cf. */
