@@ -118,11 +118,11 @@ proxy_wait_refuse(struct proxy_wait *pw, struct listener *l,
 	addr_format((const struct sockaddr *)&cn->peer, peer, sizeof(peer));
 	if (pw->logged_ms != 0 && now - pw->logged_ms < PROXY_WAIT_LOG_MS) {
 		pw->unlogged++;
-		log_debug("connection %" PRIu64 " from %s on %s: %s; refused",
+		log_debug("connection %" PRIu64 " from %s on %s: %s; closed",
 		    cn->id, peer, listener_name(l), why);
 		return;
 	}
-	log_info("connection %" PRIu64 " from %s on %s: %s; refused (%" PRIu64
+	log_info("connection %" PRIu64 " from %s on %s: %s; closed (%" PRIu64
 	    " other PROXY refusals not logged)", cn->id, peer,
 	    listener_name(l), why, pw->unlogged);
 	pw->logged_ms = now;
@@ -233,6 +233,8 @@ proxy_wait_park(struct proxy_wait *pw, struct listener *l, struct conn *cn)
 	}
 	TAILQ_INSERT_TAIL(&pw->parked, e, entry);
 	pw->nparked++;
+	log_debug("connection %" PRIu64 " on %s: waiting for its PROXY header "
+	    "(%zu waiting)", cn->id, listener_name(l), pw->nparked);
 	proxy_wait_arm(pw);
 	return 0;
 }

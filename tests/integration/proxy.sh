@@ -7,10 +7,11 @@
 #                       that option ("send-proxy-v2", "send-proxy")
 #   proxy_client SRC PORT HEX [HOLD_S]
 #                       connects to 127.0.0.1:PORT from SRC, sends the
-#                       bytes HEX spells, half-closes (or, with HOLD_S,
-#                       keeps its side open that long), and prints what
-#                       it receives until the server closes, then a line
-#                       "closed after MS ms" (or "timeout", "reset")
+#                       bytes HEX spells (pieces split by "," go 0.3 s
+#                       apart), half-closes (or, with HOLD_S, keeps its
+#                       side open that long), and prints what it receives
+#                       until the server closes, then a line "closed
+#                       after MS ms", "reset after MS ms" or "timeout"
 command -v haproxy >/dev/null ||
     fail "no haproxy (scripts/install-deps installs it)"
 
@@ -43,19 +44,23 @@ haproxy_start() {
 proxy_client() {
 	timeout 20 python3 - "$@" <<'PY'
 import socket, sys, time
-src, port, data = sys.argv[1], int(sys.argv[2]), bytes.fromhex(sys.argv[3])
+src, port = sys.argv[1], int(sys.argv[2])
+pieces = [bytes.fromhex(h) for h in sys.argv[3].split(",")]
 hold = float(sys.argv[4]) if len(sys.argv) > 4 else 0
 s = socket.socket()
 s.bind((src, 0))
 s.connect(("127.0.0.1", port))
 t0 = time.monotonic()
-s.sendall(data)
-if hold == 0:
-    s.shutdown(socket.SHUT_WR)
 s.settimeout(hold if hold > 0 else 10)
 got = b""
 end = "timeout"
 try:
+    for i, p in enumerate(pieces):
+        if i > 0:
+            time.sleep(0.3)
+        s.sendall(p)
+    if hold == 0:
+        s.shutdown(socket.SHUT_WR)
     while True:
         b = s.recv(4096)
         if not b:
@@ -64,8 +69,10 @@ try:
         got += b
 except socket.timeout:
     pass
-except ConnectionResetError:
-    end = "reset"
+except OSError:
+    # A server that closes over unread bytes resets; sending after
+    # that, or shutting down, fails.
+    end = "reset after %d ms" % ((time.monotonic() - t0) * 1000)
 sys.stdout.write(got.decode("latin-1"))
 print(end)
 PY
