@@ -73,8 +73,7 @@ except OSError:
     # A server that closes over unread bytes resets; sending after
     # that, or shutting down, fails.
     end = "reset after %d ms" % ((time.monotonic() - t0) * 1000)
-sys.stdout.write(got.decode("latin-1"))
-print(end)
+sys.stdout.buffer.write(got + end.encode() + b"\n")
 PY
 }
 
