@@ -110,6 +110,8 @@ proxy_wait_refuse(struct proxy_wait *pw, struct listener *l,
 	uint64_t	now = clock_ms();
 
 	l->proxy[r]++;
+	/* A reload may have moved its listener in the list. */
+	cn->listener = (int)l->index;
 	snprintf(reason, sizeof(reason), "proxy_%s", proxy_result_names[r]);
 	access_refused(pw->access, cn, NULL, r == PROXY_RESULT_TIMEOUT ?
 	    "timed_out" : r == PROXY_RESULT_CLOSED ? "left" : "refused",
@@ -189,7 +191,7 @@ proxy_wait_read(struct listener *l, struct conn *cn, int hangup,
 static int
 proxy_wait_route(struct proxy_wait *pw, struct listener *l, struct conn *cn)
 {
-	/* A reload may have moved its listener in the list. */
+	/* As in proxy_wait_refuse. */
 	cn->listener = (int)l->index;
 	return route_conn(pw->pool, cn);
 }
@@ -370,6 +372,8 @@ proxy_wait_drop(struct proxy_wait *pw, const struct listener *l,
 		if (l != NULL && e->l != l)
 			continue;
 		proxy_wait_unpark(pw, e);
+		/* Its listener is gone, or its index stale. */
+		e->conn.listener = l != NULL ? -1 : (int)e->l->index;
 		access_refused(pw->access, &e->conn, NULL, outcome, reason);
 		close(e->conn.fd);
 	}

@@ -7,8 +7,8 @@
 #                       that option ("send-proxy-v2", "send-proxy")
 #   proxy_client SRC PORT HEX [HOLD_S]
 #                       connects to 127.0.0.1:PORT from SRC, sends the
-#                       bytes HEX spells (pieces split by "," go 0.3 s
-#                       apart), half-closes (or, with HOLD_S, keeps its
+#                       bytes HEX spells (pieces split by "," go
+#                       PROXY_PIECE_S, 0.3, seconds apart), half-closes (or, with HOLD_S, keeps its
 #                       side open that long), and prints what it receives
 #                       until the server closes, then a line "closed
 #                       after MS ms", "reset after MS ms" or "timeout"
@@ -43,7 +43,7 @@ haproxy_start() {
 
 proxy_client() {
 	timeout 20 python3 - "$@" <<'PY'
-import socket, sys, time
+import os, socket, sys, time
 src, port = sys.argv[1], int(sys.argv[2])
 pieces = [bytes.fromhex(h) for h in sys.argv[3].split(",")]
 hold = float(sys.argv[4]) if len(sys.argv) > 4 else 0
@@ -57,7 +57,7 @@ end = "timeout"
 try:
     for i, p in enumerate(pieces):
         if i > 0:
-            time.sleep(0.3)
+            time.sleep(float(os.environ.get("PROXY_PIECE_S", "0.3")))
         s.sendall(p)
     if hold == 0:
         s.shutdown(socket.SHUT_WR)
