@@ -13,7 +13,8 @@
 static const char *const config_top_keys[] = {
 	"listen", "default", "classes", "rules", "lanes", "metrics",
 	"access_log", "control", "control_user", "control_group",
-	"control_mode", "user", "group", NULL
+	"control_mode", "user", "group", "proxy_pending", "proxy_timeout_ms",
+	NULL
 };
 static const char *const config_class_keys[] = {
 	"name", "workers", "reply", "delay_ms", "write_timeout_ms",
@@ -23,7 +24,7 @@ static const char *const config_class_keys[] = {
 	NULL
 };
 static const char *const config_listen_keys[] = {
-	"address", "name", "lanes", NULL
+	"address", "name", "lanes", "proxy_protocol", "proxy_from", NULL
 };
 
 /* One entry of "listen": "HOST:PORT", or { address = "..."; name = "..."; }. */
@@ -85,6 +86,8 @@ config_listener(struct config_ctx *ctx, config_setting_t *s)
 		free(l->name);
 		return;
 	}
+	if (config_setting_is_group(s))
+		config_proxy_listener(ctx, s, l);
 	cf->nlisteners++;
 }
 
@@ -198,16 +201,22 @@ config_fits(struct config_ctx *ctx, const config_setting_t *cs)
 	struct rlimit	 rl;
 	unsigned long	 need;
 	size_t		 i;
+	int		 proxy = 0;
 
 	need = CONFIG_FD_RESERVE + cf->nlisteners * CONFIG_MAX_LANES;
+	for (i = 0; i < cf->nlisteners; i++)
+		proxy |= cf->listeners[i].proxy;
+	if (proxy)
+		need += (unsigned long)cf->proxy_pending;
 	for (i = 0; i < cf->nclasses; i++)
 		need += (unsigned long)cf->classes[i].queue +
 		    (unsigned long)cf->classes[i].workers;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY &&
 	    need > rl.rlim_max)
 		config_error(ctx, cs, "the queues need %lu descriptors, more "
-		    "than the limit of %lu (RLIMIT_NOFILE): lower \"queue\" or "
-		    "raise the limit", need, (unsigned long)rl.rlim_max);
+		    "than the limit of %lu (RLIMIT_NOFILE): lower \"queue\"%s or "
+		    "raise the limit", need, (unsigned long)rl.rlim_max,
+		    proxy ? " or \"proxy_pending\"" : "");
 }
 
 /*
@@ -480,6 +489,7 @@ config_file(struct config_ctx *ctx)
 	config_init(&lc);
 	if (config_parse(ctx, &lc) == 0) {
 		config_top(ctx, config_root_setting(&lc));
+		config_proxy(ctx, config_root_setting(&lc));
 		/* The listeners' default: read before them. */
 		config_get_bool(ctx, config_root_setting(&lc), "lanes",
 		    &ctx->lanes);
@@ -529,6 +539,7 @@ config_free(struct config *cf)
 	for (i = 0; i < cf->nlisteners; i++) {
 		free(cf->listeners[i].text);
 		free(cf->listeners[i].name);
+		rules_free(cf->listeners[i].proxy_from);
 	}
 	free(cf->listeners);
 	for (i = 0; i < cf->nclasses; i++) {

@@ -45,6 +45,10 @@
  */
 #define CONFIG_FD_RESERVE	16
 #define CONFIG_DEFAULT_CLASS	"normal"
+/* Connections waiting for their PROXY header (proxy_wait.c). */
+#define CONFIG_DEFAULT_PROXY_PENDING	1024
+#define CONFIG_DEFAULT_PROXY_TIMEOUT_MS	3000
+#define CONFIG_MAX_PROXY_TIMEOUT_MS	60000
 
 struct config_listener {
 	char			*text;		/* as written, for messages */
@@ -52,6 +56,8 @@ struct config_listener {
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
 	int			 lanes;		/* a socket per priority level */
+	int			 proxy;		/* a PROXY header comes first */
+	struct rules		*proxy_from;	/* who may send it: any match */
 };
 
 /* An address of the daemon's own, such as the metrics endpoint's. */
@@ -121,6 +127,8 @@ struct config {
 	struct config_addr	 metrics;	/* the Prometheus endpoint */
 	char			*access_log;	/* a path, "-": stderr, NULL: none */
 	struct config_control	 control;
+	int			 proxy_pending;	/* waiting for their header */
+	int			 proxy_timeout_ms;
 	/*
 	 * "user" and "group": whom to run as once listening (privs.c), or
 	 * NULL; looked up when loaded, gid the user's own group by default.

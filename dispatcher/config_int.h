@@ -11,6 +11,7 @@
  * config_user.c  "user" and "group", looked up
  * config_handler.c a class's handler, its command and exec_timeout_ms
  * config_worker.c a class's "worker": a program of the user's
+ * config_proxy.c a listener's PROXY protocol keys and their bounds
  *
  * Every problem is collected in a config_ctx and counted; config_load
  * fails when any was an error.  Running out of memory is one of them:
@@ -130,6 +131,16 @@ void	 config_handler(struct config_ctx *, const config_setting_t *g,
 /* A class's "worker" list, checked, into c->worker. */
 void	 config_worker(struct config_ctx *, const config_setting_t *g,
 	    struct config_class *c);
+
+/* config_proxy.c */
+/* The top-level "proxy_pending" and "proxy_timeout_ms", into cf. */
+void	 config_proxy(struct config_ctx *, const config_setting_t *root);
+/*
+ * A listener group's "proxy_protocol" and "proxy_from" (required with
+ * it, refused without it), into l.
+ */
+void	 config_proxy_listener(struct config_ctx *, const config_setting_t *g,
+	    struct config_listener *l);
 
 /* config_rules.c */
 /*

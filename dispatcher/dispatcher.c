@@ -25,6 +25,7 @@
 #include "metrics.h"
 #include "pool.h"
 #include "privs.h"
+#include "proxy_wait.h"
 #include "route.h"
 #include "stats.h"
 #include "systemd.h"
@@ -47,6 +48,7 @@ struct dispatcher {
 	struct access		 *access;
 	struct stats_daemon	  stats;
 	struct control		 *control;	/* NULL: none configured */
+	struct proxy_wait	 *proxy;	/* headers awaited */
 	uint64_t		  next_id;
 	int			  paused;
 	enum { RUNNING, DRAINING, REAPING } state;
@@ -197,6 +199,7 @@ dispatcher_relisten(struct dispatcher *d, const struct config *cf,
 		    d->listeners[j])) {
 			log_info("no longer listening on %s",
 			    listener_name(d->listeners[j]));
+			proxy_wait_forget(d->proxy, d->listeners[j]);
 			listener_close(d->listeners[j]);
 		}
 	free(d->listeners);
@@ -241,6 +244,9 @@ dispatcher_conn(void *arg, struct conn *cn)
 	struct dispatcher	*d = arg;
 
 	cn->id = ++d->next_id;
+	if (d->cf->listeners[cn->listener].proxy)
+		return proxy_wait_conn(d->proxy, d->listeners[cn->listener],
+		    &d->cf->listeners[cn->listener], cn);
 	return route_conn(d->pool, cn);
 }
 
@@ -450,6 +456,7 @@ dispatcher_reload(struct dispatcher *d, config_report_fn *also, void *arg)
 
  commit:
 	dispatcher_relisten(d, cf, next);
+	proxy_wait_configure(d->proxy, cf);
 	dispatcher_remetrics(d, m);
 	dispatcher_reaccesslog(d, lf);
 	control_configure(d->control, d->cf, cf);
@@ -501,6 +508,7 @@ dispatcher_stop(struct dispatcher *d)
 	log_info("shutting down");
 	systemd_stopping();
 	dispatcher_unlisten(d);
+	proxy_wait_stop(d->proxy);
 	d->state = DRAINING;
 	d->deadline_ms = clock_ms() + DISPATCHER_GRACE_MS;
 }
@@ -612,6 +620,8 @@ dispatcher_setup(struct dispatcher *d)
 	worker = dispatcher_worker_path();
 	d->pool = pool_new(d->epfd, worker, d->access);
 	free(worker);
+	if ((d->proxy = proxy_wait_new(d->epfd, d->pool, d->access)) == NULL)
+		fatal("proxy_wait_new");
 }
 
 static void
@@ -619,6 +629,7 @@ dispatcher_teardown(struct dispatcher *d)
 {
 	control_close(d->control);
 	dispatcher_unlisten(d);
+	proxy_wait_free(d->proxy);
 	metrics_close(d->metrics);
 	pool_free(d->pool);
 	access_free(d->access);
@@ -684,6 +695,7 @@ dispatcher_run(struct config *cf)
 	if (pool_configure(d.pool, cf) == -1)
 		fatal("start-up");
 	dispatcher_relisten(&d, cf, next);
+	proxy_wait_configure(d.proxy, cf);
 	dispatcher_remetrics(&d, m);
 	dispatcher_reaccesslog(&d, lf);
 	log_info("ready");
@@ -739,6 +751,11 @@ dispatcher_run(struct config *cf)
 				control_event(d.control, evs[i].data.ptr,
 				    evs[i].events);
 				break;
+			case EVENT_PROXY:
+			case EVENT_PROXY_TIMER:
+				proxy_wait_event(d.proxy, evs[i].data.ptr,
+				    evs[i].events);
+				break;
 			case EVENT_SIGNAL:
 				signalled = 1;
 				break;
@@ -748,6 +765,7 @@ dispatcher_run(struct config *cf)
 			dispatcher_signal(&d);
 		control_settle(d.control);
 		pool_gc(d.pool);
+		proxy_wait_gc(d.proxy);
 		if (d.metrics != NULL)
 			metrics_gc(d.metrics);
 		if (access_log(d.access) != NULL)

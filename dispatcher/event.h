@@ -27,6 +27,8 @@ enum event_type {
 	EVENT_CONTROL_CLIENT,	/* struct control_client */
 	EVENT_CONTROL_TIMER,	/* its clients' idle timer */
 	EVENT_WATCHDOG,		/* the timer of systemd's watchdog pings */
+	EVENT_PROXY,		/* struct proxy_wait_entry: a header awaited */
+	EVENT_PROXY_TIMER,	/* the PROXY headers' deadlines */
 };
 
 /*

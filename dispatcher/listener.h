@@ -15,6 +15,7 @@
 #include "addr.h"
 #include "conn.h"
 #include "lanes.h"
+#include "proxy.h"
 
 #define LISTENER_BATCH		64	/* accepts per readiness event and lane */
 #define LISTENER_STRIDE		8	/* lower-lane accepts between looks up */
@@ -61,6 +62,7 @@ struct listener {
 	size_t			 nwatched;	/* lanes epoll knows */
 	int			 paused;	/* enum listener_pause bits */
 	unsigned		 starved;	/* pauses, out of descriptors, in a row */
+	uint64_t		 proxy[PROXY_RESULTS];	/* headers, for the metrics */
 };
 
 /*

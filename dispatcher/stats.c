@@ -100,6 +100,29 @@ stats_listeners(struct buf *b, const struct config *cf,
 	}
 }
 
+/* Only listeners with proxy_protocol expect a header: only theirs. */
+static void
+stats_proxy(struct buf *b, const struct config *cf,
+    struct listener *const *ls, size_t n)
+{
+	const struct config_listener	*cl;
+	size_t				 i, r;
+
+	stats_family(b, "dispatcher_proxy_headers_total", "counter",
+	    "Connections on listeners with proxy_protocol, per listener and "
+	    "what became of their PROXY header.");
+	for (i = 0; i < n; i++) {
+		cl = &cf->listeners[ls[i]->index];
+		if (!cl->proxy)
+			continue;
+		for (r = 0; r < PROXY_RESULTS; r++)
+			buf_printf(b, "dispatcher_proxy_headers_total"
+			    "{listener=\"%s\",result=\"%s\"} %" PRIu64 "\n",
+			    cl->name != NULL ? cl->name : cl->text,
+			    proxy_result_names[r], ls[i]->proxy[r]);
+	}
+}
+
 static void
 stats_rules(struct buf *b, const struct pool *p)
 {
@@ -231,6 +254,7 @@ stats_render(struct buf *b, const struct pool *p,
     struct listener *const *ls, size_t nls, const struct stats_daemon *sd)
 {
 	stats_listeners(b, p->cf, ls, nls);
+	stats_proxy(b, p->cf, ls, nls);
 	stats_rules(b, p);
 	stats_refused(b, p);
 	stats_per_class(b, p, "dispatcher_connections_handed_total", "counter",

@@ -1291,3 +1291,103 @@ Test(config, exec_without_time_limit_never_hangs)
 	cr_assert_eq(cf->classes[0].worker_timeout_ms, 0);
 	config_free(cf);
 }
+
+/* The listener group with the PROXY protocol, and the two top-level bounds. */
+#define PROXY_TAIL \
+	"classes = ( { name = \"normal\"; } );\n"
+
+Test(config, proxy_listener_compiles_its_trusted_list)
+{
+	struct rules_verdict	 v;
+	struct sockaddr_storage	 ss;
+	struct config		*cf;
+
+	cf = load("listen = ( { address = \"127.0.0.1:1\"; proxy_protocol = "
+	    "true;\n  proxy_from = [ \"10.0.0.0/8\", \"::1\" ]; },\n"
+	    "  \"127.0.0.1:2\" );\n"
+	    "proxy_pending = 7;\nproxy_timeout_ms = 250;\n" PROXY_TAIL);
+	cr_assert_not_null(cf, "%s", cfg_errors);
+	cr_assert_eq(cf->listeners[0].proxy, 1);
+	cr_assert_eq(cf->listeners[1].proxy, 0);
+	cr_assert_null(cf->listeners[1].proxy_from);
+	cr_assert_eq(cf->proxy_pending, 7);
+	cr_assert_eq(cf->proxy_timeout_ms, 250);
+	test_peer("10.200.0.1", 1, &ss);
+	rules_match(cf->listeners[0].proxy_from, (struct sockaddr *)&ss, -1, &v);
+	cr_assert_neq(v.entry, -1);
+	test_peer("11.0.0.1", 1, &ss);
+	rules_match(cf->listeners[0].proxy_from, (struct sockaddr *)&ss, -1, &v);
+	cr_assert_eq(v.entry, -1);
+	test_peer("::1", 1, &ss);
+	rules_match(cf->listeners[0].proxy_from, (struct sockaddr *)&ss, -1, &v);
+	cr_assert_neq(v.entry, -1);
+	config_free(cf);
+}
+
+Test(config, proxy_defaults)
+{
+	struct config	*cf = load("listen = [ \"127.0.0.1:1\" ];\n" PROXY_TAIL);
+
+	cr_assert_not_null(cf, "%s", cfg_errors);
+	cr_assert_eq(cf->proxy_pending, CONFIG_DEFAULT_PROXY_PENDING);
+	cr_assert_eq(cf->proxy_timeout_ms, CONFIG_DEFAULT_PROXY_TIMEOUT_MS);
+	config_free(cf);
+}
+
+Test(config, proxy_protocol_needs_proxy_from)
+{
+	expect_error("listen = ( { address = \"127.0.0.1:1\";\n"
+	    "  proxy_protocol = true; } );\n" PROXY_TAIL, 2,
+	    "\"proxy_protocol\" needs \"proxy_from\", the balancers' "
+	    "addresses: only they may send the header");
+}
+
+Test(config, proxy_from_needs_proxy_protocol)
+{
+	expect_error("listen = ( { address = \"127.0.0.1:1\";\n"
+	    "  proxy_from = [ \"10.0.0.1\" ]; } );\n" PROXY_TAIL, 2,
+	    "\"proxy_from\" without \"proxy_protocol = true\"");
+	expect_error("listen = ( { address = \"127.0.0.1:1\";\n"
+	    "  proxy_protocol = false;\n  proxy_from = [ \"10.0.0.1\" ]; } );\n"
+	    PROXY_TAIL, 3, "\"proxy_from\" without \"proxy_protocol = true\"");
+}
+
+Test(config, proxy_from_empty_or_not_a_list)
+{
+	expect_error("listen = ( { address = \"127.0.0.1:1\"; proxy_protocol = "
+	    "true;\n  proxy_from = [ ]; } );\n" PROXY_TAIL, 2,
+	    "\"proxy_from\" must be a list of the balancers' addresses or "
+	    "prefixes: [ \"10.0.0.0/8\" ]");
+	expect_error("listen = ( { address = \"127.0.0.1:1\"; proxy_protocol = "
+	    "true;\n  proxy_from = \"10.0.0.1\"; } );\n" PROXY_TAIL, 2,
+	    "\"proxy_from\" must be a list");
+}
+
+Test(config, proxy_from_bad_entries)
+{
+	expect_error("listen = ( { address = \"127.0.0.1:1\"; proxy_protocol = "
+	    "true;\n  proxy_from = [ \"10.0.0.1\",\n  \"10.0.0.300\" ]; } );\n"
+	    PROXY_TAIL, 3, "proxy_from: ");
+	expect_error("listen = ( { address = \"127.0.0.1:1\"; proxy_protocol = "
+	    "true;\n  proxy_from = [ 10 ]; } );\n" PROXY_TAIL, 2,
+	    "\"proxy_from\" entries must be \"ADDRESS\" or \"ADDRESS/LEN\" "
+	    "strings");
+}
+
+Test(config, proxy_protocol_not_a_bool)
+{
+	expect_error("listen = ( { address = \"127.0.0.1:1\";\n"
+	    "  proxy_protocol = 1; } );\n" PROXY_TAIL, 2,
+	    "\"proxy_protocol\" must be true or false");
+}
+
+Test(config, proxy_bounds_out_of_range)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\nproxy_pending = 0;\n"
+	    PROXY_TAIL, 2, "\"proxy_pending\" must be 1 to 1000000");
+	expect_error("listen = [ \"127.0.0.1:1\" ];\nproxy_timeout_ms = 0;\n"
+	    PROXY_TAIL, 2, "\"proxy_timeout_ms\" must be 1 to 60000");
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "proxy_timeout_ms = 60001;\n" PROXY_TAIL, 2,
+	    "\"proxy_timeout_ms\" must be 1 to 60000");
+}
