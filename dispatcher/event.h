@@ -27,6 +27,8 @@ enum event_type {
 	EVENT_CONTROL_CLIENT,	/* struct control_client */
 	EVENT_CONTROL_TIMER,	/* its clients' idle timer */
 	EVENT_WATCHDOG,		/* the timer of systemd's watchdog pings */
+	EVENT_WAKE,		/* a shard's eventfd: the main thread changed it */
+	EVENT_SHARD_DONE,	/* the dispatcher's eventfd: a shard's loop ended */
 };
 
 /*
