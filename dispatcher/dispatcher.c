@@ -767,9 +767,8 @@ dispatcher_run(struct config *cf)
 	for (k = 0; k < d.nshards; k++)
 		shard_start(d.shards[k]);
 	if (d.nshards > 1)
-		log_info("ready, %zu shards", d.nshards);
-	else
-		log_info("ready");
+		log_info("accepting on %zu shards", d.nshards);
+	log_info("ready");
 	dispatcher_ready(&d, "ready");
 
 	for (;;) {
