@@ -422,17 +422,6 @@ pool_commit(struct pool *p, struct pool_plan *plan)
 	pool_timer_arm(p);
 }
 
-int
-pool_configure(struct pool *p, const struct config *cf)
-{
-	struct pool_plan	*pl;
-
-	if ((pl = pool_prepare(p, cf)) == NULL)
-		return -1;
-	pool_commit(p, pl);
-	return 0;
-}
-
 void
 pool_channel_event(struct pool *p, struct worker *w, uint32_t events)
 {

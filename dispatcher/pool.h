@@ -40,17 +40,13 @@ struct class	*pool_class_at(const struct pool *, size_t i);
 void		 pool_free(struct pool *);
 
 /*
- * Takes a configuration: classes are matched by name; those whose
- * workers can serve the new settings keep them, new ones get workers,
- * removed or changed ones drain.  Returns 0, or -1 when out of memory
- * with nothing changed.  The configuration must outlive its use by the
- * pool.
- */
-int		 pool_configure(struct pool *, const struct config *);
-/*
- * pool_configure in two steps, for several pools to change together or
- * not at all: what pool_prepare allocated (NULL: out of memory, nothing
- * changed) is either committed, which cannot fail, or discarded.
+ * Takes a configuration, in two steps so that several pools (one a
+ * shard) change together or not at all: pool_prepare allocates what it
+ * needs (NULL: out of memory, nothing changed), then pool_commit, which
+ * cannot fail, puts it in place, or pool_discard drops it.  Classes are
+ * matched by name; those whose workers can serve the new settings keep
+ * them, new ones get workers, removed or changed ones drain.  The
+ * configuration must outlive its use by the pool.
  */
 struct pool_plan *pool_prepare(struct pool *, const struct config *);
 void		 pool_commit(struct pool *, struct pool_plan *);

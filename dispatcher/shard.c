@@ -46,7 +46,7 @@ struct shard {
 	struct shard_fd		  rest;		/* ends the lowest lanes' rest */
 	struct pool		 *pool;
 	struct access		 *access;
-	struct listener		**listeners;	/* this shard's siblings */
+	struct listener	*const	 *listeners;	/* its siblings: the caller's */
 	size_t			  nlisteners;
 	uint64_t		  accepted;	/* names connections */
 	int			  paused;
@@ -105,7 +105,6 @@ shard_free(struct shard *s)
 		pthread_join(s->thread, NULL);
 	pool_free(s->pool);
 	access_free(s->access);
-	free(s->listeners);
 	close(s->resume.fd);
 	close(s->rest.fd);
 	if (s->threaded) {
@@ -184,26 +183,20 @@ shard_listener_in(struct listener *const *v, size_t n,
 	return 0;
 }
 
-int
+void
 shard_listen(struct shard *s, struct listener *const *l, size_t n)
 {
-	struct listener	**next;
-	size_t		  i;
+	size_t	i;
 
-	if ((next = calloc(n + 1, sizeof(*next))) == NULL)
-		return -1;
 	for (i = 0; i < n; i++) {
-		next[i] = l[i];
 		if (shard_listener_in(s->listeners, s->nlisteners, l[i]))
 			continue;
 		if (s->paused)
 			listener_pause(l[i], LISTENER_FULL);
 		listener_watch(l[i], s->epfd);
 	}
-	free(s->listeners);
-	s->listeners = next;
+	s->listeners = l;
 	s->nlisteners = n;
-	return 0;
 }
 
 /* Ends every listener's rest. */
@@ -300,7 +293,6 @@ shard_stop(struct shard *s, uint64_t grace_ms)
 		s->deadline_ms = clock_ms();
 		return;
 	}
-	free(s->listeners);
 	s->listeners = NULL;
 	s->nlisteners = 0;
 	s->state = DRAINING;

@@ -58,11 +58,12 @@ struct access	*shard_access(struct shard *);
 
 /*
  * Gives the shard its listeners, holding it: l[i] is its sibling of
- * listener i of the configuration (listener.h), watched from now on;
- * those it had and not in l are no longer looked at, and are the
- * caller's to close.  Returns 0, or -1 when out of memory (unchanged).
+ * listener i of the configuration (listener.h), watched from now on; l
+ * stays the caller's, untouched until the next shard_listen or
+ * shard_stop.  Those it had and not in l are no longer looked at, and
+ * are the caller's to close.
  */
-int		 shard_listen(struct shard *, struct listener *const *l,
+void		 shard_listen(struct shard *, struct listener *const *l,
 		    size_t n);
 
 /*
