@@ -13,9 +13,7 @@
 #include <unistd.h>
 
 #include "access.h"
-#include "clock.h"
 #include "config.h"
-#include "conn.h"
 #include "control.h"
 #include "dispatcher.h"
 #include "event.h"
@@ -144,7 +142,8 @@ dispatcher_lanes(struct listener *l, const struct config *cf, size_t index)
 	for (k = 2; l->sibling != NULL && k <= lp.nlanes; k++)
 		for (sib = l; sib != NULL; sib = sib->sibling)
 			if (listener_grow(sib, k) == -1)
-				k = LANES_MAX;
+				goto grown;
+ grown:
 	for (sib = l; sib != NULL; sib = sib->sibling)
 		on = listener_lanes(sib, cf->listeners[index].lanes, &lp);
 	if (on)

@@ -378,7 +378,9 @@ shard_main(void *arg)
 		if (n == -1 && errno != EINTR)
 			fatal("epoll_wait");
 		pthread_mutex_lock(&s->lock);
-		for (i = 0; i < n && s->gen == gen; i++)
+		if (s->gen != gen)
+			continue;
+		for (i = 0; i < n; i++)
 			(void)shard_event(s, evs[i].data.ptr, evs[i].events);
 	}
 	pthread_mutex_unlock(&s->lock);
