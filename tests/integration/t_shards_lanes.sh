@@ -4,7 +4,7 @@
 # lane 0, of both shards, each served by its class; a reload keeps it so.
 . "$(dirname "$0")/lib.sh"
 
-N=30
+N=20
 config "$CFG" <<'EOF2'
 listen = ( { address = "127.0.0.1:@PORT@"; lanes = true; } );
 metrics = "127.0.0.1:@PORT2@";
