@@ -25,7 +25,10 @@ struct access_rec {
 };
 
 struct access {
-	struct logfile		 *log;		/* NULL: off */
+	struct logfile		 *log;		/* NULL: off; not ours to close */
+	/* Lines since the last access_flush: this loop's own. */
+	struct buf		  lines;
+	uint64_t		  nlines;
 	const struct config	 *cf;
 	/* Connections in hand, by id: open addressing, linear probing. */
 	struct access_rec	**slot;
@@ -41,7 +44,11 @@ struct access {
 struct access *
 access_new(void)
 {
-	return calloc(1, sizeof(struct access));
+	struct access	*a;
+
+	if ((a = calloc(1, sizeof(*a))) != NULL)
+		buf_init(&a->lines);
+	return a;
 }
 
 static void
@@ -67,8 +74,9 @@ access_free(struct access *a)
 {
 	if (a == NULL)
 		return;
+	access_flush(a);
 	access_forget(a);
-	logfile_close(a->log, LOGFILE_CLOSE_MS);
+	buf_free(&a->lines);
 	free(a);
 }
 
@@ -77,6 +85,7 @@ access_set_log(struct access *a, struct logfile *lf)
 {
 	struct logfile	*old = a->log;
 
+	access_flush(a);
 	a->log = lf;
 	if (lf == NULL)
 		access_forget(a);
@@ -87,6 +96,23 @@ struct logfile *
 access_log(const struct access *a)
 {
 	return a->log;
+}
+
+/* Adds a line of len bytes (the newline is added). */
+static void
+access_line(struct access *a, const char *line, size_t len)
+{
+	buf_append(&a->lines, line, len);
+	buf_append(&a->lines, "\n", 1);
+	a->nlines++;
+}
+
+void
+access_flush(struct access *a)
+{
+	if (a->log != NULL)
+		logfile_put(a->log, &a->lines, a->nlines);
+	a->nlines = 0;
 }
 
 void
@@ -218,7 +244,7 @@ access_refused(struct access *a, const struct conn *cn, const char *class,
 	access_str(&t, outcome);
 	access_str(&t, " reason=");
 	access_str(&t, reason);
-	logfile_line(a->log, line, (size_t)(t.p - line));
+	access_line(a, line, (size_t)(t.p - line));
 }
 
 static size_t
@@ -331,7 +357,7 @@ access_end(struct access *a, size_t h, const char *outcome)
 	access_str(&t, " outcome=");
 	access_str(&t, outcome);
 	access_str(&t, " reason=-");
-	logfile_line(a->log, line, (size_t)(t.p - line));
+	access_line(a, line, (size_t)(t.p - line));
 	access_remove(a, h);
 }
 

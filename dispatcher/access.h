@@ -26,14 +26,21 @@ struct access;
 
 /* NULL when out of memory. */
 struct access	*access_new(void);
-/* Closes its log, waiting LOGFILE_CLOSE_MS at most for the last lines. */
+/*
+ * Hands its last lines to its log, which stays open: the log is its
+ * opener's, which may share it between several access objects (one a
+ * shard), each writing from its own thread.
+ */
 void		 access_free(struct access *);
 /*
  * The log lines go to from now (NULL: none, and the records of
- * connections in hand are forgotten); the previous one is returned.
+ * connections in hand are forgotten); the previous one is returned,
+ * with every line so far handed to it.
  */
 struct logfile	*access_set_log(struct access *, struct logfile *);
 struct logfile	*access_log(const struct access *);
+/* Hands the lines written since the last call to the log's writer. */
+void		 access_flush(struct access *);
 /* The configuration that names listeners; the pool's. */
 void		 access_configure(struct access *, const struct config *);
 

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <libgen.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +13,7 @@ static const char *const config_top_keys[] = {
 	"listen", "default", "classes", "rules", "lanes", "metrics",
 	"access_log", "control", "control_user", "control_group",
 	"control_mode", "user", "group", "proxy_pending", "proxy_timeout_ms",
-	NULL
+	"acceptors", NULL
 };
 static const char *const config_class_keys[] = {
 	"name", "workers", "reply", "delay_ms", "write_timeout_ms",
@@ -203,14 +202,18 @@ config_fits(struct config_ctx *ctx, const config_setting_t *cs)
 	size_t		 i;
 	int		 proxy = 0;
 
-	need = CONFIG_FD_RESERVE + cf->nlisteners * CONFIG_MAX_LANES;
+	/* Each shard has its own sockets, and a worker at least a class. */
+	need = CONFIG_FD_RESERVE + cf->nlisteners * CONFIG_MAX_LANES *
+	    (unsigned long)cf->acceptors;
+	/* proxy_pending is shared out among the shards, as a queue is. */
 	for (i = 0; i < cf->nlisteners; i++)
 		proxy |= cf->listeners[i].proxy;
 	if (proxy)
 		need += (unsigned long)cf->proxy_pending;
 	for (i = 0; i < cf->nclasses; i++)
-		need += (unsigned long)cf->classes[i].queue +
-		    (unsigned long)cf->classes[i].workers;
+		need += (unsigned long)cf->classes[i].queue + (unsigned long)
+		    (cf->classes[i].workers > cf->acceptors ?
+		    cf->classes[i].workers : cf->acceptors);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY &&
 	    need > rl.rlim_max)
 		config_error(ctx, cs, "the queues need %lu descriptors, more "
@@ -263,32 +266,6 @@ config_worker_timeout(struct config_ctx *ctx, config_setting_t *g,
 	}
 }
 
-/*
- * "workers": a number, or "auto": one a CPU the dispatcher may run on
- * (its affinity, as taskset or a cgroup's cpuset leave it), read at each
- * load, so that a reload follows a changed affinity.
- */
-static void
-config_workers(struct config_ctx *ctx, const config_setting_t *g, int *v)
-{
-	config_setting_t	*s;
-	cpu_set_t		 set;
-	int			 n;
-
-	if ((s = config_setting_get_member(g, "workers")) == NULL ||
-	    config_setting_type(s) != CONFIG_TYPE_STRING) {
-		config_get_int(ctx, g, "workers", 1, CONFIG_MAX_WORKERS, v);
-		return;
-	}
-	if (strcmp(config_setting_get_string(s), "auto") != 0) {
-		config_error(ctx, s, "\"workers\" must be 1 to %d or \"auto\"",
-		    CONFIG_MAX_WORKERS);
-		return;
-	}
-	n = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1;
-	*v = n < 1 ? 1 : n > CONFIG_MAX_WORKERS ? CONFIG_MAX_WORKERS : n;
-}
-
 static void
 config_classes(struct config_ctx *ctx, config_setting_t *cs)
 {
@@ -330,7 +307,8 @@ config_classes(struct config_ctx *ctx, config_setting_t *cs)
 		c->queue = CONFIG_DEFAULT_QUEUE;
 		c->queue_timeout_ms = CONFIG_DEFAULT_QUEUE_TIMEOUT_MS;
 		c->overflow = -1;
-		config_workers(ctx, g, &c->workers);
+		config_get_count(ctx, g, "workers", CONFIG_MAX_WORKERS,
+		    &c->workers);
 		config_get_int(ctx, g, "delay_ms", 0, CONTRACT_MAX_DELAY_MS,
 		    &c->delay_ms);
 		config_get_int(ctx, g, "write_timeout_ms", 0,
@@ -490,6 +468,9 @@ config_file(struct config_ctx *ctx)
 	if (config_parse(ctx, &lc) == 0) {
 		config_top(ctx, config_root_setting(&lc));
 		config_proxy(ctx, config_root_setting(&lc));
+		/* The shards' count sizes what the classes need: before them. */
+		config_get_count(ctx, config_root_setting(&lc), "acceptors",
+		    CONFIG_MAX_ACCEPTORS, &ctx->cf->acceptors);
 		/* The listeners' default: read before them. */
 		config_get_bool(ctx, config_root_setting(&lc), "lanes",
 		    &ctx->lanes);
@@ -518,6 +499,7 @@ config_load(const char *path, config_report_fn *report, void *arg)
 		config_nomem(&ctx, NULL);
 	else if ((cf->path = config_strdup(&ctx, NULL, path)) != NULL) {
 		cf->default_class = -1;
+		cf->acceptors = 1;
 		ctx.cf = cf;
 		config_file(&ctx);
 	}

@@ -39,6 +39,7 @@
  * lowest levels sharing lane 0 beyond it.
  */
 #define CONFIG_MAX_LANES	8
+#define CONFIG_MAX_ACCEPTORS	64	/* shards: accept loops, each a thread */
 /*
  * Descriptors the dispatcher needs besides queued connections, channels
  * and listening sockets: standard streams, epoll, signalfd, timers.
@@ -136,6 +137,7 @@ struct config {
 	char			*user;
 	uid_t			 uid;
 	gid_t			 gid;
+	int			 acceptors;	/* shards (shard.h); 1: none */
 };
 
 #define CONFIG_MAX_LIST_ERRORS	20	/* per list file, then it stops */

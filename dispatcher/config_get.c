@@ -1,3 +1,4 @@
+#include <sched.h>
 #include <string.h>
 
 #include "config_int.h"
@@ -114,4 +115,31 @@ config_name_valid(struct config_ctx *ctx, const config_setting_t *s,
 	config_error(ctx, s, "bad %s name \"%s\": use 1 to %d letters, "
 	    "digits, '_', '-' or '.'", what, name, max);
 	return 0;
+}
+
+/*
+ * A count, or "auto": one a CPU the dispatcher may run on (its affinity,
+ * as taskset or a cgroup's cpuset leave it), read at each load, so that a
+ * reload follows a changed affinity.
+ */
+void
+config_get_count(struct config_ctx *ctx, const config_setting_t *g,
+    const char *key, int max, int *v)
+{
+	config_setting_t	*s;
+	cpu_set_t		 set;
+	int			 n;
+
+	if ((s = config_setting_get_member(g, key)) == NULL ||
+	    config_setting_type(s) != CONFIG_TYPE_STRING) {
+		config_get_int(ctx, g, key, 1, max, v);
+		return;
+	}
+	if (strcmp(config_setting_get_string(s), "auto") != 0) {
+		config_error(ctx, s, "\"%s\" must be 1 to %d or \"auto\"", key,
+		    max);
+		return;
+	}
+	n = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1;
+	*v = n < 1 ? 1 : n > max ? max : n;
 }

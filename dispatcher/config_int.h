@@ -96,6 +96,12 @@ const char	*config_get_string(struct config_ctx *, const config_setting_t *g,
 /* Stores g's integer member key in *v if present and in [min, max]. */
 void		 config_get_int(struct config_ctx *, const config_setting_t *g,
 		    const char *key, int min, int max, int *v);
+/*
+ * Stores g's member key in *v if present: 1 to max, or "auto" for one a
+ * CPU the process may run on, at most max.
+ */
+void		 config_get_count(struct config_ctx *, const config_setting_t *g,
+		    const char *key, int max, int *v);
 /* Stores g's boolean member key in *v if present. */
 void		 config_get_bool(struct config_ctx *, const config_setting_t *g,
 		    const char *key, int *v);

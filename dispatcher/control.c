@@ -55,10 +55,10 @@ struct control {
 	dev_t			 dev;	/* the file made, to remove only it */
 	ino_t			 ino;
 	const struct config	*cf;
-	struct pool		*pool;
+	control_workers_fn	*workers;
 	control_reload_fn	*reload;
 	control_stats_fn	*stats;
-	void			*reload_arg;	/* both's */
+	void			*reload_arg;	/* the callbacks' */
 	struct control_clients	 clients;
 	size_t			 nclients;
 	struct control_clients	 gone;	/* freed by control_settle */
@@ -147,8 +147,8 @@ control_bind(struct control *ctl, const struct config_control *cc)
 }
 
 struct control *
-control_open(const struct config *cf, int epfd, struct pool *pool,
-    control_reload_fn *reload, control_stats_fn *stats, void *arg)
+control_open(const struct config *cf, int epfd, control_reload_fn *reload,
+    control_stats_fn *stats, control_workers_fn *workers, void *arg)
 {
 	struct control	*ctl;
 
@@ -159,7 +159,7 @@ control_open(const struct config *cf, int epfd, struct pool *pool,
 	TAILQ_INIT(&ctl->gone);
 	ctl->epfd = epfd;
 	ctl->cf = cf;
-	ctl->pool = pool;
+	ctl->workers = workers;
 	ctl->reload = reload;
 	ctl->stats = stats;
 	ctl->reload_arg = arg;
@@ -321,9 +321,8 @@ control_queue(struct control_client *cl, const char *text, size_t len)
 	return 0;
 }
 
-/* "workers": one line per worker, retired classes' included. */
-static void
-control_workers(FILE *fp, const struct control *ctl)
+void
+control_pool_workers(FILE *fp, const struct pool *p, int shard)
 {
 	const struct class	*c;
 	const struct worker	*w;
@@ -335,7 +334,7 @@ control_workers(FILE *fp, const struct control *ctl)
 	size_t			 i, j;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	for (i = 0; (c = pool_class_at(ctl->pool, i)) != NULL; i++)
+	for (i = 0; (c = pool_class_at(p, i)) != NULL; i++)
 		for (j = 0; j < c->nworkers; j++) {
 			w = c->workers[j];
 			/* The monotonic start, as a date. */
@@ -345,9 +344,12 @@ control_workers(FILE *fp, const struct control *ctl)
 				strftime(started, sizeof(started),
 				    "%Y-%m-%dT%H:%M:%SZ", &tm);
 			fprintf(fp, "pid=%d class=%s inhand=%u started=%s "
-			    "state=%s\n", (int)w->pid, c->conf.name,
+			    "state=%s", (int)w->pid, c->conf.name,
 			    w->inhand, started,
 			    class_worker_state(w, now));
+			if (shard >= 0)
+				fprintf(fp, " shard=%d", shard);
+			fputc('\n', fp);
 		}
 }
 
@@ -436,7 +438,7 @@ control_run(struct control_client *cl, char **argv, int argc, FILE *fp,
 	if (strcmp(cmd->name, "help") == 0)
 		control_help(fp);
 	else if (strcmp(cmd->name, "workers") == 0)
-		control_workers(fp, ctl);
+		ctl->workers(ctl->reload_arg, fp);
 	else if (strcmp(cmd->name, "stats") == 0) {
 		if (control_stats(fp, ctl) == -1) {
 			snprintf(err, errlen, "out of memory");

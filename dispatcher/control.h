@@ -45,6 +45,14 @@ typedef int	 control_reload_fn(void *arg, config_report_fn *report,
 		    void *report_arg);
 /* Writes the metrics (stats.h), which "stats" shows without comments. */
 typedef void	 control_stats_fn(void *arg, struct buf *);
+/* Writes "workers"' lines: control_pool_workers for each pool. */
+typedef void	 control_workers_fn(void *arg, FILE *);
+
+/*
+ * One line per worker of the pool, retired classes' included; a shard's
+ * (shard >= 0) end with "shard=N".
+ */
+void		 control_pool_workers(FILE *, const struct pool *, int shard);
 
 /*
  * Makes cf's control socket and watches it on epfd; NULL (logged) when
@@ -52,11 +60,11 @@ typedef void	 control_stats_fn(void *arg, struct buf *);
  * a socket is there, or a system call failed.  A socket file that no
  * process answers on is the leftover of a dead dispatcher: replaced.
  * The configuration, and any the dispatcher reloads (control_configure),
- * must outlive their use; the pool must outlive the control socket.
+ * must outlive their use.
  */
 struct control	*control_open(const struct config *cf, int epfd,
-		    struct pool *, control_reload_fn *, control_stats_fn *,
-		    void *arg);
+		    control_reload_fn *, control_stats_fn *,
+		    control_workers_fn *, void *arg);
 
 /*
  * The dispatcher runs next, from old: the socket stays as it was made,

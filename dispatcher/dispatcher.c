@@ -1,6 +1,7 @@
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <libgen.h>
@@ -12,9 +13,7 @@
 #include <unistd.h>
 
 #include "access.h"
-#include "clock.h"
 #include "config.h"
-#include "conn.h"
 #include "control.h"
 #include "dispatcher.h"
 #include "event.h"
@@ -25,8 +24,7 @@
 #include "metrics.h"
 #include "pool.h"
 #include "privs.h"
-#include "proxy_wait.h"
-#include "route.h"
+#include "shard.h"
 #include "stats.h"
 #include "systemd.h"
 
@@ -35,24 +33,30 @@ struct dispatcher_fd {
 	int	fd;
 };
 
+/*
+ * The control plane (see shard.h): signals, reloads, the reaping of every
+ * shard's workers, the metrics, the control socket and the stop.
+ */
 struct dispatcher {
 	int			  epfd;
 	struct dispatcher_fd	  sig;
-	struct dispatcher_fd	  resume;	/* ends a pause in accepting */
-	struct dispatcher_fd	  rest;		/* ends the lowest lanes' rest */
+	struct dispatcher_fd	  done;		/* a shard's loop ended */
 	struct config		 *cf;
+	/*
+	 * Each configured listener's, one a shard: shard k's of listener i
+	 * at k * nlisteners + i, the first nlisteners being the first
+	 * shard's, whose siblings the others are.
+	 */
 	struct listener		**listeners;
 	size_t			  nlisteners;
-	struct pool		 *pool;
+	struct shard		**shards;
+	struct pool		**pools;	/* the shards', in order */
+	size_t			  nshards;
 	struct metrics		 *metrics;	/* or NULL */
-	struct access		 *access;
+	struct logfile		 *log;		/* the access log, or NULL */
 	struct stats_daemon	  stats;
 	struct control		 *control;	/* NULL: none configured */
-	struct proxy_wait	 *proxy;	/* headers awaited */
-	uint64_t		  next_id;
-	int			  paused;
-	enum { RUNNING, DRAINING, REAPING } state;
-	uint64_t		  deadline_ms;
+	int			  stopping;
 };
 
 /*
@@ -95,22 +99,54 @@ dispatcher_listener_in(struct listener *const *v, size_t n,
 	return 0;
 }
 
+/* Takes every shard's lock, or gives them back (shard_release). */
+static void
+dispatcher_hold(struct dispatcher *d)
+{
+	size_t	k;
+
+	for (k = 0; k < d->nshards; k++)
+		shard_hold(d->shards[k]);
+}
+
+static void
+dispatcher_release(struct dispatcher *d, int changed)
+{
+	size_t	k;
+
+	for (k = 0; k < d->nshards; k++)
+		shard_release(d->shards[k], changed);
+}
+
 /*
- * Compiles the listener's lanes and gives them to it.  Lanes that cannot
- * be had leave the listener as it was.
+ * Compiles the listener's lanes and gives them to it, and to its
+ * siblings: their sockets are opened lane by lane, every shard's socket
+ * of a lane before the next lane's, in the order the program counts
+ * them (lanes.h).  Lanes that cannot be had leave the listener as it was.
  */
 static void
 dispatcher_lanes(struct listener *l, const struct config *cf, size_t index)
 {
-	struct lanes_prog	lp;
-	char			prios[LANES_MAX * 24];
+	struct lanes_prog	 lp;
+	struct listener		*sib;
+	char			 prios[LANES_MAX * 24];
+	size_t			 k;
+	int			 on = 0;
 
 	if (lanes_compile(cf, index, &lp) == -1) {
 		log_warnx("lanes of %s: out of memory; unchanged",
 		    listener_name(l));
 		return;
 	}
-	if (listener_lanes(l, cf->listeners[index].lanes, &lp))
+	/* A socket that cannot be had: listener_lanes fails on it, logged. */
+	for (k = 2; l->sibling != NULL && k <= lp.nlanes; k++)
+		for (sib = l; sib != NULL; sib = sib->sibling)
+			if (listener_grow(sib, k) == -1)
+				goto grown;
+ grown:
+	for (sib = l; sib != NULL; sib = sib->sibling)
+		on = listener_lanes(sib, cf->listeners[index].lanes, &lp);
+	if (on)
 		log_info("lanes on %s: %zu (priorities %s)", listener_name(l),
 		    lp.nlanes, lanes_priorities(&lp, prios, sizeof(prios)));
 	/* The administrator's limit, which raising gives clients their lane. */
@@ -121,7 +157,10 @@ dispatcher_lanes(struct listener *l, const struct config *cf, size_t index)
 	lanes_free(&lp);
 }
 
-/* Closes the first n listeners of next that are not open already. */
+/*
+ * Closes the first n listeners of next that are not open already, with
+ * their siblings.
+ */
 static void
 dispatcher_unlisten_new(struct dispatcher *d, struct listener **next,
     size_t n)
@@ -148,10 +187,10 @@ dispatcher_listen(struct dispatcher *d, const struct config *cf,
     config_report_fn *also, void *arg)
 {
 	struct listener	**next;
-	size_t		  i, j;
+	size_t		  i, j, k, n = cf->nlisteners;
 	char		  why[512];
 
-	if ((next = calloc(cf->nlisteners, sizeof(*next))) == NULL) {
+	if ((next = calloc(n * d->nshards, sizeof(*next))) == NULL) {
 		log_warn("cannot open the listeners");
 		if (also != NULL)
 			also(arg, cf->path, 0, 0, "out of memory");
@@ -161,45 +200,55 @@ dispatcher_listen(struct dispatcher *d, const struct config *cf,
 		for (j = 0; j < d->nlisteners && next[i] == NULL; j++)
 			if (listener_is(d->listeners[j], &cf->listeners[i]))
 				next[i] = d->listeners[j];
-		if (next[i] == NULL && (next[i] = listener_open(
-		    &cf->listeners[i], systemd_socket(&cf->listeners[i])))
-		    == NULL) {
-			/* Logged already, by listener_open. */
+		if (next[i] != NULL)
+			continue;
+		/* The shards' sockets join the first's group: logged if not. */
+		if ((next[i] = listener_open(&cf->listeners[i],
+		    systemd_socket(&cf->listeners[i]))) == NULL)
+			k = 0;
+		else
+			for (k = 1; k < d->nshards &&
+			    listener_join(next[i]) == 0; k++)
+				;
+		if (k < d->nshards) {
 			snprintf(why, sizeof(why), "cannot listen on %s: %s",
 			    cf->listeners[i].text, strerror(errno));
 			if (also != NULL)
 				also(arg, cf->path, 0, 0, why);
-			dispatcher_unlisten_new(d, next, i);
+			dispatcher_unlisten_new(d, next, i + (k > 0));
 			return NULL;
 		}
 	}
+	for (k = 1; k < d->nshards; k++)
+		for (i = 0; i < n; i++)
+			next[k * n + i] = listener_sibling(next[i], k);
 	return next;
 }
 
+/* Holding every shard. */
 static void
 dispatcher_relisten(struct dispatcher *d, const struct config *cf,
     struct listener **next)
 {
-	size_t	i, j;
+	size_t	i, j, k, n = cf->nlisteners;
 
-	for (i = 0; i < cf->nlisteners; i++) {
-		listener_set_index(next[i], i);
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < d->nshards; k++)
+			listener_set_index(next[k * n + i], i);
 		if (!dispatcher_listener_in(d->listeners, d->nlisteners,
-		    next[i])) {
-			if (d->paused)
-				listener_pause(next[i], LISTENER_FULL);
-			listener_watch(next[i], d->epfd);
+		    next[i]))
 			log_info("listening on %s%s", listener_name(next[i]),
 			    next[i]->inherited ? " (socket from systemd)" : "");
-		}
-		dispatcher_lanes(next[i], cf, i);
 	}
+	for (k = 0; k < d->nshards; k++)
+		shard_listen(d->shards[k], cf, next + k * n, n);
+	for (i = 0; i < n; i++)
+		dispatcher_lanes(next[i], cf, i);
 	for (j = 0; j < d->nlisteners; j++)
 		if (!dispatcher_listener_in(next, cf->nlisteners,
 		    d->listeners[j])) {
 			log_info("no longer listening on %s",
 			    listener_name(d->listeners[j]));
-			proxy_wait_forget(d->proxy, d->listeners[j]);
 			listener_close(d->listeners[j]);
 		}
 	free(d->listeners);
@@ -207,84 +256,31 @@ dispatcher_relisten(struct dispatcher *d, const struct config *cf,
 	d->nlisteners = cf->nlisteners;
 }
 
-/* Out of descriptors: no listener accepts for LISTENER_PAUSE_MS. */
-static void
-dispatcher_pause(struct dispatcher *d, int pause)
-{
-	struct itimerspec	its;
-	size_t			i;
-
-	d->paused = pause;
-	for (i = 0; i < d->nlisteners; i++)
-		if (pause)
-			listener_pause(d->listeners[i], LISTENER_FULL);
-		else
-			listener_resume(d->listeners[i], LISTENER_FULL);
-	memset(&its, 0, sizeof(its));
-	if (pause)
-		its.it_value.tv_nsec = LISTENER_PAUSE_MS * 1000000L;
-	if (timerfd_settime(d->resume.fd, 0, &its, NULL) == -1)
-		fatal("timerfd_settime");
-}
-
-/* Ends every listener's rest. */
-static void
-dispatcher_wake(struct dispatcher *d)
-{
-	size_t	i;
-
-	for (i = 0; i < d->nlisteners; i++)
-		listener_resume(d->listeners[i], LISTENER_REST);
-}
-
-/* One accepted connection, to its class: 1 when it was refused. */
-static int
-dispatcher_conn(void *arg, struct conn *cn)
-{
-	struct dispatcher	*d = arg;
-
-	cn->id = ++d->next_id;
-	if (d->cf->listeners[cn->listener].proxy)
-		return proxy_wait_conn(d->proxy, d->listeners[cn->listener],
-		    &d->cf->listeners[cn->listener], cn);
-	return route_conn(d->pool, cn);
-}
-
-static int
-dispatcher_flush(void *arg)
-{
-	struct dispatcher	*d = arg;
-
-	return route_flush(d->pool);
-}
-
-static void
-dispatcher_accept(struct dispatcher *d, struct listener *l)
-{
-	struct itimerspec	its;
-
-	switch (listener_accept(l, dispatcher_conn, dispatcher_flush, d)) {
-	case LISTENER_FULL:
-		dispatcher_pause(d, 1);
-		break;
-	case LISTENER_REST:
-		memset(&its, 0, sizeof(its));
-		its.it_value.tv_nsec = LISTENER_REST_MS * 1000000L;
-		if (timerfd_settime(d->rest.fd, 0, &its, NULL) == -1)
-			fatal("timerfd_settime");
-		break;
-	}
-}
-
 static void
 dispatcher_render(void *arg, struct buf *b)
 {
 	struct dispatcher	*d = arg;
-	struct logfile		*lf = access_log(d->access);
 
-	d->stats.access_log = lf != NULL;
-	d->stats.access_dropped = lf != NULL ? logfile_dropped(lf) : 0;
-	stats_render(b, d->pool, d->listeners, d->nlisteners, &d->stats);
+	d->stats.access_log = d->log != NULL;
+	d->stats.access_dropped = d->log != NULL ? logfile_dropped(d->log) : 0;
+	dispatcher_hold(d);
+	stats_render(b, d->pools, d->nshards, d->listeners, d->nlisteners,
+	    &d->stats);
+	dispatcher_release(d, 0);
+}
+
+/* The control socket's "workers": every shard's. */
+static void
+dispatcher_workers(void *arg, FILE *fp)
+{
+	struct dispatcher	*d = arg;
+	size_t			 k;
+
+	dispatcher_hold(d);
+	for (k = 0; k < d->nshards; k++)
+		control_pool_workers(fp, d->pools[k], d->nshards > 1 ?
+		    (int)k : -1);
+	dispatcher_release(d, 0);
 }
 
 /*
@@ -296,7 +292,7 @@ static int
 dispatcher_accesslog(struct dispatcher *d, const struct config *cf,
     struct logfile **lf)
 {
-	struct logfile	*cur = access_log(d->access);
+	struct logfile	*cur = d->log;
 
 	*lf = NULL;
 	if (cf->access_log == NULL)
@@ -314,16 +310,19 @@ dispatcher_accesslog(struct dispatcher *d, const struct config *cf,
 }
 
 /*
- * Puts the log dispatcher_accesslog chose in place; one replaced is left
- * to write its last lines on its own.
+ * Puts the log dispatcher_accesslog chose in place, holding every shard;
+ * one replaced is left to write its last lines on its own.
  */
 static void
 dispatcher_reaccesslog(struct dispatcher *d, struct logfile *lf)
 {
-	struct logfile	*old = access_set_log(d->access, lf);
+	size_t	k;
 
-	if (old != lf)
-		logfile_close(old, 0);
+	for (k = 0; k < d->nshards; k++)
+		(void)access_set_log(shard_access(d->shards[k]), lf);
+	if (d->log != lf)
+		logfile_close(d->log, 0);
+	d->log = lf;
 }
 
 /*
@@ -391,10 +390,87 @@ dispatcher_report_tee(void *arg, const char *file, int line, int warning,
 
 /* READY=1 for systemd, with what runs now. */
 static void
-dispatcher_ready(const struct dispatcher *d, const char *what)
+dispatcher_ready(struct dispatcher *d, const char *what)
 {
+	size_t	k, workers = 0;
+
+	dispatcher_hold(d);
+	for (k = 0; k < d->nshards; k++)
+		workers += pool_children(d->pools[k]);
+	dispatcher_release(d, 0);
 	systemd_ready("%s (listeners: %zu, workers: %zu)", what, d->nlisteners,
-	    pool_children(d->pool));
+	    workers);
+}
+
+/*
+ * Every shard's pool takes the configuration, or none does: 0, or -1
+ * when out of memory.  Holding every shard.
+ */
+static int
+dispatcher_configure(struct dispatcher *d, const struct config *cf)
+{
+	struct pool_plan	**plans;
+	size_t			  k;
+
+	if ((plans = calloc(d->nshards, sizeof(*plans))) == NULL)
+		return -1;
+	for (k = 0; k < d->nshards; k++)
+		if ((plans[k] = pool_prepare(d->pools[k], cf)) == NULL) {
+			while (k-- > 0)
+				pool_discard(plans[k]);
+			free(plans);
+			return -1;
+		}
+	for (k = 0; k < d->nshards; k++)
+		pool_commit(d->pools[k], plans[k]);
+	free(plans);
+	return 0;
+}
+
+/*
+ * Puts cf in place of the running configuration, holding every shard:
+ * its listeners, metrics endpoint, access log and classes, or none of
+ * them.  Returns 0, or -1 with the problem logged and told to also.
+ */
+static int
+dispatcher_apply(struct dispatcher *d, struct config *cf,
+    config_report_fn *also, void *arg)
+{
+	struct listener		**next;
+	struct metrics		 *m = NULL;
+	struct logfile		 *lf = NULL;
+	char			  why[256];
+
+	dispatcher_hold(d);
+	if ((next = dispatcher_listen(d, cf, also, arg)) == NULL) {
+		dispatcher_release(d, 0);
+		return -1;
+	}
+	if (dispatcher_metrics(d, cf, &m) == -1)
+		snprintf(why, sizeof(why), "metrics on %s: %s",
+		    cf->metrics.text, strerror(errno));
+	else if (dispatcher_accesslog(d, cf, &lf) == -1)
+		snprintf(why, sizeof(why), "access log %s: %s",
+		    cf->access_log, strerror(errno));
+	else if (dispatcher_configure(d, cf) == 0) {
+		dispatcher_relisten(d, cf, next);
+		dispatcher_remetrics(d, m);
+		dispatcher_reaccesslog(d, lf);
+		dispatcher_release(d, 1);
+		return 0;
+	} else {
+		log_warn("reload of %s", cf->path);
+		snprintf(why, sizeof(why), "out of memory");
+	}
+	if (also != NULL)
+		also(arg, cf->path, 0, 0, why);
+	if (m != d->metrics)
+		metrics_close(m);
+	if (lf != d->log)
+		logfile_close(lf, 0);
+	dispatcher_unlisten_new(d, next, cf->nlisteners);
+	dispatcher_release(d, 0);
+	return -1;
 }
 
 /*
@@ -405,15 +481,20 @@ static int
 dispatcher_reload(struct dispatcher *d, config_report_fn *also, void *arg)
 {
 	struct dispatcher_tee	  tee = { also, arg };
-	struct listener		**next = NULL;
-	struct metrics		 *m = NULL;
-	struct logfile		 *lf = NULL;
 	struct config		 *cf;
 	char			  why[256];
 
 	systemd_reloading();
 	cf = config_load(d->cf->path, dispatcher_report_tee, &tee);
-	if (cf != NULL && systemd_match(cf) == -1) {
+	if (cf != NULL && cf->acceptors != d->cf->acceptors) {
+		/* Shards own workers and sockets: they are made at start. */
+		snprintf(why, sizeof(why), "\"acceptors\" changes from %d to "
+		    "%d: a restart, not a reload, changes it", d->cf->acceptors,
+		    cf->acceptors);
+		log_warnx("%s: %s", cf->path, why);
+		if (also != NULL)
+			also(arg, cf->path, 0, 0, why);
+	} else if (cf != NULL && systemd_match(cf) == -1) {
 		if (also != NULL)
 			also(arg, cf->path, 0, 0, "the sockets systemd passed "
 			    "do not fit its listeners (see the log)");
@@ -423,28 +504,15 @@ dispatcher_reload(struct dispatcher *d, config_report_fn *also, void *arg)
 			also(arg, cf->path, 0, 0, "it needs a port below 1024, "
 			    "which the dispatcher cannot bind since it dropped "
 			    "its privileges (see the log)");
-	} else if (cf != NULL &&
-	    (next = dispatcher_listen(d, cf, also, arg)) != NULL) {
-		why[0] = '\0';
-		if (dispatcher_metrics(d, cf, &m) == -1)
-			snprintf(why, sizeof(why), "metrics on %s: %s",
-			    cf->metrics.text, strerror(errno));
-		else if (dispatcher_accesslog(d, cf, &lf) == -1)
-			snprintf(why, sizeof(why), "access log %s: %s",
-			    cf->access_log, strerror(errno));
-		else if (pool_configure(d->pool, cf) == 0)
-			goto commit;
-		else {
-			log_warn("reload of %s", cf->path);
-			snprintf(why, sizeof(why), "out of memory");
-		}
-		if (also != NULL)
-			also(arg, cf->path, 0, 0, why);
-		if (m != d->metrics)
-			metrics_close(m);
-		if (lf != access_log(d->access))
-			logfile_close(lf, 0);
-		dispatcher_unlisten_new(d, next, cf->nlisteners);
+	} else if (cf != NULL && dispatcher_apply(d, cf, also, arg) == 0) {
+		control_configure(d->control, d->cf, cf);
+		config_free(d->cf);
+		d->cf = cf;
+		d->stats.reloads_ok++;
+		d->stats.last_reload_s = stats_now();
+		log_info("reloaded %s", cf->path);
+		dispatcher_ready(d, "reloaded");
+		return 0;
 	}
 	log_warnx("reload of %s failed; keeping the previous configuration",
 	    d->cf->path);
@@ -453,20 +521,6 @@ dispatcher_reload(struct dispatcher *d, config_report_fn *also, void *arg)
 	dispatcher_ready(d, "reload failed, see the log; running the previous "
 	    "configuration");
 	return -1;
-
- commit:
-	dispatcher_relisten(d, cf, next);
-	proxy_wait_configure(d->proxy, cf);
-	dispatcher_remetrics(d, m);
-	dispatcher_reaccesslog(d, lf);
-	control_configure(d->control, d->cf, cf);
-	config_free(d->cf);
-	d->cf = cf;
-	d->stats.reloads_ok++;
-	d->stats.last_reload_s = stats_now();
-	log_info("reloaded %s", cf->path);
-	dispatcher_ready(d, "reloaded");
-	return 0;
 }
 
 /* The control socket's "reload": as SIGHUP, while running. */
@@ -476,7 +530,7 @@ dispatcher_control_reload(void *arg, config_report_fn *report,
 {
 	struct dispatcher	*d = arg;
 
-	if (d->state != RUNNING) {
+	if (d->stopping) {
 		report(report_arg, d->cf->path, 0, 0,
 		    "the dispatcher is shutting down");
 		return -1;
@@ -484,7 +538,7 @@ dispatcher_control_reload(void *arg, config_report_fn *report,
 	return dispatcher_reload(d, report, report_arg);
 }
 
-/* Closes every listening socket. */
+/* Closes every listening socket, which no shard looks at any more. */
 static void
 dispatcher_unlisten(struct dispatcher *d)
 {
@@ -497,20 +551,41 @@ dispatcher_unlisten(struct dispatcher *d)
 	d->nlisteners = 0;
 }
 
+/* Every shard stops accepting and drains; again, the grace ends now. */
 static void
 dispatcher_stop(struct dispatcher *d)
 {
-	if (d->state != RUNNING) {
-		/* A second signal: do not wait for connections in flight. */
-		d->deadline_ms = clock_ms();
-		return;
+	size_t	k;
+
+	if (!d->stopping) {
+		log_info("shutting down");
+		systemd_stopping();
 	}
-	log_info("shutting down");
-	systemd_stopping();
-	dispatcher_unlisten(d);
-	proxy_wait_stop(d->proxy);
-	d->state = DRAINING;
-	d->deadline_ms = clock_ms() + DISPATCHER_GRACE_MS;
+	dispatcher_hold(d);
+	for (k = 0; k < d->nshards; k++)
+		shard_stop(d->shards[k], DISPATCHER_GRACE_MS);
+	dispatcher_release(d, 1);
+	if (!d->stopping)
+		dispatcher_unlisten(d);
+	d->stopping = 1;
+}
+
+/* Hands each child that exited to the shard whose worker it was. */
+static void
+dispatcher_reap(struct dispatcher *d)
+{
+	pid_t	pid;
+	size_t	k;
+	int	status, found;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		for (k = 0, found = 0; k < d->nshards && !found; k++) {
+			shard_hold(d->shards[k]);
+			found = pool_reap(d->pools[k], pid, status);
+			shard_release(d->shards[k], found);
+		}
+	if (pid == -1 && errno != ECHILD)
+		log_warn("waitpid");
 }
 
 static void
@@ -522,16 +597,16 @@ dispatcher_signal(struct dispatcher *d)
 	while ((n = read(d->sig.fd, &si, sizeof(si))) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGCHLD:
-			pool_reap(d->pool);
+			dispatcher_reap(d);
 			break;
 		case SIGHUP:
-			if (d->state == RUNNING)
+			if (!d->stopping)
 				(void)dispatcher_reload(d, NULL, NULL);
 			break;
 		case SIGUSR1:
-			if (access_log(d->access) != NULL) {
+			if (d->log != NULL) {
 				log_info("reopening the access log");
-				logfile_reopen(access_log(d->access));
+				logfile_reopen(d->log);
 			}
 			break;
 		case SIGTERM:
@@ -544,39 +619,26 @@ dispatcher_signal(struct dispatcher *d)
 		log_warn("signalfd");
 }
 
-/* Moves the shutdown along; returns 1 when every worker is gone. */
+/*
+ * After a batch: a shard in this loop settles; returns 1 when every
+ * shard is done.
+ */
 static int
-dispatcher_stopped(struct dispatcher *d)
+dispatcher_settle(struct dispatcher *d)
 {
-	uint64_t	now = clock_ms();
-	size_t		busy = pool_busy(d->pool), children;
+	uint64_t	ticks;
+	size_t		k;
 
-	if (d->state == DRAINING && (busy == 0 || now >= d->deadline_ms)) {
-		if (busy > 0)
-			log_warnx("%zu connections still in flight; stopping "
-			    "anyway", busy);
-		pool_stop(d->pool);
-		d->state = REAPING;
-		d->deadline_ms = now + DISPATCHER_REAP_MS;
-	}
-	if (d->state != REAPING)
+	if (d->nshards == 1 && !shard_settle(d->shards[0]))
 		return 0;
-	if ((children = pool_children(d->pool)) > 0 && now >= d->deadline_ms) {
-		log_warnx("killing %zu workers that did not exit", children);
-		pool_kill(d->pool, SIGKILL);
-		d->deadline_ms = now + DISPATCHER_REAP_MS;
-	}
-	return children == 0;
-}
-
-static int
-dispatcher_timeout(const struct dispatcher *d)
-{
-	uint64_t	now = clock_ms();
-
-	if (d->state == RUNNING)
-		return -1;
-	return d->deadline_ms > now ? (int)(d->deadline_ms - now) : 0;
+	if (!d->stopping)
+		return 0;
+	if (read(d->done.fd, &ticks, sizeof(ticks)) == -1 && errno != EAGAIN)
+		log_warn("eventfd");
+	for (k = 0; k < d->nshards; k++)
+		if (!shard_done(d->shards[k]))
+			return 0;
+	return 1;
 }
 
 static void
@@ -584,6 +646,7 @@ dispatcher_setup(struct dispatcher *d)
 {
 	sigset_t	mask;
 	char		*worker;
+	size_t		k;
 
 	/* Signals are read from the loop; none is handled asynchronously. */
 	signal(SIGPIPE, SIG_IGN);
@@ -602,40 +665,42 @@ dispatcher_setup(struct dispatcher *d)
 	if ((d->sig.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		fatal("signalfd");
 	event_watch(d->epfd, EPOLL_CTL_ADD, d->sig.fd, EPOLLIN, &d->sig);
-	d->resume.type = EVENT_RESUME;
-	d->resume.fd = timerfd_create(CLOCK_MONOTONIC,
-	    TFD_NONBLOCK | TFD_CLOEXEC);
-	if (d->resume.fd == -1)
-		fatal("timerfd_create");
-	event_watch(d->epfd, EPOLL_CTL_ADD, d->resume.fd, EPOLLIN, &d->resume);
-	d->rest.type = EVENT_REST;
-	d->rest.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (d->rest.fd == -1)
-		fatal("timerfd_create");
-	event_watch(d->epfd, EPOLL_CTL_ADD, d->rest.fd, EPOLLIN, &d->rest);
+	d->done.type = EVENT_SHARD_DONE;
+	if ((d->done.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		fatal("eventfd");
+	event_watch(d->epfd, EPOLL_CTL_ADD, d->done.fd, EPOLLIN, &d->done);
 	systemd_watchdog_start(d->epfd);
 
-	if ((d->access = access_new()) == NULL)
-		fatal("access_new");
+	/* One shard runs in this loop, with no thread and no lock. */
+	d->nshards = (size_t)d->cf->acceptors;
+	if ((d->shards = calloc(d->nshards, sizeof(*d->shards))) == NULL ||
+	    (d->pools = calloc(d->nshards, sizeof(*d->pools))) == NULL)
+		fatal("dispatcher_setup");
 	worker = dispatcher_worker_path();
-	d->pool = pool_new(d->epfd, worker, d->access);
+	for (k = 0; k < d->nshards; k++) {
+		d->shards[k] = shard_new((unsigned)k, (unsigned)d->nshards,
+		    d->nshards == 1 ? d->epfd : -1, worker, d->done.fd);
+		d->pools[k] = shard_pool(d->shards[k]);
+	}
 	free(worker);
-	if ((d->proxy = proxy_wait_new(d->epfd, d->pool, d->access)) == NULL)
-		fatal("proxy_wait_new");
 }
 
 static void
 dispatcher_teardown(struct dispatcher *d)
 {
+	size_t	k;
+
 	control_close(d->control);
 	dispatcher_unlisten(d);
-	proxy_wait_free(d->proxy);
 	metrics_close(d->metrics);
-	pool_free(d->pool);
-	access_free(d->access);
+	/* Their last lines go to the log before it closes. */
+	for (k = 0; k < d->nshards; k++)
+		shard_free(d->shards[k]);
+	free(d->shards);
+	free(d->pools);
+	logfile_close(d->log, LOGFILE_CLOSE_MS);
 	config_free(d->cf);
-	close(d->resume.fd);
-	close(d->rest.fd);
+	close(d->done.fd);
 	close(d->sig.fd);
 	close(d->epfd);
 	systemd_free();
@@ -649,7 +714,7 @@ dispatcher_run(struct config *cf)
 	struct metrics		 *m;
 	struct logfile		 *lf;
 	struct epoll_event	 evs[64];
-	uint64_t		 ticks;
+	size_t			 k;
 	int			 i, n, signalled;
 
 	if ((n = privs_start(cf)) != 0) {
@@ -670,7 +735,8 @@ dispatcher_run(struct config *cf)
 	dispatcher_setup(&d);
 	/* Made once, now: a privilege drop comes after it. */
 	if (cf->control.path != NULL && (d.control = control_open(cf, d.epfd,
-	    d.pool, dispatcher_control_reload, dispatcher_render, &d)) == NULL) {
+	    dispatcher_control_reload, dispatcher_render, dispatcher_workers,
+	    &d)) == NULL) {
 		dispatcher_teardown(&d);
 		return EXIT_OSERR;
 	}
@@ -689,20 +755,24 @@ dispatcher_run(struct config *cf)
 	 * From here on the dispatcher runs as "user": whatever needs root
 	 * (listening sockets below port 1024, files only root may open)
 	 * must be opened above this line.  Workers start below it, as
-	 * that user too.
+	 * that user too.  The shards' threads start last.
 	 */
 	privs_drop(cf);
-	if (pool_configure(d.pool, cf) == -1)
+	if (dispatcher_configure(&d, cf) == -1)
 		fatal("start-up");
 	dispatcher_relisten(&d, cf, next);
-	proxy_wait_configure(d.proxy, cf);
 	dispatcher_remetrics(&d, m);
 	dispatcher_reaccesslog(&d, lf);
+	for (k = 0; k < d.nshards; k++)
+		shard_start(d.shards[k]);
+	if (d.nshards > 1)
+		log_info("accepting on %zu shards", d.nshards);
 	log_info("ready");
 	dispatcher_ready(&d, "ready");
 
 	for (;;) {
-		n = epoll_wait(d.epfd, evs, 64, dispatcher_timeout(&d));
+		n = epoll_wait(d.epfd, evs, 64, d.nshards == 1 ?
+		    shard_timeout(d.shards[0]) : -1);
 		if (n == -1 && errno != EINTR)
 			fatal("epoll_wait");
 		/*
@@ -713,31 +783,8 @@ dispatcher_run(struct config *cf)
 		signalled = 0;
 		for (i = 0; i < n; i++) {
 			switch (*(int *)evs[i].data.ptr) {
-			case EVENT_LISTENER:
-				dispatcher_accept(&d, evs[i].data.ptr);
-				break;
-			case EVENT_CHANNEL:
-				pool_channel_event(d.pool, evs[i].data.ptr,
-				    evs[i].events);
-				break;
-			case EVENT_RESPAWN:
-				pool_timer_event(d.pool);
-				break;
-			case EVENT_RESUME:
-				if (read(d.resume.fd, &ticks, sizeof(ticks)) > 0
-				    && d.state == RUNNING)
-					dispatcher_pause(&d, 0);
-				break;
-			case EVENT_REST:
-				if (read(d.rest.fd, &ticks, sizeof(ticks)) > 0)
-					dispatcher_wake(&d);
-				break;
 			case EVENT_WATCHDOG:
 				systemd_watchdog_event();
-				break;
-			case EVENT_QUEUED:
-				pool_queued_event(d.pool, evs[i].data.ptr,
-				    evs[i].events);
 				break;
 			case EVENT_METRICS:
 			case EVENT_METRICS_CLIENT:
@@ -751,26 +798,25 @@ dispatcher_run(struct config *cf)
 				control_event(d.control, evs[i].data.ptr,
 				    evs[i].events);
 				break;
-			case EVENT_PROXY:
-			case EVENT_PROXY_TIMER:
-				proxy_wait_event(d.proxy, evs[i].data.ptr,
-				    evs[i].events);
-				break;
 			case EVENT_SIGNAL:
 				signalled = 1;
+				break;
+			case EVENT_SHARD_DONE:
+				/* Read by dispatcher_settle. */
+				break;
+			default:
+				/* Only a shard in this loop has events here. */
+				(void)shard_event(d.shards[0], evs[i].data.ptr,
+				    evs[i].events);
 				break;
 			}
 		}
 		if (signalled)
 			dispatcher_signal(&d);
 		control_settle(d.control);
-		pool_gc(d.pool);
-		proxy_wait_gc(d.proxy);
 		if (d.metrics != NULL)
 			metrics_gc(d.metrics);
-		if (access_log(d.access) != NULL)
-			logfile_flush(access_log(d.access));
-		if (d.state != RUNNING && dispatcher_stopped(&d))
+		if (dispatcher_settle(&d))
 			break;
 	}
 	dispatcher_teardown(&d);

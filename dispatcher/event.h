@@ -29,6 +29,8 @@ enum event_type {
 	EVENT_WATCHDOG,		/* the timer of systemd's watchdog pings */
 	EVENT_PROXY,		/* struct proxy_wait_entry: a header awaited */
 	EVENT_PROXY_TIMER,	/* the PROXY headers' deadlines */
+	EVENT_WAKE,		/* a shard's eventfd: the main thread changed it */
+	EVENT_SHARD_DONE,	/* the dispatcher's eventfd: a shard's loop ended */
 };
 
 /*

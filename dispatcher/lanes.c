@@ -20,6 +20,8 @@
 #define LANES_NAMES	12		/* rules named per list by lanes_describe */
 #define LANES_LEVELS	(2 * CONFIG_MAX_PRIORITY + 1)
 #define LANES_OPTMEM_PATH	"/proc/sys/net/core/optmem_max"
+#define LANES_SHARD_MEM	15		/* M[] word that holds the shard */
+#define LANES_PRELUDE	3		/* instructions that pick the shard */
 
 /*
  * One family's part of the program: a header that loads the source
@@ -32,6 +34,7 @@
 struct lanes_sec {
 	struct sock_filter	*code;
 	size_t			 n;
+	uint32_t		 shards;	/* 1: a lane is a socket */
 	int			 closed;	/* after a match-all: nothing more */
 	uint32_t		 mask;		/* IPv4: what A holds */
 	size_t			 gstart;	/* IPv4: the open group of compares */
@@ -123,6 +126,30 @@ lanes_emit(struct lanes_sec *s, uint16_t op, uint8_t jt, uint8_t jf,
 	s->code[s->n++] = (struct sock_filter){ op, jt, jf, k };
 }
 
+/* Instructions a return takes. */
+static size_t
+lanes_ret_len(const struct lanes_sec *s)
+{
+	return s->shards > 1 ? 3 : 1;
+}
+
+/*
+ * Returns a lane: with shards, the socket of the lane in the shard the
+ * prelude picked, as the group holds every shard's socket of lane 0,
+ * then of lane 1, and so on (lane * shards + shard).
+ */
+static void
+lanes_ret(struct lanes_sec *s, uint32_t lane)
+{
+	if (s->shards < 2) {
+		lanes_emit(s, BPF_RET | BPF_K, 0, 0, lane);
+		return;
+	}
+	lanes_emit(s, BPF_LD | BPF_MEM, 0, 0, LANES_SHARD_MEM);
+	lanes_emit(s, BPF_ALU | BPF_ADD | BPF_K, 0, 0, lane * s->shards);
+	lanes_emit(s, BPF_RET | BPF_A, 0, 0, 0);
+}
+
 static uint32_t
 lanes_word(const uint8_t *a)
 {
@@ -164,11 +191,11 @@ lanes_v4_close(struct lanes_sec *s)
 	if (s->glen == 0)
 		return;
 	ret = s->n;
-	lanes_emit(s, BPF_RET | BPF_K, 0, 0, s->glane);
+	lanes_ret(s, s->glane);
 	/* A match jumps to the return, the last miss over it. */
 	for (p = s->gstart; p < ret; p++) {
 		s->code[p].jt = (uint8_t)(ret - p - 1);
-		s->code[p].jf = p == ret - 1 ? 1 : 0;
+		s->code[p].jf = p == ret - 1 ? (uint8_t)lanes_ret_len(s) : 0;
 	}
 	s->glen = 0;
 }
@@ -181,7 +208,7 @@ lanes_v4_add(struct lanes_sec *s, const struct rules_entry_info *ei,
 
 	if (ei->len == 0) {
 		lanes_v4_close(s);
-		lanes_emit(s, BPF_RET | BPF_K, 0, 0, lane);
+		lanes_ret(s, lane);
 		s->closed = 1;
 		return;
 	}
@@ -211,7 +238,7 @@ lanes_v6_add(struct lanes_sec *s, const struct rules_entry_info *ei,
 	unsigned int	w, bits;
 
 	if (ei->len == 0) {
-		lanes_emit(s, BPF_RET | BPF_K, 0, 0, lane);
+		lanes_ret(s, lane);
 		s->closed = 1;
 		return;
 	}
@@ -223,7 +250,7 @@ lanes_v6_add(struct lanes_sec *s, const struct rules_entry_info *ei,
 		lanes_emit(s, BPF_JMP | BPF_JEQ | BPF_K, 0, 0,
 		    lanes_word(ei->addr + 4 * w));
 	}
-	lanes_emit(s, BPF_RET | BPF_K, 0, 0, lane);
+	lanes_ret(s, lane);
 	/* Every miss goes past the return. */
 	for (p = start; p < s->n; p++)
 		if (s->code[p].code == (BPF_JMP | BPF_JEQ | BPF_K))
@@ -234,14 +261,16 @@ lanes_v6_add(struct lanes_sec *s, const struct rules_entry_info *ei,
 static size_t
 lanes_size(const struct lanes_ctx *x)
 {
-	size_t	n = 0;
+	size_t	n = 0, ret = lanes_ret_len(&x->v4);
 
+	if (x->v4.shards > 1)
+		n += LANES_PRELUDE;
 	if (x->fams == (LANES_V4 | LANES_V6))
 		n += 4;		/* the version check */
 	if (x->fams & LANES_V4)
-		n += x->v4.n + (x->v4.glen > 0) + !x->v4.closed;
+		n += x->v4.n + ((x->v4.glen > 0) + !x->v4.closed) * ret;
 	if (x->fams & LANES_V6)
-		n += x->v6.n + !x->v6.closed;
+		n += x->v6.n + !x->v6.closed * ret;
 	return n;
 }
 
@@ -306,6 +335,25 @@ lanes_sec_alloc(struct lanes_sec *s)
 	return s->code == NULL ? -1 : 0;
 }
 
+/*
+ * With shards, the program starts by picking one from the packet's hash,
+ * as the kernel would without a program: the receive hash, which TCP
+ * sets from the connection's own on loopback and the card sets on most
+ * others (a card that sets none sends every client to the first shard).
+ * The source port would not do: Linux picks even ones for connect().
+ */
+static struct sock_filter *
+lanes_prelude(struct sock_filter *p, uint32_t shards)
+{
+	if (shards < 2)
+		return p;
+	*p++ = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    (uint32_t)(SKF_AD_OFF + SKF_AD_RXHASH));
+	*p++ = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, shards);
+	*p++ = (struct sock_filter)BPF_STMT(BPF_ST, LANES_SHARD_MEM);
+	return p;
+}
+
 /* The finished parts, behind a check of the IP version when both are. */
 static int
 lanes_assemble(struct lanes_ctx *x, struct lanes_prog *lp)
@@ -316,12 +364,13 @@ lanes_assemble(struct lanes_ctx *x, struct lanes_prog *lp)
 	deflt = lanes_lane(x, x->cf->classes[x->cf->default_class].priority);
 	lanes_v4_close(&x->v4);
 	if (!x->v4.closed)
-		lanes_emit(&x->v4, BPF_RET | BPF_K, 0, 0, deflt);
+		lanes_ret(&x->v4, deflt);
 	if (!x->v6.closed)
-		lanes_emit(&x->v6, BPF_RET | BPF_K, 0, 0, deflt);
+		lanes_ret(&x->v6, deflt);
 	if ((p = calloc(LANES_MAX_INSNS, sizeof(*p))) == NULL)
 		return -1;
 	lp->insns = p;
+	p = lanes_prelude(p, x->v4.shards);
 	if (x->fams == (LANES_V4 | LANES_V6)) {
 		/* IPv4 clients of "[::]" arrive as IPv4 packets. */
 		*p++ = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_ABS,
@@ -364,6 +413,7 @@ lanes_build(const struct config *cf, size_t listener, size_t max,
 	x.listener = (int)listener;
 	x.fams = lanes_listener_fams(&cf->listeners[listener]);
 	x.max = max;
+	x.v4.shards = x.v6.shards = (uint32_t)cf->acceptors;
 	seen[cf->classes[cf->default_class].priority + CONFIG_MAX_PRIORITY] = 1;
 	/* Without lanes every connection is lane 0: nothing to walk. */
 	if (cf->listeners[listener].lanes) {
@@ -384,10 +434,15 @@ lanes_build(const struct config *cf, size_t listener, size_t max,
 		lp->priority[i] = levels[lp->merged + i];
 	if (lp->nlanes == 1) {
 		/* Nothing to steer: the sockets a reload left are lane 0 too. */
-		if ((lp->insns = calloc(1, sizeof(*lp->insns))) == NULL)
+		free(x.v4.code);
+		x.v4.code = calloc(LANES_PRELUDE + 3, sizeof(*x.v4.code));
+		if ((lp->insns = x.v4.code) == NULL)
 			goto done;
-		lp->insns[0] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
-		lp->ninsns = 1;
+		x.v4.n = (size_t)(lanes_prelude(x.v4.code, x.v4.shards) -
+		    x.v4.code);
+		lanes_ret(&x.v4, 0);
+		lp->ninsns = x.v4.n;
+		x.v4.code = NULL;
 		rc = 0;
 		goto done;
 	}

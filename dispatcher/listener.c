@@ -12,6 +12,8 @@
 #include "listener.h"
 #include "log.h"
 
+static void	listener_rewatch(struct listener *);
+
 /* A socket bound and listening on the listener's address, or -1. */
 static int
 listener_socket(const struct listener *l, int reuseport)
@@ -104,11 +106,86 @@ listener_close(struct listener *l)
 {
 	if (l == NULL)
 		return;
-	/* The last first, so that no socket moves in the group. */
+	/* The last opened first, so that no socket moves in the group. */
+	listener_close(l->sibling);
 	while (l->nlanes > 0)
 		if (--l->nlanes > 0 || !l->inherited)
 			close(l->lane[l->nlanes].fd);
 	free(l);
+}
+
+/* Lets sockets join the port of l's lane 0 (see listener_open). */
+static int
+listener_share(struct listener *l)
+{
+	int	one = 1;
+
+	if (l->reuseport)
+		return 0;
+	if (setsockopt(l->lane[0].fd, SOL_SOCKET, SO_REUSEPORT, &one,
+	    sizeof(one)) == -1)
+		return -1;
+	l->reuseport = 1;
+	return 0;
+}
+
+int
+listener_join(struct listener *l)
+{
+	struct listener	*sib;
+	int		 saved;
+
+	if (listener_share(l) == -1) {
+		log_warn("shards on %s: SO_REUSEPORT", l->name);
+		return -1;
+	}
+	while (l->sibling != NULL)
+		l = l->sibling;
+	if ((sib = calloc(1, sizeof(*sib))) == NULL) {
+		log_warn("cannot listen on %s", l->name);
+		return -1;
+	}
+	sib->type = EVENT_LISTENER;
+	sib->epfd = -1;
+	sib->ss = l->ss;
+	sib->sslen = l->sslen;
+	memcpy(sib->name, l->name, sizeof(sib->name));
+	sib->wildcard = l->wildcard;
+	sib->reuseport = 1;
+	if ((sib->lane[0].fd = listener_socket(sib, 1)) == -1) {
+		saved = errno;
+		log_warn("cannot open a shard's socket on %s", l->name);
+		free(sib);
+		errno = saved;
+		return -1;
+	}
+	sib->nlanes = 1;
+	l->sibling = sib;
+	return 0;
+}
+
+struct listener *
+listener_sibling(struct listener *l, size_t n)
+{
+	while (l != NULL && n-- > 0)
+		l = l->sibling;
+	return l;
+}
+
+int
+listener_grow(struct listener *l, size_t n)
+{
+	int	fd;
+
+	if (n > LANES_MAX || (n > 1 && listener_share(l) == -1))
+		return -1;
+	while (l->nlanes < n) {
+		if ((fd = listener_socket(l, 1)) == -1)
+			return -1;
+		l->lane[l->nlanes++].fd = fd;
+	}
+	listener_rewatch(l);
+	return 0;
 }
 
 int
@@ -132,8 +209,6 @@ listener_order(struct listener *l)
 	}
 }
 
-static void	listener_rewatch(struct listener *);
-
 int
 listener_lanes(struct listener *l, int on, const struct lanes_prog *lp)
 {
@@ -141,18 +216,14 @@ listener_lanes(struct listener *l, int on, const struct lanes_prog *lp)
 	int	fd, one = 1;
 
 	l->lanes = on;
-	if (lp->nlanes > 1 && !l->reuseport) {
-		/*
-		 * The port is ours (see listener_open): Linux lets a listening
-		 * socket share it from now on.
-		 */
-		if (setsockopt(l->lane[0].fd, SOL_SOCKET, SO_REUSEPORT, &one,
-		    sizeof(one)) == -1) {
-			log_warn("lanes on %s: SO_REUSEPORT; running without "
-			    "lanes", l->name);
-			goto fail;
-		}
-		l->reuseport = 1;
+	/*
+	 * The port is ours (see listener_open): Linux lets a listening
+	 * socket share it from now on.
+	 */
+	if (lp->nlanes > 1 && listener_share(l) == -1) {
+		log_warn("lanes on %s: SO_REUSEPORT; running without lanes",
+		    l->name);
+		goto fail;
 	}
 	while (l->nlanes < lp->nlanes) {
 		if ((fd = listener_socket(l, 1)) == -1) {

@@ -63,6 +63,12 @@ struct listener {
 	int			 paused;	/* enum listener_pause bits */
 	unsigned		 starved;	/* pauses, out of descriptors, in a row */
 	uint64_t		 proxy[PROXY_RESULTS];	/* headers, for the metrics */
+	/*
+	 * With shards (shard.h), the next shard's listener of the same
+	 * address: its sockets are in the same group.  The first shard's
+	 * listener stands for them all: listener_close closes them all.
+	 */
+	struct listener		*sibling;
 };
 
 /*
@@ -75,6 +81,22 @@ struct listener {
  */
 struct listener	*listener_open(const struct config_listener *, int fd);
 void		 listener_close(struct listener *);
+
+/*
+ * Adds a sibling to the last of l's, for the next shard: its lane 0, a
+ * socket of its own in the group, which l's lane 0 lets join.  Returns
+ * 0, or -1 with errno set, logged.
+ */
+int		 listener_join(struct listener *l);
+/* l's sibling n steps away (0: l itself), or NULL. */
+struct listener	*listener_sibling(struct listener *l, size_t n);
+
+/*
+ * Opens the sockets l lacks for n lanes, at the end of the group, so
+ * that the shards' sockets can be opened lane by lane (see lanes.h);
+ * listener_lanes opens the rest.  Returns 0, or -1 (errno set).
+ */
+int		 listener_grow(struct listener *l, size_t n);
 
 /* Whether a listener already serves that configured address. */
 int		 listener_is(const struct listener *,

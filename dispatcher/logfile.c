@@ -15,9 +15,6 @@ struct logfile {
 	char		*path;		/* NULL: standard error */
 	int		 fd;		/* the writer's alone once started */
 	pthread_t	 thread;
-	/* The loop's lines since its last flush: no lock. */
-	struct buf	 local;
-	uint64_t	 local_lines;
 	/* Shared with the writer, under lock. */
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 cond;
@@ -35,7 +32,6 @@ logfile_free(struct logfile *lf)
 {
 	if (lf->fd != STDERR_FILENO)
 		close(lf->fd);
-	buf_free(&lf->local);
 	buf_free(&lf->pending);
 	pthread_mutex_destroy(&lf->lock);
 	pthread_cond_destroy(&lf->cond);
@@ -152,7 +148,6 @@ logfile_open(const char *path, uid_t owner, gid_t group)
 	if (!stdio && owner != (uid_t)-1 && geteuid() == 0 &&
 	    fchown(lf->fd, owner, group) == -1)
 		log_warn("access log %s: chown", path);
-	buf_init(&lf->local);
 	buf_init(&lf->pending);
 	pthread_mutex_init(&lf->lock, NULL);
 	pthread_cond_init(&lf->cond, NULL);
@@ -178,36 +173,26 @@ logfile_is(const struct logfile *lf, const char *path)
 }
 
 void
-logfile_line(struct logfile *lf, const char *line, size_t len)
+logfile_put(struct logfile *lf, struct buf *b, uint64_t lines)
 {
-	buf_append(&lf->local, line, len);
-	buf_append(&lf->local, "\n", 1);
-	lf->local_lines++;
-}
-
-void
-logfile_flush(struct logfile *lf)
-{
-	if (lf->local_lines == 0)
+	if (lines == 0)
 		return;
 	pthread_mutex_lock(&lf->lock);
-	if (lf->local.failed ||
-	    lf->pending.len + lf->local.len > LOGFILE_BUFFER)
-		lf->dropped += lf->local_lines;
+	if (b->failed || lf->pending.len + b->len > LOGFILE_BUFFER)
+		lf->dropped += lines;
 	else {
-		buf_append(&lf->pending, lf->local.data, lf->local.len);
+		buf_append(&lf->pending, b->data, b->len);
 		if (lf->pending.failed) {
 			/* Out of memory: these lines, not the ones waiting. */
 			lf->pending.failed = 0;
-			lf->dropped += lf->local_lines;
+			lf->dropped += lines;
 		}
 		if (lf->idle)
 			pthread_cond_signal(&lf->cond);
 	}
 	pthread_mutex_unlock(&lf->lock);
-	lf->local.len = 0;
-	lf->local.failed = 0;
-	lf->local_lines = 0;
+	b->len = 0;
+	b->failed = 0;
 }
 
 void
@@ -238,7 +223,6 @@ logfile_close(struct logfile *lf, int wait_ms)
 
 	if (lf == NULL)
 		return;
-	logfile_flush(lf);
 	pthread_mutex_lock(&lf->lock);
 	lf->stop = 1;
 	pthread_cond_signal(&lf->cond);

@@ -1,7 +1,7 @@
 /*
- * logfile: a log file the event loop writes to without ever blocking on
- * it.  Lines go into a buffer of the loop's own, handed once per batch of
- * events (logfile_flush) to a writer thread through a bounded buffer; a
+ * logfile: a log file the event loops write to without ever blocking on
+ * it.  Lines go into a buffer of each loop's own, handed once per batch of
+ * events (logfile_put) to a writer thread through a bounded buffer; a
  * disk that stalls fills it, and the lines that do not fit are dropped and
  * counted, never waited for.  The writer thread alone touches the file:
  * it also reopens it, for log rotation.  Woken by the first lines, it
@@ -14,6 +14,8 @@
 #include <sys/types.h>
 
 #include <stdint.h>
+
+#include "buf.h"
 
 #define LOGFILE_BUFFER		(1 << 20)	/* bytes waiting for the disk */
 #define LOGFILE_CLOSE_MS	2000		/* for the last lines, at exit */
@@ -30,16 +32,17 @@ struct logfile;
 struct logfile	*logfile_open(const char *path, uid_t owner, gid_t group);
 /* Whether it writes to that path. */
 int		 logfile_is(const struct logfile *, const char *path);
-/* Adds a line of len bytes (the newline is added). */
-void		 logfile_line(struct logfile *, const char *, size_t len);
-/* Hands the lines added since the last call to the writer. */
-void		 logfile_flush(struct logfile *);
+/*
+ * Hands b, lines whole lines, to the writer, and empties it.  Any thread
+ * may: each has its own b.
+ */
+void		 logfile_put(struct logfile *, struct buf *b, uint64_t lines);
 /* Has the writer reopen the file by its path: after a rotation. */
 void		 logfile_reopen(struct logfile *);
 /* Lines dropped so far: the writer was too far behind. */
 uint64_t	 logfile_dropped(struct logfile *);
 /*
- * Flushes, stops the writer and frees it.  It waits up to wait_ms for the
+ * Stops the writer and frees it.  It waits up to wait_ms for the
  * last lines to be written: a writer stuck on a stalled disk is left to
  * finish them on its own.
  */

@@ -21,7 +21,8 @@
 #include "route.h"
 
 struct pool *
-pool_new(int epfd, const char *program, struct access *a)
+pool_new(int epfd, const char *program, struct access *a, unsigned shard,
+    unsigned nshards)
 {
 	struct pool	*p;
 
@@ -29,6 +30,8 @@ pool_new(int epfd, const char *program, struct access *a)
 	    (p->program = strdup(program)) == NULL)
 		fatal("pool_new");
 	p->epfd = epfd;
+	p->shard = shard;
+	p->nshards = nshards;
 	p->access = a;
 	p->timer.type = EVENT_RESPAWN;
 	p->timer.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -207,6 +210,29 @@ pool_keep(const struct pool *p, const struct config_class *conf,
 	return NULL;
 }
 
+int
+pool_share(int total, unsigned i, unsigned n)
+{
+	int	share;
+
+	if (total <= 0)
+		return total;
+	share = total / (int)n + ((unsigned)total % n > i ? 1 : 0);
+	return share > 0 ? share : 1;
+}
+
+/* The pool's shard's share of a class's workers, limit and queue. */
+static void
+pool_conf_share(const struct pool *p, const struct config_class *conf,
+    struct config_class *share)
+{
+	*share = *conf;
+	share->workers = pool_share(conf->workers, p->shard, p->nshards);
+	share->max_connections = pool_share(conf->max_connections, p->shard,
+	    p->nshards);
+	share->queue = pool_share(conf->queue, p->shard, p->nshards);
+}
+
 /*
  * What a configuration needs, allocated before anything changes: the
  * next class table and order, kept classes' new settings (confs[i].name
@@ -214,6 +240,7 @@ pool_keep(const struct pool *p, const struct config_class *conf,
  * retire every class.
  */
 struct pool_plan {
+	const struct config	 *cf;
 	struct class		**next;
 	struct config_class	 *confs;
 	size_t			 *order;
@@ -225,6 +252,8 @@ pool_plan_free(struct pool_plan *pl, size_t n)
 {
 	size_t	i;
 
+	if (pl == NULL)
+		return;
 	for (i = 0; i < n && pl->next != NULL; i++) {
 		if (pl->next[i] == NULL)
 			continue;
@@ -238,16 +267,17 @@ pool_plan_free(struct pool_plan *pl, size_t n)
 	free(pl->confs);
 	free(pl->order);
 	free(pl->rule_hits);
+	free(pl);
 }
 
 static int
 pool_plan(struct pool *p, const struct config *cf, struct pool_plan *pl)
 {
-	const struct config_class	 *conf;
+	struct config_class		  share, *conf = &share;
 	struct class			**r, *c;
 	size_t				  i, n = cf->nclasses;
 
-	memset(pl, 0, sizeof(*pl));
+	pl->cf = cf;
 	pl->next = calloc(n, sizeof(*pl->next));
 	pl->confs = calloc(n, sizeof(*pl->confs));
 	pl->order = calloc(n, sizeof(*pl->order));
@@ -259,7 +289,7 @@ pool_plan(struct pool *p, const struct config *cf, struct pool_plan *pl)
 	    pl->rule_hits == NULL || (r == NULL && p->nretired + p->nclasses > 0))
 		goto fail;
 	for (i = 0; i < n; i++) {
-		conf = &cf->classes[i];
+		pool_conf_share(p, &cf->classes[i], &share);
 		if ((c = pool_keep(p, conf, pl->next, i)) != NULL) {
 			if (class_conf_dup(&pl->confs[i], conf) == -1)
 				goto fail;
@@ -309,17 +339,36 @@ pool_relisten(struct pool *p, const struct config *cf)
 			    e->conn.listener, cf);
 }
 
-int
-pool_configure(struct pool *p, const struct config *cf)
+struct pool_plan *
+pool_prepare(struct pool *p, const struct config *cf)
 {
-	struct pool_plan	 pl;
+	struct pool_plan	*pl;
+
+	if ((pl = calloc(1, sizeof(*pl))) == NULL)
+		return NULL;
+	if (pool_plan(p, cf, pl) == -1)
+		return NULL;
+	return pl;
+}
+
+void
+pool_discard(struct pool_plan *pl)
+{
+	if (pl != NULL)
+		pool_plan_free(pl, pl->cf->nclasses);
+}
+
+void
+pool_commit(struct pool *p, struct pool_plan *plan)
+{
+	const struct config	*cf = plan->cf;
+	struct pool_plan	 pl = *plan;
 	struct class_entry	*e;
 	struct class		*c;
 	size_t			 i, j, k, n;
 	uint64_t		 now = clock_ms();
 
-	if (pool_plan(p, cf, &pl) == -1)
-		return -1;
+	free(plan);
 	pool_relisten(p, cf);
 	n = p->nretired;
 	for (j = 0; j < p->nclasses; j++) {
@@ -371,7 +420,6 @@ pool_configure(struct pool *p, const struct config *cf)
 	pool_sweep(p);
 	pool_flush_all(p);
 	pool_timer_arm(p);
-	return 0;
 }
 
 void
@@ -501,43 +549,39 @@ pool_collect(struct worker *w)
 		;
 }
 
-void
-pool_reap(struct pool *p)
+int
+pool_reap(struct pool *p, pid_t pid, int status)
 {
 	struct worker	*w;
 	struct class	*c;
 	size_t		 wi;
-	pid_t		 pid;
 	unsigned	 lost;
-	int		 status, expected;
+	int		 expected;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if ((w = pool_find(p, pid, &wi)) == NULL)
-			continue;
-		c = w->cls;
-		expected = w->draining || p->stopping;
-		pool_collect(w);
-		class_channel_close(w);
-		proc_log_exit(w, status, expected &&
-		    WIFEXITED(status) && WEXITSTATUS(status) == 0);
-		lost = proc_lost(w, status);
-		c->stats.lost += lost;
-		access_worker_end(p->access, w, lost > 0);
-		if (expected || c->index == -1) {
-			class_worker_remove(c, wi);
-			continue;
-		}
+	if ((w = pool_find(p, pid, &wi)) == NULL)
+		return 0;
+	c = w->cls;
+	expected = w->draining || p->stopping;
+	pool_collect(w);
+	class_channel_close(w);
+	proc_log_exit(w, status, expected &&
+	    WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	lost = proc_lost(w, status);
+	c->stats.lost += lost;
+	access_worker_end(p->access, w, lost > 0);
+	if (expected || c->index == -1)
+		class_worker_remove(c, wi);
+	else {
 		c->stats.restarts++;
 		/* Its queued connections wait for a sibling or the new worker. */
 		proc_later(w);
 		pool_start(p, c, clock_ms());
 		pool_flush(p, c);
 	}
-	if (pid == -1 && errno != ECHILD)
-		log_warn("waitpid");
 	pool_release(p);
 	pool_sweep(p);
 	pool_timer_arm(p);
+	return 1;
 }
 
 size_t

@@ -8,6 +8,8 @@
 
 struct pool {
 	int			  epfd;
+	unsigned		  shard;	/* its shard's index, of nshards */
+	unsigned		  nshards;
 	struct {
 		int		  type;		/* EVENT_RESPAWN */
 		int		  fd;

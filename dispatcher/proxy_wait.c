@@ -341,12 +341,13 @@ proxy_wait_event(struct proxy_wait *pw, void *ptr, uint32_t events)
 }
 
 void
-proxy_wait_configure(struct proxy_wait *pw, const struct config *cf)
+proxy_wait_configure(struct proxy_wait *pw, const struct config *cf,
+    int pending)
 {
 	struct proxy_wait_entry	*e;
 	uint64_t		 by;
 
-	pw->max = (size_t)cf->proxy_pending;
+	pw->max = (size_t)pending;
 	pw->timeout_ms = (uint64_t)cf->proxy_timeout_ms;
 	/*
 	 * Parked earlier, each is due earlier or at once: the FIFO stays in

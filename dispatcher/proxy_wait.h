@@ -39,12 +39,13 @@ struct proxy_wait	*proxy_wait_new(int epfd, struct pool *,
 void			 proxy_wait_free(struct proxy_wait *);
 
 /*
- * Takes proxy_pending and proxy_timeout_ms from a configuration; a
- * shorter timeout applies to the connections parked already, from when
- * they were parked.
+ * Takes proxy_timeout_ms from a configuration, and parks pending
+ * connections at most (its shard's share of proxy_pending); a shorter
+ * timeout applies to the connections parked already, from when they
+ * were parked.
  */
 void			 proxy_wait_configure(struct proxy_wait *,
-			    const struct config *);
+			    const struct config *, int pending);
 
 /*
  * A connection just accepted on listener l, whose configuration is cl

@@ -32,10 +32,13 @@ double	stats_now(void);
 
 /*
  * Writes every metric family: per listener and lane, per rule, per class,
- * and the daemon's own.  The listeners are the pool's configuration's, in
- * its order; an allocation that fails is left in the buffer's flag.
+ * and the daemon's own, each summed over the shards' pools (nps of them,
+ * one a shard, all with the same configuration); with more than one, the
+ * connections each shard accepted.  The listeners are the configuration's,
+ * in its order, with their shards' siblings; an allocation that fails is
+ * left in the buffer's flag.
  */
-void	stats_render(struct buf *, const struct pool *,
+void	stats_render(struct buf *, struct pool *const *, size_t nps,
 	    struct listener *const *, size_t nlisteners,
 	    const struct stats_daemon *);
 

@@ -229,6 +229,7 @@ rules_new(int default_class)
 
 	if ((rs = calloc(1, sizeof(*rs))) == NULL)
 		return NULL;
+	pthread_mutex_init(&rs->md_lock, NULL);
 	rs->default_class = default_class;
 	return rs;
 }
@@ -250,6 +251,7 @@ rules_free(struct rules *rs)
 	rules_table_free(&rs->v4.tab);
 	rules_table_free(&rs->v6.tab);
 	free(rs->entries);
+	pthread_mutex_destroy(&rs->md_lock);
 	free(rs);
 }
 

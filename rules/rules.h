@@ -137,8 +137,10 @@ int		 rules_get(const struct rules *, size_t entry,
 
 /*
  * The verdict for a peer (AF_INET or AF_INET6; an IPv4-mapped IPv6 address
- * is matched as IPv4) arriving on a listener.  Not reentrant: regex match
- * data are kept in the ruleset so that nothing is allocated per lookup.
+ * is matched as IPv4) arriving on a listener.  Regex match data are kept
+ * in the ruleset so that nothing is allocated per lookup: threads that
+ * match at once take turns with them, under a lock (never a signal
+ * handler, which could interrupt its holder).
  * A regex that fails with an error (a RULES_*_LIMIT exceeded) ends the
  * lookup there: its entry, RULES_DENY, and the error.
  */

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include <endian.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -130,6 +131,11 @@ struct rules {
 	struct rules_slow	*slow;		/* in entry order */
 	size_t			 nslow;
 	size_t			 capslow;
+	/*
+	 * One match data, which pcre2_match writes (its frames too): threads
+	 * that match at once (the dispatcher's shards) take turns with it.
+	 */
+	pthread_mutex_t		 md_lock;
 	pcre2_match_data	*md;
 	pcre2_match_context	*mctx;		/* the RULES_*_LIMITs */
 	int			 default_class;

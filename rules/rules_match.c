@@ -109,8 +109,10 @@ rules_slow_match(struct rules *rs, int family, const struct rules_key *k,
 			rules_key_store(k, a);
 			inet_ntop(family, a, text, sizeof(text));
 		}
+		pthread_mutex_lock(&rs->md_lock);
 		rc = pcre2_match(sl->code, (PCRE2_SPTR)text,
 		    PCRE2_ZERO_TERMINATED, 0, 0, rs->md, rs->mctx);
+		pthread_mutex_unlock(&rs->md_lock);
 		if (rc == PCRE2_ERROR_NOMATCH)
 			continue;
 		/* A limit hit: the entry could not say, so it decides. */

@@ -554,6 +554,40 @@ Test(config, workers_auto_is_one_a_cpu)
 	config_free(cf);
 }
 
+/* "acceptors": shards, 1 by default, 1 to 64 or "auto". */
+Test(config, acceptors)
+{
+	struct config	*cf;
+	cpu_set_t	 set;
+	int		 want;
+
+	cr_assert_not_null(cf = load(GOOD_HEAD), "errors:\n%s", cfg_errors);
+	cr_assert_eq(cf->acceptors, 1, "one shard by default");
+	config_free(cf);
+	cr_assert_not_null(cf = load(GOOD_HEAD "acceptors = 4;\n"),
+	    "errors:\n%s", cfg_errors);
+	cr_assert_eq(cf->acceptors, 4);
+	config_free(cf);
+	cr_assert_eq(sched_getaffinity(0, sizeof(set), &set), 0);
+	want = CPU_COUNT(&set) > 64 ? 64 : CPU_COUNT(&set);
+	cr_assert_not_null(cf = load(GOOD_HEAD "acceptors = \"auto\";\n"),
+	    "errors:\n%s", cfg_errors);
+	cr_assert_eq(cf->acceptors, want);
+	config_free(cf);
+}
+
+Test(config, acceptors_out_of_range)
+{
+	expect_error(GOOD_HEAD "acceptors = 0;\n", 5,
+	    "\"acceptors\" must be 1 to 64");
+	expect_error(GOOD_HEAD "\nacceptors = 65;\n", 6,
+	    "\"acceptors\" must be 1 to 64");
+	expect_error(GOOD_HEAD "acceptors = \"all\";\n", 5,
+	    "\"acceptors\" must be 1 to 64 or \"auto\"");
+	expect_error(GOOD_HEAD "acceptors = true;\n", 5,
+	    "\"acceptors\" must be an integer");
+}
+
 Test(config, negative_delay)
 {
 	expect_error("listen = [ \"127.0.0.1:1\" ];\n"

@@ -618,3 +618,39 @@ Test(lanes, sockets_a_reload_leaves_count_as_lane_0)
 	cr_expect_eq(l->lane[2].priority, 0);
 	listener_close(l);
 }
+
+/*
+ * With shards, the group holds every shard's socket of lane 0, then of
+ * lane 1: the program returns lane * shards + shard, the shard from the
+ * packet's hash, so that a client keeps its lane and the clients of a
+ * lane spread over the shards.
+ */
+Test(lanes, shards_keep_the_lane_and_spread)
+{
+	struct lanes_prog	 lp;
+	struct group		 g;
+	struct config		*cf;
+	unsigned		 seen[2][2] = { { 0, 0 }, { 0, 0 } };
+	int			 i, k, lane, idx;
+	static const char	*src[2] = { "127.0.0.1", "127.0.0.100" };
+
+	cf = load("acceptors = 2;\n" V4
+	    "rules = ( { address = \"127.0.0.100\"; class = \"special\"; } );\n");
+	cr_assert_eq(lanes_compile(cf, 0, &lp), 0);
+	cr_assert_eq(lp.nlanes, 2);
+	cr_assert_eq(group_open(&g, "127.0.0.1", 4), 0);
+	cr_assert_eq(lanes_attach(g.fd[0], &lp), 0, "attach: %s",
+	    strerror(errno));
+	for (i = 0; i < 40; i++)
+		for (lane = 0; lane < 2; lane++) {
+			idx = lane_of(&g, src[lane]);
+			cr_assert_eq(idx / 2, lane, "%s: socket %d, not lane %d",
+			    src[lane], idx, lane);
+			seen[lane][idx % 2]++;
+		}
+	for (lane = 0; lane < 2; lane++)
+		for (k = 0; k < 2; k++)
+			cr_expect_gt(seen[lane][k], 0, "lane %d: no client for "
+			    "shard %d in 40", lane, k);
+	done(cf, &lp, &g);
+}
