@@ -45,6 +45,8 @@
  */
 #define CONFIG_FD_RESERVE	16
 #define CONFIG_DEFAULT_CLASS	"normal"
+#define CONFIG_DEFAULT_UPGRADE_TIMEOUT_MS	30000
+#define CONFIG_MAX_UPGRADE_TIMEOUT_MS		3600000
 
 struct config_listener {
 	char			*text;		/* as written, for messages */
@@ -128,6 +130,8 @@ struct config {
 	char			*user;
 	uid_t			 uid;
 	gid_t			 gid;
+	/* For a new binary, started on SIGUSR2, to be ready (upgrade.c). */
+	int			 upgrade_timeout_ms;
 };
 
 #define CONFIG_MAX_LIST_ERRORS	20	/* per list file, then it stops */

@@ -28,6 +28,7 @@
 #include "route.h"
 #include "stats.h"
 #include "systemd.h"
+#include "upgrade.h"
 
 struct dispatcher_fd {
 	int	type;
@@ -133,6 +134,17 @@ dispatcher_unlisten_new(struct dispatcher *d, struct listener **next,
 	free(next);
 }
 
+/* A listener for cl: an upgrade's sockets, systemd's, or bound now. */
+static struct listener *
+dispatcher_open(const struct config_listener *cl)
+{
+	struct listener	*l;
+
+	if ((l = upgrade_listener(cl)) != NULL)
+		return l;
+	return listener_open(cl, systemd_socket(cl));
+}
+
 /*
  * A reload changes listeners in two steps, so that it can still fail
  * between them and leave everything as it was: dispatcher_listen opens
@@ -159,9 +171,8 @@ dispatcher_listen(struct dispatcher *d, const struct config *cf,
 		for (j = 0; j < d->nlisteners && next[i] == NULL; j++)
 			if (listener_is(d->listeners[j], &cf->listeners[i]))
 				next[i] = d->listeners[j];
-		if (next[i] == NULL && (next[i] = listener_open(
-		    &cf->listeners[i], systemd_socket(&cf->listeners[i])))
-		    == NULL) {
+		if (next[i] == NULL &&
+		    (next[i] = dispatcher_open(&cf->listeners[i])) == NULL) {
 			/* Logged already, by listener_open. */
 			snprintf(why, sizeof(why), "cannot listen on %s: %s",
 			    cf->listeners[i].text, strerror(errno));
@@ -336,8 +347,8 @@ dispatcher_metrics(struct dispatcher *d, const struct config *cf,
 		*m = d->metrics;
 		return 0;
 	}
-	if ((*m = metrics_open(&cf->metrics, d->epfd, dispatcher_render,
-	    d)) == NULL) {
+	if ((*m = metrics_open(&cf->metrics, upgrade_metrics(&cf->metrics),
+	    d->epfd, dispatcher_render, d)) == NULL) {
 		log_warn("metrics on %s", cf->metrics.text);
 		return -1;
 	}
@@ -405,6 +416,13 @@ dispatcher_reload(struct dispatcher *d, config_report_fn *also, void *arg)
 	struct config		 *cf;
 	char			  why[256];
 
+	/* The new binary was handed the listeners as they are. */
+	if (upgrade_busy()) {
+		log_warnx("reload refused: an upgrade is in progress");
+		if (also != NULL)
+			also(arg, d->cf->path, 0, 0, "an upgrade is in progress");
+		return -1;
+	}
 	systemd_reloading();
 	cf = config_load(d->cf->path, dispatcher_report_tee, &tee);
 	if (cf != NULL && systemd_match(cf) == -1) {
@@ -490,6 +508,15 @@ dispatcher_unlisten(struct dispatcher *d)
 	d->nlisteners = 0;
 }
 
+/* No more accepting: the connections in hand finish, then the workers. */
+static void
+dispatcher_drain(struct dispatcher *d)
+{
+	dispatcher_unlisten(d);
+	d->state = DRAINING;
+	d->deadline_ms = clock_ms() + DISPATCHER_GRACE_MS;
+}
+
 static void
 dispatcher_stop(struct dispatcher *d)
 {
@@ -499,10 +526,28 @@ dispatcher_stop(struct dispatcher *d)
 		return;
 	}
 	log_info("shutting down");
+	upgrade_abort();
 	systemd_stopping();
-	dispatcher_unlisten(d);
-	d->state = DRAINING;
-	d->deadline_ms = clock_ms() + DISPATCHER_GRACE_MS;
+	dispatcher_drain(d);
+}
+
+/*
+ * The new dispatcher serves: closing this one's copies of the listening
+ * sockets leaves them, and the connections waiting in them, to it.  This
+ * one drains as a stop does, but says nothing of stopping to systemd: the
+ * service goes on, in the new main process.
+ */
+static void
+dispatcher_handover(struct dispatcher *d, pid_t pid)
+{
+	log_info("upgrade: dispatcher %ld is ready and serves; this one "
+	    "drains", (long)pid);
+	systemd_mainpid(pid);
+	control_disown(d->control);
+	control_close(d->control);
+	d->control = NULL;
+	dispatcher_remetrics(d, NULL);
+	dispatcher_drain(d);
 }
 
 static void
@@ -514,7 +559,7 @@ dispatcher_signal(struct dispatcher *d)
 	while ((n = read(d->sig.fd, &si, sizeof(si))) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGCHLD:
-			pool_reap(d->pool);
+			pool_reap(d->pool, upgrade_reaped);
 			break;
 		case SIGHUP:
 			if (d->state == RUNNING)
@@ -525,6 +570,12 @@ dispatcher_signal(struct dispatcher *d)
 				log_info("reopening the access log");
 				logfile_reopen(access_log(d->access));
 			}
+			break;
+		case SIGUSR2:
+			if (d->state == RUNNING)
+				(void)upgrade_start(d->epfd,
+				    d->cf->upgrade_timeout_ms, d->listeners,
+				    d->nlisteners, d->metrics, d->control);
 			break;
 		case SIGTERM:
 		case SIGINT:
@@ -585,6 +636,7 @@ dispatcher_setup(struct dispatcher *d)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGUSR2);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1)
 		fatal("sigprocmask");
 
@@ -628,6 +680,7 @@ dispatcher_teardown(struct dispatcher *d)
 	close(d->sig.fd);
 	close(d->epfd);
 	systemd_free();
+	upgrade_free();
 }
 
 int
@@ -639,6 +692,7 @@ dispatcher_run(struct config *cf)
 	struct logfile		 *lf;
 	struct epoll_event	 evs[64];
 	uint64_t		 ticks;
+	pid_t			 handover, pid;
 	int			 i, n, signalled;
 
 	if ((n = privs_start(cf)) != 0) {
@@ -653,13 +707,21 @@ dispatcher_run(struct config *cf)
 		config_free(cf);
 		return EXIT_CONFIG;
 	}
+	/* Started by SIGUSR2: the running dispatcher's sockets come first. */
+	if (upgrade_init() == -1) {
+		upgrade_free();
+		systemd_free();
+		config_free(cf);
+		return EXIT_OSERR;
+	}
 	memset(&d, 0, sizeof(d));
 	d.cf = cf;
 	d.stats.started_s = d.stats.last_reload_s = stats_now();
 	dispatcher_setup(&d);
 	/* Made once, now: a privilege drop comes after it. */
-	if (cf->control.path != NULL && (d.control = control_open(cf, d.epfd,
-	    d.pool, dispatcher_control_reload, dispatcher_render, &d)) == NULL) {
+	if (cf->control.path != NULL && (d.control = control_open(cf,
+	    upgrade_control(cf->control.path), d.epfd, d.pool,
+	    dispatcher_control_reload, dispatcher_render, &d)) == NULL) {
 		dispatcher_teardown(&d);
 		return EXIT_OSERR;
 	}
@@ -688,17 +750,20 @@ dispatcher_run(struct config *cf)
 	dispatcher_reaccesslog(&d, lf);
 	log_info("ready");
 	dispatcher_ready(&d, "ready");
+	upgrade_ready();
 
 	for (;;) {
 		n = epoll_wait(d.epfd, evs, 64, dispatcher_timeout(&d));
 		if (n == -1 && errno != EINTR)
 			fatal("epoll_wait");
 		/*
-		 * Signals and the control socket's reloads last: reaping and
-		 * reloading free workers and listeners that other events of
-		 * this batch may point at.
+		 * Signals, an upgrade's hand-over and the control socket's
+		 * reloads last: reaping, handing over and reloading free
+		 * workers and listeners that other events of this batch may
+		 * point at.
 		 */
 		signalled = 0;
+		handover = 0;
 		for (i = 0; i < n; i++) {
 			switch (*(int *)evs[i].data.ptr) {
 			case EVENT_LISTENER:
@@ -739,11 +804,20 @@ dispatcher_run(struct config *cf)
 				control_event(d.control, evs[i].data.ptr,
 				    evs[i].events);
 				break;
+			case EVENT_UPGRADE:
+			case EVENT_UPGRADE_TIMER:
+				if ((pid = upgrade_event(evs[i].data.ptr,
+				    evs[i].events)) != 0)
+					handover = pid;
+				break;
 			case EVENT_SIGNAL:
 				signalled = 1;
 				break;
 			}
 		}
+		/* It closes listeners that this batch's events may point at. */
+		if (handover != 0)
+			dispatcher_handover(&d, handover);
 		if (signalled)
 			dispatcher_signal(&d);
 		control_settle(d.control);

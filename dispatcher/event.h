@@ -27,6 +27,8 @@ enum event_type {
 	EVENT_CONTROL_CLIENT,	/* struct control_client */
 	EVENT_CONTROL_TIMER,	/* its clients' idle timer */
 	EVENT_WATCHDOG,		/* the timer of systemd's watchdog pings */
+	EVENT_UPGRADE,		/* an upgrade's channel to the new dispatcher */
+	EVENT_UPGRADE_TIMER,	/* its time limit */
 };
 
 /*

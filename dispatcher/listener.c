@@ -99,6 +99,19 @@ listener_open(const struct config_listener *cl, int fd)
 	return l;
 }
 
+struct listener *
+listener_adopt(const struct config_listener *cl, const int *fd, size_t n)
+{
+	struct listener	*l;
+
+	if ((l = listener_open(cl, fd[0])) == NULL)
+		return NULL;
+	l->inherited = 0;	/* no systemd.c to close lane 0 */
+	for (; l->nlanes < n; l->nlanes++)
+		l->lane[l->nlanes].fd = fd[l->nlanes];
+	return l;
+}
+
 void
 listener_close(struct listener *l)
 {

@@ -502,7 +502,7 @@ pool_collect(struct worker *w)
 }
 
 void
-pool_reap(struct pool *p)
+pool_reap(struct pool *p, void (*other)(pid_t, int))
 {
 	struct worker	*w;
 	struct class	*c;
@@ -512,8 +512,10 @@ pool_reap(struct pool *p)
 	int		 status, expected;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if ((w = pool_find(p, pid, &wi)) == NULL)
+		if ((w = pool_find(p, pid, &wi)) == NULL) {
+			other(pid, status);
 			continue;
+		}
 		c = w->cls;
 		expected = w->draining || p->stopping;
 		pool_collect(w);

@@ -6,6 +6,8 @@
 #ifndef POOL_H
 #define POOL_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,7 +44,11 @@ void		 pool_queued_event(struct pool *, struct class_entry *,
 /* Frees what the last batch of events left behind; call between batches. */
 void		 pool_gc(struct pool *);
 void		 pool_timer_event(struct pool *);
-void		 pool_reap(struct pool *);
+/*
+ * Reaps every child that exited (SIGCHLD); one that is no worker (a new
+ * dispatcher being started by an upgrade) goes to other, with its status.
+ */
+void		 pool_reap(struct pool *, void (*other)(pid_t, int status));
 
 /*
  * Connections queued or in a worker's hands, a draining worker's (of a
