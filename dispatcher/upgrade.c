@@ -433,8 +433,9 @@ upgrade_start(int epfd, int timeout_ms, struct listener *const *l, size_t n,
 	event_watch(epfd, EPOLL_CTL_ADD, sv[0], EPOLLIN | EPOLLOUT,
 	    &upgrade_old.chan);
 	clock_timer_at(upgrade_old.timer.fd, clock_ms() + (uint64_t)timeout_ms);
-	log_info("upgrade: started %s as dispatcher %ld; handing it %zu "
-	    "listening sockets", upgrade_path, (long)pid, upgrade_old.nout - 1);
+	log_info("upgrade: started %s as dispatcher %ld; handing it the "
+	    "listening sockets (%zu)", upgrade_path, (long)pid,
+	    upgrade_old.nout - 1);
 	upgrade_send();
 	return 0;
 }
@@ -650,7 +651,7 @@ upgrade_init(void)
 		if (upgrade_take(&msg, got) == -1)
 			return -1;
 	}
-	log_info("upgrade: %zu listening sockets taken over", upgrade_nin);
+	log_info("upgrade: listening sockets taken over: %zu", upgrade_nin);
 	return 0;
 }
 
