@@ -12,6 +12,10 @@
 #   exit_status PID       lib.sh's, from $EXITS: waits up to 15 s for PID
 #                         to be reaped, its status in RC
 #   new_workers           the workers logged since the last upgrade
+#   own_binary            copies of the programs in $TMP/bin, which BIN
+#                         names, the dispatcher also in $GOOD
+#   install_binary FILE   FILE becomes $BIN/dispatcher, by a rename, as a
+#                         package manager installs it
 
 EXITS=$TMP/exits
 
@@ -116,4 +120,18 @@ upgrade() {
 new_workers() {
 	tail -n +"$((UPGRADE_LINE + 1))" "$LOG" |
 	    sed -nE 's/^dispatcher: info: worker ([0-9]+) started for class .*/\1/p'
+}
+
+own_binary() {
+	mkdir "$TMP/bin"
+	cp "$BIN/dispatcher" "$BIN/dispatch-worker" "$TMP/bin/"
+	GOOD=$TMP/dispatcher.good
+	cp "$BIN/dispatcher" "$GOOD"
+	BIN=$TMP/bin
+}
+
+install_binary() {
+	cp "$1" "$BIN/dispatcher.new"
+	chmod 755 "$BIN/dispatcher.new"
+	mv "$BIN/dispatcher.new" "$BIN/dispatcher"
 }
