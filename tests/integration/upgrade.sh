@@ -28,7 +28,7 @@ if ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) != 0:
     sys.exit("reaper: PR_SET_CHILD_SUBREAPER failed")
 first = os.fork()
 if first == 0:
-    os.execv(argv[0], argv)
+    os.execvp(argv[0], argv)
 with open(pidfile + ".new", "w") as f:
     f.write("%d\n" % first)
 os.rename(pidfile + ".new", pidfile)
