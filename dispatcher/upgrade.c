@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "channel.h"
 #include "clock.h"
 #include "config.h"
 #include "control.h"
@@ -135,110 +136,38 @@ upgrade_describe(const struct sockaddr_storage *ss, char *buf, size_t len)
 		addr_format((const struct sockaddr *)ss, buf, len);
 }
 
-/* Sends msg, with fd in SCM_RIGHTS unless it is -1: 0, or -1 (errno). */
+/* Sends msg, with fd unless it is -1: 0, or -1 (errno). */
 static int
 upgrade_send_msg(int chan, const struct upgrade_msg *msg, int fd)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	}			 cmsg;
-	struct cmsghdr		*c;
-	struct msghdr		 mh;
-	struct iovec		 iov;
-	ssize_t			 n;
-
-	memset(&mh, 0, sizeof(mh));
-	memset(&cmsg, 0, sizeof(cmsg));
-	iov.iov_base = (void *)msg;
-	iov.iov_len = sizeof(*msg);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	if (fd != -1) {
-		mh.msg_control = cmsg.buf;
-		mh.msg_controllen = sizeof(cmsg.buf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(fd));
-	}
-	do
-		n = sendmsg(chan, &mh, MSG_NOSIGNAL);
-	while (n == -1 && errno == EINTR);
-	if (n == -1)
-		return -1;
-	/* A SOCK_SEQPACKET message goes whole or not at all. */
-	if ((size_t)n != sizeof(*msg)) {
-		errno = EPROTO;
-		return -1;
-	}
-	return 0;
+	return channel_send_fds(chan, msg, sizeof(*msg), &fd, fd != -1);
 }
 
 /*
  * Receives one message, its descriptor (if any) in *fd: 1, 0 at the end
  * of the channel, or -1 with errno (EAGAIN: none yet; EPROTO: one of
- * another size, truncated, with more than one descriptor or other
- * control data, or a name without its NUL, any descriptor closed).
+ * another size, with more than one descriptor, or a name without its
+ * NUL, every descriptor closed).
  */
 static int
 upgrade_recv_msg(int chan, struct upgrade_msg *msg, int *fd)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(2 * sizeof(int))];
-	}			 cmsg;
-	struct cmsghdr		*c;
-	struct msghdr		 mh;
-	struct iovec		 iov[2];
-	ssize_t			 n;
-	size_t			 i, k;
-	char			 extra;
-	int			 f, bad = 0;
+	int	fds[CHANNEL_FDS_MAX];
+	size_t	i, nfds;
+	ssize_t	n;
 
 	*fd = -1;
-	memset(&mh, 0, sizeof(mh));
-	iov[0].iov_base = msg;
-	iov[0].iov_len = sizeof(*msg);
-	/* A byte more than a message: an overlong one is seen. */
-	iov[1].iov_base = &extra;
-	iov[1].iov_len = 1;
-	mh.msg_iov = iov;
-	mh.msg_iovlen = 2;
-	mh.msg_control = cmsg.buf;
-	mh.msg_controllen = sizeof(cmsg.buf);
-	do
-		n = recvmsg(chan, &mh, MSG_CMSG_CLOEXEC);
-	while (n == -1 && errno == EINTR);
-	if (n <= 0)
+	if ((n = channel_recv_fds(chan, msg, sizeof(*msg), fds, &nfds)) <= 0)
 		return (int)n;
-	/* Every descriptor is taken before the message is judged. */
-	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
-			bad = 1;
-			continue;
-		}
-		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < k; i++) {
-			memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(f));
-			if (*fd == -1)
-				*fd = f;
-			else {
-				close(f);
-				bad = 1;
-			}
-		}
-	}
-	if (bad || (size_t)n != sizeof(*msg) ||
-	    (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0 ||
+	if ((size_t)n != sizeof(*msg) || nfds > 1 ||
 	    memchr(msg->name, '\0', sizeof(msg->name)) == NULL) {
-		if (*fd != -1)
-			close(*fd);
-		*fd = -1;
+		for (i = 0; i < nfds; i++)
+			close(fds[i]);
 		errno = EPROTO;
 		return -1;
 	}
+	if (nfds == 1)
+		*fd = fds[0];
 	return 1;
 }
 
