@@ -783,6 +783,8 @@ control_close(struct control *ctl)
 	if (ctl->owned && lstat(ctl->path, &st) == 0 && st.st_dev == ctl->dev &&
 	    st.st_ino == ctl->ino && unlink(ctl->path) == -1)
 		log_warn("control socket %s: cannot remove it", ctl->path);
+	/* Handed to an upgrade's new dispatcher, it lives on: see listener.c. */
+	(void)epoll_ctl(ctl->epfd, EPOLL_CTL_DEL, ctl->sock.fd, NULL);
 	close(ctl->sock.fd);
 	close(ctl->timer.fd);
 	free(ctl->path);

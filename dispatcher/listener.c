@@ -115,8 +115,17 @@ listener_adopt(const struct config_listener *cl, const int *fd, size_t n)
 void
 listener_close(struct listener *l)
 {
+	size_t	k;
+
 	if (l == NULL)
 		return;
+	/*
+	 * epoll forgets a socket when its last descriptor closes, in any
+	 * process: systemd's lane 0, and every lane handed to an upgrade's
+	 * new dispatcher, would still wake the loop for a listener freed.
+	 */
+	for (k = 0; k < l->nwatched; k++)
+		(void)epoll_ctl(l->epfd, EPOLL_CTL_DEL, l->lane[k].fd, NULL);
 	/* The last first, so that no socket moves in the group. */
 	while (l->nlanes > 0)
 		if (--l->nlanes > 0 || !l->inherited)

@@ -337,6 +337,8 @@ metrics_close(struct metrics *m)
 		metrics_end(TAILQ_FIRST(&m->clients));
 	metrics_gc(m);
 	close(m->timer.fd);
+	/* Handed to an upgrade's new dispatcher, it lives on: see listener.c. */
+	(void)epoll_ctl(m->epfd, EPOLL_CTL_DEL, m->fd, NULL);
 	close(m->fd);
 	free(m);
 }
