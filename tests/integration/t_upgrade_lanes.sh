@@ -5,8 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/upgrade.sh"
 
-LOADGEN=${LOADGEN:-$BIN/loadgen}
-[ -x "$LOADGEN" ] || fail "no load generator at $LOADGEN"
 config "$CFG" <<'EOF2'
 listen = ( { address = "127.0.0.1:@PORT@"; lanes = true; } );
 metrics = "127.0.0.1:@PORT2@";
@@ -15,7 +13,6 @@ classes = ( { name = "normal"; workers = 2; },
 rules = ( { address = "127.0.0.100"; class = "special"; } );
 EOF2
 
-inodes() { ss -Hltne "( sport = :$PORT )" | sed -nE 's/.* ino:([0-9]+) .*/\1/p' | sort; }
 # expect_lane SRC CLASS LANE: the last connection from SRC came by LANE.
 expect_lane() {
 	local n
@@ -32,33 +29,14 @@ sockets=$(inodes)
 [ "$(echo "$sockets" | wc -l)" -eq 2 ] || fail "not two sockets on the port"
 expect_lane 127.0.0.100 special 1
 
-timeout 60 "$LOADGEN" -q -d 4 -c 16 -t 10000 --drain --src 127.0.0.1 \
-    --special-src 127.0.0.100 --special-rate 200 "127.0.0.1:$PORT" \
-    >"$TMP/load" 2>&1 &
-LOAD=$!
-accepted() {
-	scrape
-	[ "$(metric 'dispatcher_connections_accepted_total{listener="127.0.0.1:'"$PORT"'",lane="1"}')" -ge "$1" ]
-}
-poll 10 accepted 50 || fail "the load did not start"
+load_start --special-src 127.0.0.100 --special-rate 200
+poll 10 load_accepted 50 1 || fail "the load did not start"
 upgrade
 alive "$LOAD" || fail "the load ended before the upgrade did: $(cat "$TMP/load")"
 [ "$(count_log "^dispatcher: info: lanes on 127\.0\.0\.1:$PORT: 2 \(priorities 0, 10\)\$")" -eq 2 ] ||
     fail "the new dispatcher does not say it runs the lanes"
-wait "$LOAD" || fail "loadgen: $(cat "$TMP/load")"
-
-summary=$(grep '^summary ' "$TMP/load") || fail "no summary: $(cat "$TMP/load")"
-for k in normal special; do
-	value() { sed -nE "s/.* $k\\.$1=([0-9]+) .*/\\1/p" <<<"$summary"; }
-	started=$(value started)
-	[ "$started" -gt 100 ] || fail "too little $k load: $summary"
-	[ "$(value replies)" = "$started" ] && [ "$(value "class.$k")" = "$started" ] ||
-	    fail "$k: $started clients, $(value replies) replies, $(value "class.$k") of class $k: $summary"
-	for v in other empty connect_errors resets aborted timeouts unfinished; do
-		[ "$(value "$v")" = 0 ] || fail "$k: $(value "$v") $v: $summary"
-	done
-done
-accepted 20 || fail "the new dispatcher accepted too few special clients by lane 1"
+load_lost_none 100 normal special
+load_accepted 20 1 || fail "the new dispatcher accepted too few special clients by lane 1"
 [ "$(inodes)" = "$sockets" ] || fail "the sockets are not those of the start: $(inodes)"
 expect_lane 127.0.0.100 special 1
 expect_lane 127.0.0.5 normal 0

@@ -3,13 +3,13 @@
 # systemd's among them, and steers the special client to its lane.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/systemd.sh"
+. "$(dirname "$0")/upgrade.sh"
 
 config "$CFG" <<'EOF2'
 listen = ( { address = "127.0.0.1:@PORT@"; lanes = true; } );
 classes = ( { name = "normal"; }, { name = "special"; priority = 10; } );
 rules = ( { address = "127.0.0.100"; class = "special"; } );
 EOF2
-inodes() { ss -Hltne "( sport = :$PORT )" | sed -nE 's/.* ino:([0-9]+) .*/\1/p' | sort; }
 
 activate -l "127.0.0.1:$PORT" -- -v -c "$CFG"
 expect_class 127.0.0.5 normal

@@ -14,7 +14,7 @@ EOF2
 
 start_reaped -c "$CFG"
 first=$DPID
-ino=$(ss -Hltne "( sport = :$PORT )" | sed -nE 's/.* ino:([0-9]+) .*/\1/p')
+ino=$(inodes)
 expect_class 127.0.0.100 special
 for n in 1 2; do
 	prev=$DPID
@@ -27,7 +27,7 @@ for n in 1 2; do
 	*) fail "upgrade $n: worker $WORKER is not the new dispatcher's" ;;
 	esac
 	expect_class 127.0.0.5 normal
-	[ "$(ss -Hltne "( sport = :$PORT )" | sed -nE 's/.* ino:([0-9]+) .*/\1/p')" = "$ino" ] ||
+	[ "$(inodes)" = "$ino" ] ||
 	    fail "upgrade $n: the listening socket is not the one of the start"
 done
 [ "$(count_log '^dispatcher: info: upgrade: listening sockets taken over: 1$')" -eq 2 ] ||

@@ -16,6 +16,16 @@
 #                         names, the dispatcher also in $GOOD
 #   install_binary FILE   FILE becomes $BIN/dispatcher, by a rename, as a
 #                         package manager installs it
+#   inodes [PORT]         the inodes of the sockets listening on PORT
+#                         ($PORT by default), one a line, sorted
+#   load_start ARGS...    a closed loop of 16 clients for 4 s, loadgen's
+#                         ARGS added, each waited for at the end, in the
+#                         background: LOAD; poll load_accepted N LANE
+#                         until the metrics on PORT2 count N accepted on
+#                         the lane of 127.0.0.1:PORT
+#   load_lost_none MIN KIND...  after load_start: for each KIND (normal,
+#                         special) more than MIN clients started, and each
+#                         got its whole reply, of its class
 
 EXITS=$TMP/exits
 
@@ -134,4 +144,40 @@ install_binary() {
 	cp "$1" "$BIN/dispatcher.new"
 	chmod 755 "$BIN/dispatcher.new"
 	mv "$BIN/dispatcher.new" "$BIN/dispatcher"
+}
+
+inodes() {
+	ss -Hltne "( sport = :${1:-$PORT} )" | sed -nE 's/.* ino:([0-9]+) .*/\1/p' | sort
+}
+
+load_start() {
+	LOADGEN=${LOADGEN:-$BIN/loadgen}
+	[ -x "$LOADGEN" ] || fail "no load generator at $LOADGEN"
+	timeout 60 "$LOADGEN" -q -d 4 -c 16 -t 10000 --drain --src 127.0.0.1 \
+	    "$@" "127.0.0.1:$PORT" >"$TMP/load" 2>&1 &
+	LOAD=$!
+}
+
+load_accepted() {
+	scrape
+	[ "$(metric 'dispatcher_connections_accepted_total{listener="127.0.0.1:'"$PORT"'",lane="'"$2"'"}')" -ge "$1" ]
+}
+
+load_lost_none() {
+	local min=$1 summary kind k started
+	shift
+	wait "$LOAD" || fail "loadgen: $(cat "$TMP/load")"
+	summary=$(grep '^summary ' "$TMP/load") || fail "no summary: $(cat "$TMP/load")"
+	for kind in "$@"; do
+		value() { sed -nE "s/.* $kind\\.$1=([0-9]+) .*/\\1/p" <<<"$summary"; }
+		started=$(value started)
+		[ "$started" -gt "$min" ] || fail "too little $kind load: $summary"
+		for k in replies "class.$kind"; do
+			[ "$(value "$k")" = "$started" ] ||
+			    fail "$kind: $started clients, $(value "$k") $k: $summary"
+		done
+		for k in other empty connect_errors resets aborted timeouts unfinished; do
+			[ "$(value "$k")" = 0 ] || fail "$kind: $(value "$k") $k: $summary"
+		done
+	done
 }
