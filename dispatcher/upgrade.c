@@ -314,10 +314,10 @@ upgrade_start(int epfd, int timeout_ms, struct listener *const *l, size_t n,
 	pid_t	  pid;
 	int	  sv[2], rc;
 
+	/* After the hand-over this one drains, and SIGUSR2 is not asked. */
 	if (upgrade_old.pid != 0) {
-		log_warnx("upgrade: dispatcher %ld is %s already; SIGUSR2 "
-		    "ignored", (long)upgrade_old.pid, upgrade_old.ready ?
-		    "serving" : "being started");
+		log_warnx("upgrade: dispatcher %ld is being started already; "
+		    "SIGUSR2 ignored", (long)upgrade_old.pid);
 		return -1;
 	}
 	if (upgrade_path == NULL) {
