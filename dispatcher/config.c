@@ -13,7 +13,7 @@ static const char *const config_top_keys[] = {
 	"listen", "default", "classes", "rules", "lanes", "metrics",
 	"access_log", "control", "control_user", "control_group",
 	"control_mode", "user", "group", "proxy_pending", "proxy_timeout_ms",
-	"acceptors", NULL
+	"acceptors", "upgrade_timeout_ms", NULL
 };
 static const char *const config_class_keys[] = {
 	"name", "workers", "reply", "delay_ms", "write_timeout_ms",
@@ -483,6 +483,10 @@ config_file(struct config_ctx *ctx)
 		config_compile(ctx);
 		config_control(ctx, config_root_setting(&lc));
 		config_user(ctx, config_root_setting(&lc));
+		ctx->cf->upgrade_timeout_ms = CONFIG_DEFAULT_UPGRADE_TIMEOUT_MS;
+		config_get_int(ctx, config_root_setting(&lc),
+		    "upgrade_timeout_ms", 1, CONFIG_MAX_UPGRADE_TIMEOUT_MS,
+		    &ctx->cf->upgrade_timeout_ms);
 	}
 	config_destroy(&lc);
 }

@@ -50,6 +50,8 @@
 #define CONFIG_DEFAULT_PROXY_PENDING	1024
 #define CONFIG_DEFAULT_PROXY_TIMEOUT_MS	3000
 #define CONFIG_MAX_PROXY_TIMEOUT_MS	60000
+#define CONFIG_DEFAULT_UPGRADE_TIMEOUT_MS	30000
+#define CONFIG_MAX_UPGRADE_TIMEOUT_MS		3600000
 
 struct config_listener {
 	char			*text;		/* as written, for messages */
@@ -138,6 +140,8 @@ struct config {
 	uid_t			 uid;
 	gid_t			 gid;
 	int			 acceptors;	/* shards (shard.h); 1: none */
+	/* For a new binary, started on SIGUSR2, to be ready (upgrade.c). */
+	int			 upgrade_timeout_ms;
 };
 
 #define CONFIG_MAX_LIST_ERRORS	20	/* per list file, then it stops */

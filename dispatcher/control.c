@@ -54,6 +54,7 @@ struct control {
 	char			*path;
 	dev_t			 dev;	/* the file made, to remove only it */
 	ino_t			 ino;
+	int			 owned;	/* 0: an upgrade's new dispatcher's */
 	const struct config	*cf;
 	control_workers_fn	*workers;
 	control_reload_fn	*reload;
@@ -147,9 +148,11 @@ control_bind(struct control *ctl, const struct config_control *cc)
 }
 
 struct control *
-control_open(const struct config *cf, int epfd, control_reload_fn *reload,
-    control_stats_fn *stats, control_workers_fn *workers, void *arg)
+control_open(const struct config *cf, int fd, int epfd,
+    control_reload_fn *reload, control_stats_fn *stats,
+    control_workers_fn *workers, void *arg)
 {
+	struct stat	 st;
 	struct control	*ctl;
 
 	if ((ctl = calloc(1, sizeof(*ctl))) == NULL ||
@@ -167,19 +170,28 @@ control_open(const struct config *cf, int epfd, control_reload_fn *reload,
 	ctl->timer.type = EVENT_CONTROL_TIMER;
 	ctl->timer.fd = timerfd_create(CLOCK_MONOTONIC,
 	    TFD_NONBLOCK | TFD_CLOEXEC);
-	ctl->sock.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
+	ctl->sock.fd = fd != -1 ? fd : socket(AF_UNIX, SOCK_STREAM |
+	    SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (ctl->timer.fd == -1 || ctl->sock.fd == -1) {
 		log_warn("control socket %s", ctl->path);
 		goto fail;
 	}
-	if (control_bind(ctl, &cf->control) == -1)
+	if (fd != -1) {
+		/* The file, which its exit removes, is this process's now. */
+		if (lstat(ctl->path, &st) == -1) {
+			log_warn("control socket %s", ctl->path);
+			goto fail;
+		}
+		ctl->dev = st.st_dev;
+		ctl->ino = st.st_ino;
+	} else if (control_bind(ctl, &cf->control) == -1)
 		goto fail;
-	if (listen(ctl->sock.fd, CONTROL_BACKLOG) == -1) {
+	else if (listen(ctl->sock.fd, CONTROL_BACKLOG) == -1) {
 		log_warn("control socket %s: listen", ctl->path);
 		unlink(ctl->path);
 		goto fail;
 	}
+	ctl->owned = 1;
 	event_watch(epfd, EPOLL_CTL_ADD, ctl->sock.fd, EPOLLIN, &ctl->sock);
 	event_watch(epfd, EPOLL_CTL_ADD, ctl->timer.fd, EPOLLIN, &ctl->timer);
 	log_info("control socket on %s", ctl->path);
@@ -193,6 +205,19 @@ control_open(const struct config *cf, int epfd, control_reload_fn *reload,
 	free(ctl->path);
 	free(ctl);
 	return NULL;
+}
+
+int
+control_fd(const struct control *ctl)
+{
+	return ctl->sock.fd;
+}
+
+void
+control_disown(struct control *ctl)
+{
+	if (ctl != NULL)
+		ctl->owned = 0;
 }
 
 static int
@@ -758,9 +783,11 @@ control_close(struct control *ctl)
 		free(cl);
 	}
 	/* Only the file made: another process may have replaced it since. */
-	if (lstat(ctl->path, &st) == 0 && st.st_dev == ctl->dev &&
+	if (ctl->owned && lstat(ctl->path, &st) == 0 && st.st_dev == ctl->dev &&
 	    st.st_ino == ctl->ino && unlink(ctl->path) == -1)
 		log_warn("control socket %s: cannot remove it", ctl->path);
+	/* Handed to an upgrade's new dispatcher, it lives on: see listener.c. */
+	(void)epoll_ctl(ctl->epfd, EPOLL_CTL_DEL, ctl->sock.fd, NULL);
 	close(ctl->sock.fd);
 	close(ctl->timer.fd);
 	free(ctl->path);

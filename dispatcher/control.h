@@ -59,12 +59,23 @@ void		 control_pool_workers(FILE *, const struct pool *, int shard);
  * it cannot: a live dispatcher answers on that path, a file that is not
  * a socket is there, or a system call failed.  A socket file that no
  * process answers on is the leftover of a dead dispatcher: replaced.
+ * With fd other than -1, that socket, listening on the file at the path
+ * already (an upgrade's), is taken instead, with the file.
  * The configuration, and any the dispatcher reloads (control_configure),
  * must outlive their use.
  */
-struct control	*control_open(const struct config *cf, int epfd,
+struct control	*control_open(const struct config *cf, int fd, int epfd,
 		    control_reload_fn *, control_stats_fn *,
 		    control_workers_fn *, void *arg);
+
+/* Its listening socket, for an upgrade to pass on. */
+int		 control_fd(const struct control *ctl);
+
+/*
+ * The file is another process's now (an upgrade's new dispatcher):
+ * control_close leaves it where it is.  ctl may be NULL.
+ */
+void		 control_disown(struct control *ctl);
 
 /*
  * The dispatcher runs next, from old: the socket stays as it was made,

@@ -27,6 +27,7 @@
 #include "shard.h"
 #include "stats.h"
 #include "systemd.h"
+#include "upgrade.h"
 
 struct dispatcher_fd {
 	int	type;
@@ -175,6 +176,28 @@ dispatcher_unlisten_new(struct dispatcher *d, struct listener **next,
 }
 
 /*
+ * A listener for cl, with a sibling a shard: an upgrade's sockets,
+ * systemd's, or bound now; the shards' sockets an upgrade did not pass
+ * join the first's group.  Returns how many shards have their socket:
+ * fewer than d->nshards is a failure, logged, with errno set.
+ */
+static size_t
+dispatcher_open(struct dispatcher *d, const struct config_listener *cl,
+    struct listener **l)
+{
+	size_t	k;
+
+	if ((*l = upgrade_listener(cl, d->nshards)) == NULL &&
+	    (*l = listener_open(cl, systemd_socket(cl))) == NULL)
+		return 0;
+	for (k = 1; listener_sibling(*l, k) != NULL; k++)
+		;
+	while (k < d->nshards && listener_join(*l) == 0)
+		k++;
+	return k;
+}
+
+/*
  * A reload changes listeners in two steps, so that it can still fail
  * between them and leave everything as it was: dispatcher_listen opens
  * the configuration's listeners, reusing the ones already open on the
@@ -202,15 +225,8 @@ dispatcher_listen(struct dispatcher *d, const struct config *cf,
 				next[i] = d->listeners[j];
 		if (next[i] != NULL)
 			continue;
-		/* The shards' sockets join the first's group: logged if not. */
-		if ((next[i] = listener_open(&cf->listeners[i],
-		    systemd_socket(&cf->listeners[i]))) == NULL)
-			k = 0;
-		else
-			for (k = 1; k < d->nshards &&
-			    listener_join(next[i]) == 0; k++)
-				;
-		if (k < d->nshards) {
+		if ((k = dispatcher_open(d, &cf->listeners[i], &next[i])) <
+		    d->nshards) {
 			snprintf(why, sizeof(why), "cannot listen on %s: %s",
 			    cf->listeners[i].text, strerror(errno));
 			if (also != NULL)
@@ -341,8 +357,8 @@ dispatcher_metrics(struct dispatcher *d, const struct config *cf,
 		*m = d->metrics;
 		return 0;
 	}
-	if ((*m = metrics_open(&cf->metrics, d->epfd, dispatcher_render,
-	    d)) == NULL) {
+	if ((*m = metrics_open(&cf->metrics, upgrade_metrics(&cf->metrics),
+	    d->epfd, dispatcher_render, d)) == NULL) {
 		log_warn("metrics on %s", cf->metrics.text);
 		return -1;
 	}
@@ -484,6 +500,13 @@ dispatcher_reload(struct dispatcher *d, config_report_fn *also, void *arg)
 	struct config		 *cf;
 	char			  why[256];
 
+	/* The new binary was handed the listeners as they are. */
+	if (upgrade_busy()) {
+		log_warnx("reload refused: an upgrade is in progress");
+		if (also != NULL)
+			also(arg, d->cf->path, 0, 0, "an upgrade is in progress");
+		return -1;
+	}
 	systemd_reloading();
 	cf = config_load(d->cf->path, dispatcher_report_tee, &tee);
 	if (cf != NULL && cf->acceptors != d->cf->acceptors) {
@@ -551,16 +574,15 @@ dispatcher_unlisten(struct dispatcher *d)
 	d->nlisteners = 0;
 }
 
-/* Every shard stops accepting and drains; again, the grace ends now. */
+/*
+ * Every shard stops accepting and drains: the connections in hand
+ * finish, then the workers.  Again: the grace ends now.
+ */
 static void
-dispatcher_stop(struct dispatcher *d)
+dispatcher_drain(struct dispatcher *d)
 {
 	size_t	k;
 
-	if (!d->stopping) {
-		log_info("shutting down");
-		systemd_stopping();
-	}
 	dispatcher_hold(d);
 	for (k = 0; k < d->nshards; k++)
 		shard_stop(d->shards[k], DISPATCHER_GRACE_MS);
@@ -570,7 +592,40 @@ dispatcher_stop(struct dispatcher *d)
 	d->stopping = 1;
 }
 
-/* Hands each child that exited to the shard whose worker it was. */
+static void
+dispatcher_stop(struct dispatcher *d)
+{
+	if (!d->stopping) {
+		log_info("shutting down");
+		upgrade_abort();
+		systemd_stopping();
+	}
+	dispatcher_drain(d);
+}
+
+/*
+ * The new dispatcher serves: closing this one's copies of the listening
+ * sockets leaves them, and the connections waiting in them, to it.  This
+ * one drains as a stop does, but says nothing of stopping to systemd: the
+ * service goes on, in the new main process.
+ */
+static void
+dispatcher_handover(struct dispatcher *d, pid_t pid)
+{
+	log_info("upgrade: dispatcher %ld is ready and serves; this one "
+	    "drains", (long)pid);
+	systemd_mainpid(pid);
+	control_disown(d->control);
+	control_close(d->control);
+	d->control = NULL;
+	dispatcher_remetrics(d, NULL);
+	dispatcher_drain(d);
+}
+
+/*
+ * Hands each child that exited to the shard whose worker it was; one
+ * that is no worker is an upgrade's new dispatcher.
+ */
 static void
 dispatcher_reap(struct dispatcher *d)
 {
@@ -578,12 +633,15 @@ dispatcher_reap(struct dispatcher *d)
 	size_t	k;
 	int	status, found;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		for (k = 0, found = 0; k < d->nshards && !found; k++) {
 			shard_hold(d->shards[k]);
 			found = pool_reap(d->pools[k], pid, status);
 			shard_release(d->shards[k], found);
 		}
+		if (!found)
+			upgrade_reaped(pid, status);
+	}
 	if (pid == -1 && errno != ECHILD)
 		log_warn("waitpid");
 }
@@ -608,6 +666,12 @@ dispatcher_signal(struct dispatcher *d)
 				log_info("reopening the access log");
 				logfile_reopen(d->log);
 			}
+			break;
+		case SIGUSR2:
+			if (!d->stopping)
+				(void)upgrade_start(d->epfd,
+				    d->cf->upgrade_timeout_ms, d->listeners,
+				    d->nlisteners, d->metrics, d->control);
 			break;
 		case SIGTERM:
 		case SIGINT:
@@ -656,6 +720,7 @@ dispatcher_setup(struct dispatcher *d)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGUSR2);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1)
 		fatal("sigprocmask");
 
@@ -704,6 +769,7 @@ dispatcher_teardown(struct dispatcher *d)
 	close(d->sig.fd);
 	close(d->epfd);
 	systemd_free();
+	upgrade_free();
 }
 
 int
@@ -715,6 +781,7 @@ dispatcher_run(struct config *cf)
 	struct logfile		 *lf;
 	struct epoll_event	 evs[64];
 	size_t			 k;
+	pid_t			 handover, pid;
 	int			 i, n, signalled;
 
 	if ((n = privs_start(cf)) != 0) {
@@ -729,12 +796,20 @@ dispatcher_run(struct config *cf)
 		config_free(cf);
 		return EXIT_CONFIG;
 	}
+	/* Started by SIGUSR2: the running dispatcher's sockets come first. */
+	if (upgrade_init() == -1) {
+		upgrade_free();
+		systemd_free();
+		config_free(cf);
+		return EXIT_OSERR;
+	}
 	memset(&d, 0, sizeof(d));
 	d.cf = cf;
 	d.stats.started_s = d.stats.last_reload_s = stats_now();
 	dispatcher_setup(&d);
 	/* Made once, now: a privilege drop comes after it. */
-	if (cf->control.path != NULL && (d.control = control_open(cf, d.epfd,
+	if (cf->control.path != NULL && (d.control = control_open(cf,
+	    upgrade_control(cf->control.path), d.epfd,
 	    dispatcher_control_reload, dispatcher_render, dispatcher_workers,
 	    &d)) == NULL) {
 		dispatcher_teardown(&d);
@@ -769,6 +844,7 @@ dispatcher_run(struct config *cf)
 		log_info("accepting on %zu shards", d.nshards);
 	log_info("ready");
 	dispatcher_ready(&d, "ready");
+	upgrade_ready();
 
 	for (;;) {
 		n = epoll_wait(d.epfd, evs, 64, d.nshards == 1 ?
@@ -776,11 +852,13 @@ dispatcher_run(struct config *cf)
 		if (n == -1 && errno != EINTR)
 			fatal("epoll_wait");
 		/*
-		 * Signals and the control socket's reloads last: reaping and
-		 * reloading free workers and listeners that other events of
-		 * this batch may point at.
+		 * Signals, an upgrade's hand-over and the control socket's
+		 * reloads last: reaping, handing over and reloading free
+		 * workers and listeners that other events of this batch may
+		 * point at.
 		 */
 		signalled = 0;
+		handover = 0;
 		for (i = 0; i < n; i++) {
 			switch (*(int *)evs[i].data.ptr) {
 			case EVENT_WATCHDOG:
@@ -798,6 +876,12 @@ dispatcher_run(struct config *cf)
 				control_event(d.control, evs[i].data.ptr,
 				    evs[i].events);
 				break;
+			case EVENT_UPGRADE:
+			case EVENT_UPGRADE_TIMER:
+				if ((pid = upgrade_event(evs[i].data.ptr,
+				    evs[i].events)) != 0)
+					handover = pid;
+				break;
 			case EVENT_SIGNAL:
 				signalled = 1;
 				break;
@@ -811,6 +895,9 @@ dispatcher_run(struct config *cf)
 				break;
 			}
 		}
+		/* It closes listeners that this batch's events may point at. */
+		if (handover != 0)
+			dispatcher_handover(&d, handover);
 		if (signalled)
 			dispatcher_signal(&d);
 		control_settle(d.control);

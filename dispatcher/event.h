@@ -31,6 +31,8 @@ enum event_type {
 	EVENT_PROXY_TIMER,	/* the PROXY headers' deadlines */
 	EVENT_WAKE,		/* a shard's eventfd: the main thread changed it */
 	EVENT_SHARD_DONE,	/* the dispatcher's eventfd: a shard's loop ended */
+	EVENT_UPGRADE,		/* an upgrade's channel to the new dispatcher */
+	EVENT_UPGRADE_TIMER,	/* its time limit */
 };
 
 /*

@@ -101,13 +101,35 @@ listener_open(const struct config_listener *cl, int fd)
 	return l;
 }
 
+struct listener *
+listener_adopt(const struct config_listener *cl, const int *fd, size_t n)
+{
+	struct listener	*l;
+
+	if ((l = listener_open(cl, fd[0])) == NULL)
+		return NULL;
+	l->inherited = 0;	/* no systemd.c to close lane 0 */
+	for (; l->nlanes < n; l->nlanes++)
+		l->lane[l->nlanes].fd = fd[l->nlanes];
+	return l;
+}
+
 void
 listener_close(struct listener *l)
 {
+	size_t	k;
+
 	if (l == NULL)
 		return;
 	/* The last opened first, so that no socket moves in the group. */
 	listener_close(l->sibling);
+	/*
+	 * epoll forgets a socket when its last descriptor closes, in any
+	 * process: systemd's lane 0, and every lane handed to an upgrade's
+	 * new dispatcher, would still wake the loop for a listener freed.
+	 */
+	for (k = 0; k < l->nwatched; k++)
+		(void)epoll_ctl(l->epfd, EPOLL_CTL_DEL, l->lane[k].fd, NULL);
 	while (l->nlanes > 0)
 		if (--l->nlanes > 0 || !l->inherited)
 			close(l->lane[l->nlanes].fd);

@@ -80,6 +80,14 @@ struct listener {
  * listener_close, as systemd.c owns it).
  */
 struct listener	*listener_open(const struct config_listener *, int fd);
+/*
+ * A listener made of the n sockets of a listener of the dispatcher this
+ * one upgrades, lane 0 first, in the order they joined the group: it owns
+ * them, and listener_lanes attaches its program again.  NULL (errno set)
+ * when out of memory, the sockets then still the caller's.
+ */
+struct listener	*listener_adopt(const struct config_listener *,
+		    const int *fd, size_t n);
 void		 listener_close(struct listener *);
 
 /*

@@ -8,6 +8,7 @@
 #include "dispatcher.h"
 #include "lanes.h"
 #include "log.h"
+#include "upgrade.h"
 
 #define MAIN_DEFAULT_CONFIG	"etc/rules.cfg"
 
@@ -92,6 +93,8 @@ main(int argc, char *argv[])
 	const char	*listener = NULL;
 	int		 ch, check = 0, verbose = 0, rc;
 
+	/* What SIGUSR2 starts again: before getopt reorders argv. */
+	upgrade_save(argc, argv);
 	while ((ch = getopt(argc, argv, "c:tvhVe:L:")) != -1) {
 		switch (ch) {
 		case 'c':

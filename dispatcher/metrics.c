@@ -45,14 +45,19 @@ struct metrics {
 };
 
 struct metrics *
-metrics_open(const struct config_addr *a, int epfd, metrics_render_fn *render,
-    void *arg)
+metrics_open(const struct config_addr *a, int fd, int epfd,
+    metrics_render_fn *render, void *arg)
 {
 	struct metrics	*m;
 	int		 on = 1, saved;
 
-	if ((m = calloc(1, sizeof(*m))) == NULL)
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		saved = errno;
+		if (fd != -1)
+			close(fd);
+		errno = saved;
 		return NULL;
+	}
 	m->type = EVENT_METRICS;
 	m->timer.type = EVENT_METRICS_TIMER;
 	m->epfd = epfd;
@@ -63,12 +68,12 @@ metrics_open(const struct config_addr *a, int epfd, metrics_render_fn *render,
 	TAILQ_INIT(&m->clients);
 	TAILQ_INIT(&m->dead);
 	m->timer.fd = -1;
-	m->fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
-	if (m->fd == -1 ||
-	    setsockopt(m->fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	m->fd = fd != -1 ? fd : socket(a->ss.ss_family, SOCK_STREAM |
+	    SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (m->fd == -1 || (fd == -1 &&
+	    (setsockopt(m->fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
 	    bind(m->fd, (const struct sockaddr *)&a->ss, a->sslen) == -1 ||
-	    listen(m->fd, METRICS_MAX_CLIENTS * 2) == -1 ||
+	    listen(m->fd, METRICS_MAX_CLIENTS * 2) == -1)) ||
 	    (m->timer.fd = timerfd_create(CLOCK_MONOTONIC,
 	    TFD_NONBLOCK | TFD_CLOEXEC)) == -1) {
 		saved = errno;
@@ -81,6 +86,12 @@ metrics_open(const struct config_addr *a, int epfd, metrics_render_fn *render,
 	event_watch(epfd, EPOLL_CTL_ADD, m->fd, EPOLLIN, m);
 	event_watch(epfd, EPOLL_CTL_ADD, m->timer.fd, EPOLLIN, &m->timer);
 	return m;
+}
+
+int
+metrics_fd(const struct metrics *m)
+{
+	return m->fd;
 }
 
 int
@@ -326,6 +337,8 @@ metrics_close(struct metrics *m)
 		metrics_end(TAILQ_FIRST(&m->clients));
 	metrics_gc(m);
 	close(m->timer.fd);
+	/* Handed to an upgrade's new dispatcher, it lives on: see listener.c. */
+	(void)epoll_ctl(m->epfd, EPOLL_CTL_DEL, m->fd, NULL);
 	close(m->fd);
 	free(m);
 }

@@ -32,10 +32,14 @@ typedef void	 metrics_render_fn(void *arg, struct buf *);
 
 /*
  * Listens on the address, watched by epfd: NULL with errno set when it
- * cannot (the caller says so).
+ * cannot (the caller says so).  With fd other than -1, that socket,
+ * listening on the address already (an upgrade's), is taken instead,
+ * and closed on failure.
  */
-struct metrics	*metrics_open(const struct config_addr *, int epfd,
+struct metrics	*metrics_open(const struct config_addr *, int fd, int epfd,
 		    metrics_render_fn *, void *arg);
+/* Its listening socket, for an upgrade to pass on. */
+int		 metrics_fd(const struct metrics *);
 /* Closes the listening socket and every scrape in progress. */
 void		 metrics_close(struct metrics *);
 /* Whether it listens on that address. */

@@ -77,69 +77,88 @@ proc_env(const struct contract_argv *av)
 	return env;
 }
 
-/* posix_spawn with the worker's end of the channel on CHANNEL_FD. */
-static int
-proc_spawn(pid_t *pid, int chan, const struct contract_args *args)
+int
+proc_spawn_with(pid_t *pid, const char *program, char *const argv[],
+    char *const env[], int chan, int fd)
 {
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 attr;
-	struct contract_argv		 av;
-	char				**env;
 	int				 rc;
 
-	contract_argv(args, &av);
-	if ((env = proc_env(&av)) == NULL)
-		return ENOMEM;
 	/* The file action is allocated: without it the child has no channel. */
-	if ((rc = posix_spawn_file_actions_init(&fa)) != 0) {
-		free(env);
+	if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
 		return rc;
-	}
-	if ((rc = posix_spawn_file_actions_adddup2(&fa, chan, CHANNEL_FD)) != 0) {
+	if ((rc = posix_spawn_file_actions_adddup2(&fa, chan, fd)) != 0) {
 		posix_spawn_file_actions_destroy(&fa);
-		free(env);
 		return rc;
 	}
 	/*
 	 * The dispatcher blocks the signals it reads from its signalfd; a
 	 * group of its own: Ctrl-C in a shell, or kill -- -PGID, signals the
 	 * dispatcher's group, and the dispatcher alone decides how its
-	 * workers stop (gracefully, as for SIGTERM).
+	 * children stop (gracefully, as for SIGTERM).
 	 */
 	if ((rc = spawnattr_init(&attr)) != 0) {
 		posix_spawn_file_actions_destroy(&fa);
-		free(env);
 		return rc;
 	}
-	rc = posix_spawn(pid, args->program, &fa, &attr, av.argv, env);
+	rc = posix_spawn(pid, program, &fa, &attr, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
+	return rc;
+}
+
+/* posix_spawn with the worker's end of the channel on CHANNEL_FD. */
+static int
+proc_spawn(pid_t *pid, int chan, const struct contract_args *args)
+{
+	struct contract_argv	 av;
+	char			**env;
+	int			 rc;
+
+	contract_argv(args, &av);
+	if ((env = proc_env(&av)) == NULL)
+		return ENOMEM;
+	rc = proc_spawn_with(pid, args->program, av.argv, env, chan,
+	    CHANNEL_FD);
 	free(env);
 	return rc;
+}
+
+int
+proc_channel(int sv[2], int fd)
+{
+	int	moved;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0, sv) == -1)
+		return -1;
+	if (sv[1] == fd) {
+		if ((moved = fcntl(sv[1], F_DUPFD_CLOEXEC, fd + 1)) == -1) {
+			close(sv[0]);
+			close(sv[1]);
+			return -1;
+		}
+		close(sv[1]);
+		sv[1] = moved;
+	}
+	return 0;
 }
 
 void
 proc_start(struct worker *w, const struct contract_args *args, int epfd)
 {
 	struct rlimit	rl;
-	int		sv[2], fd, rc;
+	int		sv[2], rc;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0, sv) == -1) {
+	if (proc_channel(sv, CHANNEL_FD) == -1) {
 		log_warn("class %s: could not start a worker: socketpair",
 		    w->cls->conf.name);
 		proc_later(w);
 		return;
 	}
-	/* dup2 onto itself would keep FD_CLOEXEC: the child end must move. */
-	if (sv[1] == CHANNEL_FD) {
-		fd = fcntl(sv[1], F_DUPFD_CLOEXEC, CHANNEL_FD + 1);
-		close(sv[1]);
-		sv[1] = fd;
-	}
-	rc = sv[1] == -1 ? errno : proc_spawn(&w->pid, sv[1], args);
-	if (sv[1] != -1)
-		close(sv[1]);
+	rc = proc_spawn(&w->pid, sv[1], args);
+	close(sv[1]);
 	if (rc != 0) {
 		close(sv[0]);
 		errno = rc;

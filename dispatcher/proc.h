@@ -19,6 +19,20 @@
  */
 void	proc_start(struct worker *, const struct contract_args *, int epfd);
 
+/*
+ * A channel to a child: a SOCK_SEQPACKET socketpair, non-blocking and
+ * close-on-exec, whose sv[1], the child's, is not descriptor fd (dup2 onto
+ * itself would keep FD_CLOEXEC).  0, or -1 with errno set.
+ */
+int	proc_channel(int sv[2], int fd);
+
+/*
+ * posix_spawn of program with argv and env, chan on descriptor fd of the
+ * child, with the attributes of spawnattr.c: 0, or an errno.
+ */
+int	proc_spawn_with(pid_t *, const char *program, char *const argv[],
+	    char *const env[], int chan, int fd);
+
 /* Schedules the next start of a worker that failed to start or died. */
 void	proc_later(struct worker *);
 

@@ -242,6 +242,13 @@ systemd_stopping(void)
 }
 
 void
+systemd_mainpid(pid_t pid)
+{
+	systemd_send("MAINPID=%ld\nSTATUS=upgraded: dispatcher %ld serves",
+	    (long)pid, (long)pid);
+}
+
+void
 systemd_watchdog_start(int epfd)
 {
 	struct itimerspec	its;

@@ -9,6 +9,8 @@
 #ifndef SYSTEMD_H
 #define SYSTEMD_H
 
+#include <sys/types.h>
+
 struct config;
 struct config_listener;
 
@@ -39,6 +41,12 @@ int	systemd_socket(const struct config_listener *);
 void	systemd_ready(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	systemd_reloading(void);
 void	systemd_stopping(void);
+/*
+ * MAINPID= after an upgrade: the new dispatcher, started by this one, is
+ * the service's main process now (the unit needs NotifyAccess=all for
+ * its notifications to count before this one is read).
+ */
+void	systemd_mainpid(pid_t);
 
 /*
  * When the service manager watches this process (WATCHDOG_USEC, and

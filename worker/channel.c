@@ -9,13 +9,6 @@
 
 #include "channel.h"
 
-/*
- * Room for more descriptors than any valid message carries, so that a
- * message with too many arrives whole and every one of them can be
- * closed, rather than being cut by MSG_CTRUNC.
- */
-#define CHANNEL_MAXFDS	(CHANNEL_CONN_MAX + 8)
-
 static int	channel_family_ok(const struct sockaddr_storage *);
 static int	channel_check(const struct channel_msg *, size_t, int);
 static void	channel_close_fds(const int *, int);
@@ -51,26 +44,24 @@ channel_msg_len(const struct channel_msg *m)
 }
 
 int
-channel_send(int chan, const struct channel_msg *m, const int *fds)
+channel_send_fds(int chan, const void *buf, size_t len, const int *fds,
+    size_t nfds)
 {
 	union {
 		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(CHANNEL_CONN_MAX * sizeof(int))];
+		char		buf[CMSG_SPACE(CHANNEL_FDS_MAX * sizeof(int))];
 	}		 cbuf;
 	struct msghdr	 msg;
 	struct iovec	 iov;
 	struct cmsghdr	*cmsg;
 	ssize_t		 n;
-	size_t		 len, nfds = 0;
 
-	if ((len = channel_msg_len(m)) == 0) {
+	if (nfds > CHANNEL_FDS_MAX) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (m->type == CHANNEL_CONN)
-		nfds = m->u.conn.count;
 	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = (void *)m;
+	iov.iov_base = (void *)buf;
 	iov.iov_len = len;
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
@@ -100,28 +91,43 @@ channel_send(int chan, const struct channel_msg *m, const int *fds)
 }
 
 int
-channel_recv(int chan, struct channel_msg *m, int *fds)
+channel_send(int chan, const struct channel_msg *m, const int *fds)
+{
+	size_t	len;
+
+	if ((len = channel_msg_len(m)) == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return channel_send_fds(chan, m, len, fds,
+	    m->type == CHANNEL_CONN ? m->u.conn.count : 0);
+}
+
+ssize_t
+channel_recv_fds(int chan, void *buf, size_t size, int *fds, size_t *nfds)
 {
 	union {
 		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(CHANNEL_MAXFDS * sizeof(int))];
+		char		buf[CMSG_SPACE(CHANNEL_FDS_MAX * sizeof(int))];
 	}		 cbuf;
-	/* One byte more than a message: a longer record shows as MSG_TRUNC. */
-	unsigned char	 data[sizeof(struct channel_msg) + 1];
-	int		 got[CHANNEL_MAXFDS];
+	/* One byte more than a record: a longer one shows as such. */
+	unsigned char	 extra;
 	struct msghdr	 msg;
-	struct iovec	 iov;
+	struct iovec	 iov[2];
 	struct cmsghdr	*cmsg;
 	const unsigned char *p, *end;
 	ssize_t		 n;
 	size_t		 i, count;
-	int		 nfds = 0, bad = 0;
+	int		 bad = 0;
 
+	*nfds = 0;
 	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = data;
-	iov.iov_len = sizeof(data);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
+	iov[0].iov_base = buf;
+	iov[0].iov_len = size;
+	iov[1].iov_base = &extra;
+	iov[1].iov_len = 1;
+	msg.msg_iov = iov;
+	msg.msg_iovlen = 2;
 	msg.msg_control = cbuf.buf;
 	msg.msg_controllen = sizeof(cbuf.buf);
 
@@ -137,7 +143,7 @@ channel_recv(int chan, struct channel_msg *m, int *fds)
 	if (n == -1)
 		return -1;
 
-	/* Take every descriptor that arrived before judging the message. */
+	/* Take every descriptor that arrived before judging the record. */
 	end = (const unsigned char *)cbuf.buf + msg.msg_controllen;
 	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL;
 	    cmsg = CMSG_NXTHDR(&msg, cmsg)) {
@@ -157,8 +163,8 @@ channel_recv(int chan, struct channel_msg *m, int *fds)
 			int	 one;
 
 			memcpy(&one, p + i * sizeof(int), sizeof(int));
-			if (nfds < CHANNEL_MAXFDS)
-				got[nfds++] = one;
+			if (*nfds < CHANNEL_FDS_MAX)
+				fds[(*nfds)++] = one;
 			else {
 				close(one);
 				bad = 1;
@@ -166,27 +172,38 @@ channel_recv(int chan, struct channel_msg *m, int *fds)
 		}
 	}
 
-	if (n == 0 && nfds == 0 && !bad)
+	if (n == 0 && *nfds == 0 && !bad)
 		return 0;	/* end of file */
-
 	if (n == 0 || bad || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-	    (size_t)n > sizeof(*m))
-		goto reject;
+	    (size_t)n > size) {
+		channel_close_fds(fds, (int)*nfds);
+		*nfds = 0;
+		errno = EPROTO;
+		return -1;
+	}
+	return n;
+}
+
+int
+channel_recv(int chan, struct channel_msg *m, int *fds)
+{
+	int	 got[CHANNEL_FDS_MAX];
+	size_t	 nfds;
+	ssize_t	 n;
+
 	/* What a short record leaves unset is zero, never stale. */
 	memset(m, 0, sizeof(*m));
-	memcpy(m, data, (size_t)n);
-	if (channel_check(m, (size_t)n, nfds) == -1 ||
-	    (nfds > 0 && fds == NULL))
-		goto reject;
-
+	if ((n = channel_recv_fds(chan, m, sizeof(*m), got, &nfds)) <= 0)
+		return (int)n;
+	if (channel_check(m, (size_t)n, (int)nfds) == -1 ||
+	    (nfds > 0 && fds == NULL)) {
+		channel_close_fds(got, (int)nfds);
+		errno = EPROTO;
+		return -1;
+	}
 	if (nfds > 0)
-		memcpy(fds, got, (size_t)nfds * sizeof(int));
+		memcpy(fds, got, nfds * sizeof(int));
 	return 1;
-
- reject:
-	channel_close_fds(got, nfds);
-	errno = EPROTO;
-	return -1;
 }
 
 /* Checks a whole record of len bytes against the descriptors with it. */

@@ -17,11 +17,18 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #define CHANNEL_VERSION	4
 #define CHANNEL_CONN_MAX	16	/* connections in one CONN */
 #define CHANNEL_DONE_MAX	32	/* ids in one DONE */
 #define CHANNEL_FD	3	/* where dispatch-worker finds its channel */
+/*
+ * Room for more descriptors than any valid message carries, so that a
+ * message with too many arrives whole and every one of them can be
+ * closed, rather than being cut by MSG_CTRUNC.
+ */
+#define CHANNEL_FDS_MAX	(CHANNEL_CONN_MAX + 8)
 
 enum channel_type {
 	CHANNEL_HELLO = 1,	/* worker -> dispatcher, once, at start */
@@ -91,5 +98,24 @@ int	channel_send(int chan, const struct channel_msg *, const int *fds);
  * first, then the end of file.
  */
 int	channel_recv(int chan, struct channel_msg *, int *fds);
+
+/*
+ * The record layer under both, for any protocol of one record a message
+ * on a SOCK_SEQPACKET socket (an upgrade's too: dispatcher/upgrade.c).
+ *
+ * channel_send_fds sends len bytes of buf with nfds descriptors (at most
+ * CHANNEL_FDS_MAX) in one SCM_RIGHTS, as channel_send does.
+ *
+ * channel_recv_fds receives one record of at most size bytes into buf,
+ * and its descriptors into fds (room for CHANNEL_FDS_MAX), *nfds of them.
+ * Returns the record's length, 0 at end of file, or -1 with errno set:
+ * EAGAIN when nothing is waiting, EPROTO when the record is longer than
+ * size, truncated, empty with descriptors, or has other control data or
+ * more than CHANNEL_FDS_MAX descriptors (every descriptor then closed).
+ */
+int	channel_send_fds(int chan, const void *buf, size_t len, const int *fds,
+	    size_t nfds);
+ssize_t	channel_recv_fds(int chan, void *buf, size_t size, int *fds,
+	    size_t *nfds);
 
 #endif

@@ -307,6 +307,14 @@ expect_exit() {
 	[ "$rc" -eq "$want" ] || fail "exit status $rc, expected $want"
 }
 
+# exit_status PID: sets RC to the exit status of the dispatcher PID, which
+# has exited (upgrade.sh replaces it: a dispatcher an upgrade started is
+# not the shell's child).
+exit_status() {
+	RC=0
+	wait "$1" || RC=$?
+}
+
 # stop [SIGNAL [SECONDS]]: signals the dispatcher (TERM by default), expects
 # it to exit with status 0 within SECONDS (10), leaving no worker alive.
 stop() {
@@ -317,7 +325,8 @@ stop() {
 	kill -s "$sig" "$DPID"
 	poll "$secs" eval '! alive "$DPID"' ||
 	    fail "dispatcher still running $secs s after SIG$sig"
-	wait "$DPID" || rc=$?
+	exit_status "$DPID"
+	rc=$RC
 	DPID=
 	[ "$rc" -eq 0 ] || fail "dispatcher exited with status $rc after SIG$sig, expected 0"
 	# A worker's failure (a sanitizer's report among them) is a failure.

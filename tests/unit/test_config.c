@@ -602,6 +602,25 @@ Test(config, worker_timeout_out_of_range)
 	    3, "\"worker_timeout_ms\" must be 0 to 86400000");
 }
 
+Test(config, upgrade_timeout_out_of_range)
+{
+	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; } );\n"
+	    "upgrade_timeout_ms = 0;\n", 3,
+	    "\"upgrade_timeout_ms\" must be 1 to 3600000");
+}
+
+Test(config, upgrade_timeout_defaults_to_30_s)
+{
+	struct config	*cf;
+
+	cr_assert_not_null(cf = load("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; } );\n"), "errors:\n%s",
+	    cfg_errors);
+	cr_assert_eq(cf->upgrade_timeout_ms, 30000);
+	config_free(cf);
+}
+
 Test(config, worker_timeout_within_delay)
 {
 	expect_error("listen = [ \"127.0.0.1:1\" ];\n"
