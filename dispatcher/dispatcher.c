@@ -87,19 +87,6 @@ dispatcher_worker_path(void)
 	return path;
 }
 
-/* Whether l is one of the n listeners of v. */
-static int
-dispatcher_listener_in(struct listener *const *v, size_t n,
-    const struct listener *l)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if (v[i] == l)
-			return 1;
-	return 0;
-}
-
 /* Takes every shard's lock, or gives them back (shard_release). */
 static void
 dispatcher_hold(struct dispatcher *d)
@@ -169,7 +156,7 @@ dispatcher_unlisten_new(struct dispatcher *d, struct listener **next,
 	size_t	i;
 
 	for (i = 0; i < n; i++)
-		if (!dispatcher_listener_in(d->listeners, d->nlisteners,
+		if (!listener_in(d->listeners, d->nlisteners,
 		    next[i]))
 			listener_close(next[i]);
 	free(next);
@@ -251,7 +238,7 @@ dispatcher_relisten(struct dispatcher *d, const struct config *cf,
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < d->nshards; k++)
 			listener_set_index(next[k * n + i], i);
-		if (!dispatcher_listener_in(d->listeners, d->nlisteners,
+		if (!listener_in(d->listeners, d->nlisteners,
 		    next[i]))
 			log_info("listening on %s%s", listener_name(next[i]),
 			    next[i]->inherited ? " (socket from systemd)" : "");
@@ -261,7 +248,7 @@ dispatcher_relisten(struct dispatcher *d, const struct config *cf,
 	for (i = 0; i < n; i++)
 		dispatcher_lanes(next[i], cf, i);
 	for (j = 0; j < d->nlisteners; j++)
-		if (!dispatcher_listener_in(next, cf->nlisteners,
+		if (!listener_in(next, cf->nlisteners,
 		    d->listeners[j])) {
 			log_info("no longer listening on %s",
 			    listener_name(d->listeners[j]));

@@ -211,6 +211,17 @@ listener_grow(struct listener *l, size_t n)
 }
 
 int
+listener_in(struct listener *const *v, size_t n, const struct listener *l)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == l)
+			return 1;
+	return 0;
+}
+
+int
 listener_is(const struct listener *l, const struct config_listener *cl)
 {
 	return addr_same(&l->ss, l->sslen, &cl->ss, cl->sslen);

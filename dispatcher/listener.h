@@ -106,6 +106,9 @@ struct listener	*listener_sibling(struct listener *l, size_t n);
  */
 int		 listener_grow(struct listener *l, size_t n);
 
+/* Whether l is one of the n listeners of v. */
+int		 listener_in(struct listener *const *v, size_t n,
+		    const struct listener *l);
 /* Whether a listener already serves that configured address. */
 int		 listener_is(const struct listener *,
 		    const struct config_listener *);

@@ -177,19 +177,6 @@ shard_pause(struct shard *s, int pause)
 		fatal("timerfd_settime");
 }
 
-/* Whether l is one of the n listeners of v. */
-static int
-shard_listener_in(struct listener *const *v, size_t n,
-    const struct listener *l)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if (v[i] == l)
-			return 1;
-	return 0;
-}
-
 void
 shard_listen(struct shard *s, const struct config *cf,
     struct listener *const *l, size_t n)
@@ -197,13 +184,13 @@ shard_listen(struct shard *s, const struct config *cf,
 	size_t	i;
 
 	for (i = 0; i < s->nlisteners; i++)
-		if (!shard_listener_in(l, n, s->listeners[i]))
+		if (!listener_in(l, n, s->listeners[i]))
 			proxy_wait_forget(s->proxy, s->listeners[i]);
 	s->cf = cf;
 	proxy_wait_configure(s->proxy, cf, pool_share(cf->proxy_pending,
 	    s->index, s->count));
 	for (i = 0; i < n; i++) {
-		if (shard_listener_in(s->listeners, s->nlisteners, l[i]))
+		if (listener_in(s->listeners, s->nlisteners, l[i]))
 			continue;
 		if (s->paused)
 			listener_pause(l[i], LISTENER_FULL);
