@@ -14,6 +14,15 @@
  * With --http every client sends an HTTP/1.1 GET once connected, for a
  * class with handler "http", and the reply's class is read from the body.
  *
+ * With --proxy-v2 (or --proxy-v1) every client first sends the PROXY
+ * protocol header a balancer would (TCP over IPv4 or IPv6; before the GET
+ * with --http): the address and port it came from, the target's as the
+ * destination.  --proxy-src addr/prefix puts addresses of that range in
+ * turn in the normal clients' headers instead of their own, any range
+ * since they are not bound, so that the rules see many clients; special
+ * clients' headers always carry their own source (--special-src), so that
+ * the rules still class them as special.
+ *
  * Clients can also misbehave as real ones do (--behave): half-close as
  * soon as connected and then read, reset as soon as connected, or never
  * read (with --rcvbuf, behind a window smaller than the reply).  -n ends
@@ -63,6 +72,8 @@
 /* What an --http client sends once connected. */
 #define LOADGEN_HTTP_REQUEST	"GET / HTTP/1.1\r\nHost: bench\r\n" \
 				"User-Agent: loadgen\r\n\r\n"
+/* What a client sends first: a PROXY header (v1 at most 107), the GET. */
+#define LOADGEN_FIRST_MAX	256
 #define LOADGEN_CLASS_MAX	16	/* class words counted apart */
 #define LOADGEN_CLASS_LEN	32
 #define LOADGEN_EVENTS		256
@@ -144,6 +155,8 @@ struct loadgen {
 	long			 special_rate;
 	int			 note_refusal;
 	int			 http;		/* --http: send a GET first */
+	int			 proxy;		/* PROXY header version; 0: none */
+	struct loadgen_source	 proxy_src;	/* --proxy-src: not bound */
 	enum loadgen_behave	 behave;
 	int			 drain;
 	long			 count;		/* normal clients to start; 0: no limit */
@@ -185,6 +198,8 @@ loadgen_usage(void)
 	    "\n"
 	    "               [--special-rate rate] [--note-refusal] "
 	    "[--drain] [--http]\n"
+	    "               [--proxy-v1 | --proxy-v2] "
+	    "[--proxy-src addr[/prefix]]\n"
 	    "               [--behave read|halfclose|reset|noread] "
 	    "[--rcvbuf bytes]\n"
 	    "               [--special-latencies file] host:port\n");
@@ -214,10 +229,11 @@ loadgen_signal(int sig)
 
 /*
  * "127.0.1.0/24" gives the prefix's hosts without its first and last
- * address; a bare address, or ::1, gives itself.
+ * address; a bare address, or ::1, gives itself.  A source to bind to
+ * (bound) must be on loopback; one only carried in PROXY headers, not.
  */
 static void
-loadgen_parse_source(struct loadgen_source *s, const char *spec)
+loadgen_parse_source(struct loadgen_source *s, const char *spec, int bound)
 {
 	char		 addr[64], *slash;
 	long		 prefix = 32;
@@ -232,15 +248,15 @@ loadgen_parse_source(struct loadgen_source *s, const char *spec)
 	}
 	if (bench_parse_ip(addr, 0, &s->base, &s->len) == -1)
 		errx(BENCH_EXIT_USAGE, "%s: bad source address", spec);
-	if (!bench_is_loopback(&s->base))
+	if (bound && !bench_is_loopback(&s->base))
 		errx(BENCH_EXIT_USAGE, "%s: not a loopback address", spec);
 	s->spec = spec;
-	s->bind = 1;
+	s->bind = bound;
 	s->count = 1;
 	if (s->base.ss_family == AF_INET6) {
 		if (slash != NULL)
-			errx(BENCH_EXIT_USAGE, "%s: IPv6 sources are ::1 only",
-			    spec);
+			errx(BENCH_EXIT_USAGE, "%s: IPv6 sources are one "
+			    "address only", spec);
 		return;
 	}
 	a = ntohl(((struct sockaddr_in *)&s->base)->sin_addr.s_addr);
@@ -251,8 +267,22 @@ loadgen_parse_source(struct loadgen_source *s, const char *spec)
 		s->first++;
 		s->count -= 2;
 	}
-	if (size > 1 && (s->first >> 24) != 127)
+	if (bound && size > 1 && (s->first >> 24) != 127)
 		errx(BENCH_EXIT_USAGE, "%s: not inside 127.0.0.0/8", spec);
+}
+
+/* Puts s's next address into ss (of s's family), leaving its port. */
+static void
+loadgen_source_next(struct loadgen_source *s, struct sockaddr_storage *ss)
+{
+	if (s->base.ss_family == AF_INET6) {
+		((struct sockaddr_in6 *)ss)->sin6_addr =
+		    ((struct sockaddr_in6 *)&s->base)->sin6_addr;
+		return;
+	}
+	((struct sockaddr_in *)ss)->sin_addr.s_addr =
+	    htonl(s->first + s->next);
+	s->next = (s->next + 1) % s->count;
 }
 
 static void
@@ -294,11 +324,7 @@ loadgen_bind(struct loadgen *lg, int fd, enum loadgen_kind kind)
 	if (!s->bind)
 		return 0;
 	memcpy(&ss, &s->base, sizeof(ss));
-	if (ss.ss_family == AF_INET) {
-		((struct sockaddr_in *)&ss)->sin_addr.s_addr =
-		    htonl(s->first + s->next);
-		s->next = (s->next + 1) % s->count;
-	}
+	loadgen_source_next(s, &ss);
 	/* The port is chosen at connect, per 4-tuple: many more per source. */
 	if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
 	    sizeof(one)) == -1) {
@@ -511,6 +537,94 @@ loadgen_behave_connected(struct loadgen *lg, struct loadgen_conn *c)
 	}
 }
 
+/*
+ * The PROXY header a balancer would send for c into buf (at least
+ * LOADGEN_FIRST_MAX bytes): c's own address and port as the source, or
+ * a normal client's next --proxy-src address with its port, and the
+ * target as the destination.  Its length, or -1.
+ */
+static int
+loadgen_proxy_header(struct loadgen *lg, struct loadgen_conn *c,
+    unsigned char *buf)
+{
+	static const unsigned char	 sig[12] = { 0x0d, 0x0a, 0x0d, 0x0a,
+	    0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a };
+	struct sockaddr_storage		 src;
+	const struct sockaddr_storage	*dst = &lg->target;
+	socklen_t			 len = sizeof(src);
+	const void			*sa, *da;
+	uint16_t			 sp, dp;	/* network order */
+	char				 sh[INET6_ADDRSTRLEN];
+	char				 dh[INET6_ADDRSTRLEN];
+	size_t				 alen;
+	int				 v4;
+
+	if (getsockname(c->fd, (struct sockaddr *)&src, &len) == -1)
+		return -1;
+	if (c->kind == LOADGEN_NORMAL && lg->proxy_src.spec != NULL)
+		loadgen_source_next(&lg->proxy_src, &src);
+	v4 = src.ss_family == AF_INET;
+	if (v4) {
+		sa = &((struct sockaddr_in *)&src)->sin_addr;
+		da = &((const struct sockaddr_in *)dst)->sin_addr;
+		sp = ((struct sockaddr_in *)&src)->sin_port;
+		dp = ((const struct sockaddr_in *)dst)->sin_port;
+		alen = 4;
+	} else {
+		sa = &((struct sockaddr_in6 *)&src)->sin6_addr;
+		da = &((const struct sockaddr_in6 *)dst)->sin6_addr;
+		sp = ((struct sockaddr_in6 *)&src)->sin6_port;
+		dp = ((const struct sockaddr_in6 *)dst)->sin6_port;
+		alen = 16;
+	}
+	if (lg->proxy == 1) {
+		if (inet_ntop(src.ss_family, sa, sh, sizeof(sh)) == NULL ||
+		    inet_ntop(src.ss_family, da, dh, sizeof(dh)) == NULL)
+			return -1;
+		return snprintf((char *)buf, LOADGEN_FIRST_MAX,
+		    "PROXY %s %s %s %u %u\r\n", v4 ? "TCP4" : "TCP6", sh, dh,
+		    ntohs(sp), ntohs(dp));
+	}
+	/* Version 2, PROXY; TCP over IPv4 (0x11) or IPv6 (0x21). */
+	memcpy(buf, sig, sizeof(sig));
+	buf[12] = 0x21;
+	buf[13] = v4 ? 0x11 : 0x21;
+	buf[14] = 0;
+	buf[15] = (unsigned char)(2 * alen + 4);
+	memcpy(buf + 16, sa, alen);
+	memcpy(buf + 16 + alen, da, alen);
+	memcpy(buf + 16 + 2 * alen, &sp, 2);
+	memcpy(buf + 18 + 2 * alen, &dp, 2);
+	return (int)(20 + 2 * alen);
+}
+
+/*
+ * What a client sends once connected, in one write: its PROXY header,
+ * then its GET, each if asked for.  -1 if that failed.
+ */
+static int
+loadgen_send_first(struct loadgen *lg, struct loadgen_conn *c)
+{
+	unsigned char	buf[LOADGEN_FIRST_MAX + sizeof(LOADGEN_HTTP_REQUEST)];
+	size_t		len = 0;
+	int		n;
+
+	if (lg->proxy) {
+		if ((n = loadgen_proxy_header(lg, c, buf)) < 0)
+			return -1;
+		len = (size_t)n;
+	}
+	if (lg->http) {
+		memcpy(buf + len, LOADGEN_HTTP_REQUEST,
+		    sizeof(LOADGEN_HTTP_REQUEST) - 1);
+		len += sizeof(LOADGEN_HTTP_REQUEST) - 1;
+	}
+	/* A few dozen bytes fit an empty socket buffer: one write. */
+	if (len > 0 && write(c->fd, buf, len) != (ssize_t)len)
+		return -1;
+	return 0;
+}
+
 static void
 loadgen_event(struct loadgen *lg, struct loadgen_conn *c, uint32_t events)
 {
@@ -536,10 +650,7 @@ loadgen_event(struct loadgen *lg, struct loadgen_conn *c, uint32_t events)
 		if ((events & (EPOLLIN | EPOLLOUT | EPOLLHUP)) == 0)
 			return;
 		c->connected = 1;
-		/* A request of a few dozen bytes fits an empty socket buffer. */
-		if (lg->http && write(c->fd, LOADGEN_HTTP_REQUEST,
-		    sizeof(LOADGEN_HTTP_REQUEST) - 1) !=
-		    (ssize_t)sizeof(LOADGEN_HTTP_REQUEST) - 1) {
+		if (loadgen_send_first(lg, c) == -1) {
 			lg->st[c->kind].resets++;
 			loadgen_close(lg, c, bench_now_us());
 			return;
@@ -842,6 +953,11 @@ loadgen_report(const struct loadgen *lg)
 			printf(", special at %ld/s", lg->special_rate);
 		if (lg->behave != LOADGEN_READ)
 			printf(", clients %s", loadgen_behave_names[lg->behave]);
+		if (lg->proxy)
+			printf(", PROXY v%d headers%s%s", lg->proxy,
+			    lg->proxy_src.spec != NULL ? " from " : "",
+			    lg->proxy_src.spec != NULL ? lg->proxy_src.spec :
+			    "");
 		printf(", %.2f s, timeout %ld ms, %.2f s of CPU\n",
 		    lg->elapsed_us / 1e6, lg->timeout_ms, cpu);
 		loadgen_print_kind(lg, LOADGEN_NORMAL);
@@ -920,6 +1036,9 @@ main(int argc, char *argv[])
 		{ "special-rate",	required_argument, NULL, 'R' },
 		{ "note-refusal",	no_argument,	   NULL, 'N' },
 		{ "http",		no_argument,	   NULL, 'H' },
+		{ "proxy-v1",		no_argument,	   NULL, '1' },
+		{ "proxy-v2",		no_argument,	   NULL, '2' },
+		{ "proxy-src",		required_argument, NULL, 'P' },
 		{ "drain",		no_argument,	   NULL, 'D' },
 		{ "rcvbuf",		required_argument, NULL, 'b' },
 		{ "behave",		required_argument, NULL, 'B' },
@@ -961,10 +1080,22 @@ main(int argc, char *argv[])
 			    LOADGEN_TIMEOUT_MAX, "-t");
 			break;
 		case 's':
-			loadgen_parse_source(&lg.src[LOADGEN_NORMAL], optarg);
+			loadgen_parse_source(&lg.src[LOADGEN_NORMAL], optarg,
+			    1);
 			break;
 		case 'S':
-			loadgen_parse_source(&lg.src[LOADGEN_SPECIAL], optarg);
+			loadgen_parse_source(&lg.src[LOADGEN_SPECIAL], optarg,
+			    1);
+			break;
+		case 'P':
+			loadgen_parse_source(&lg.proxy_src, optarg, 0);
+			break;
+		case '1':
+		case '2':
+			if (lg.proxy != 0 && lg.proxy != ch - '0')
+				errx(BENCH_EXIT_USAGE, "--proxy-v1 or "
+				    "--proxy-v2, not both");
+			lg.proxy = ch - '0';
 			break;
 		case 'R':
 			lg.special_rate = bench_parse_long(optarg, 0,
@@ -1013,6 +1144,11 @@ main(int argc, char *argv[])
 		    lg.src[kind].base.ss_family != lg.target.ss_family)
 			errx(BENCH_EXIT_USAGE, "%s: not the target's family",
 			    lg.src[kind].spec);
+	/* The header carries one family: the connection's. */
+	if (lg.proxy_src.spec != NULL && (lg.proxy == 0 ||
+	    lg.proxy_src.base.ss_family != lg.target.ss_family))
+		errx(BENCH_EXIT_USAGE, "%s: --proxy-src needs --proxy-v1 or "
+		    "--proxy-v2, and the target's family", lg.proxy_src.spec);
 	/* A special source alone means a trickle of 10 per second. */
 	if (lg.special_rate == -1)
 		lg.special_rate = lg.src[LOADGEN_SPECIAL].bind ? 10 : 0;
