@@ -115,9 +115,10 @@ upgrade_save(int argc, char *argv[])
 {
 	int	i;
 
+	/* Out of memory here: no upgrade later (upgrade_start says so). */
 	if ((upgrade_argv = calloc((size_t)argc + 1, sizeof(*upgrade_argv)))
 	    == NULL)
-		fatal("calloc");
+		return;
 	for (i = 0; i < argc; i++)
 		upgrade_argv[i] = argv[i];
 	upgrade_path = argc > 0 ? upgrade_which(argv[0]) : NULL;
@@ -331,8 +332,9 @@ upgrade_start(int epfd, int timeout_ms, struct listener *const *l, size_t n,
 	}
 	if (upgrade_path == NULL) {
 		log_warnx("upgrade: the program's path is not known (\"%s\" "
-		    "was not found at the start); not upgrading",
-		    upgrade_argv[0] != NULL ? upgrade_argv[0] : "");
+		    "was not found, or memory ran out, at the start); not "
+		    "upgrading", upgrade_argv != NULL && upgrade_argv[0] != NULL ?
+		    upgrade_argv[0] : "");
 		return -1;
 	}
 	if (upgrade_old.timer.fd == -1 && (upgrade_old.timer.fd =
