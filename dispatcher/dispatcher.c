@@ -813,6 +813,8 @@ dispatcher_run(struct config *cf)
 		dispatcher_teardown(&d);
 		return EXIT_OSERR;
 	}
+	/* Every lane's socket too: a group takes only its owner's sockets. */
+	dispatcher_relisten(&d, cf, next);
 	/*
 	 * From here on the dispatcher runs as "user": whatever needs root
 	 * (listening sockets below port 1024, files only root may open)
@@ -822,7 +824,6 @@ dispatcher_run(struct config *cf)
 	privs_drop(cf);
 	if (dispatcher_configure(&d, cf) == -1)
 		fatal("start-up");
-	dispatcher_relisten(&d, cf, next);
 	dispatcher_remetrics(&d, m);
 	dispatcher_reaccesslog(&d, lf);
 	for (k = 0; k < d.nshards; k++)
