@@ -17,7 +17,7 @@
 #include "control.h"
 #include "dispatcher.h"
 #include "event.h"
-#include "lanes.h"
+#include "listen.h"
 #include "listener.h"
 #include "log.h"
 #include "logfile.h"
@@ -43,13 +43,7 @@ struct dispatcher {
 	struct dispatcher_fd	  sig;
 	struct dispatcher_fd	  done;		/* a shard's loop ended */
 	struct config		 *cf;
-	/*
-	 * Each configured listener's, one a shard: shard k's of listener i
-	 * at k * nlisteners + i, the first nlisteners being the first
-	 * shard's, whose siblings the others are.
-	 */
-	struct listener		**listeners;
-	size_t			  nlisteners;
+	struct listen		  listen;	/* every shard's sockets */
 	struct shard		**shards;
 	struct pool		**pools;	/* the shards', in order */
 	size_t			  nshards;
@@ -106,159 +100,6 @@ dispatcher_release(struct dispatcher *d, int changed)
 		shard_release(d->shards[k], changed);
 }
 
-/*
- * Compiles the listener's lanes and gives them to it, and to its
- * siblings: their sockets are opened lane by lane, every shard's socket
- * of a lane before the next lane's, in the order the program counts
- * them (lanes.h).  Lanes that cannot be had leave the listener as it was.
- */
-static void
-dispatcher_lanes(struct listener *l, const struct config *cf, size_t index)
-{
-	struct lanes_prog	 lp;
-	struct listener		*sib;
-	char			 prios[LANES_MAX * 24];
-	size_t			 k;
-	int			 on = 0;
-
-	if (lanes_compile(cf, index, &lp) == -1) {
-		log_warnx("lanes of %s: out of memory; unchanged",
-		    listener_name(l));
-		return;
-	}
-	/* A socket that cannot be had: listener_lanes fails on it, logged. */
-	for (k = 2; l->sibling != NULL && k <= lp.nlanes; k++)
-		for (sib = l; sib != NULL; sib = sib->sibling)
-			if (listener_grow(sib, k) == -1)
-				goto grown;
- grown:
-	for (sib = l; sib != NULL; sib = sib->sibling)
-		on = listener_lanes(sib, cf->listeners[index].lanes, &lp);
-	if (on)
-		log_info("lanes on %s: %zu (priorities %s)", listener_name(l),
-		    lp.nlanes, lanes_priorities(&lp, prios, sizeof(prios)));
-	/* The administrator's limit, which raising gives clients their lane. */
-	if (lp.stop == LANES_OPTMEM)
-		log_warnx("lanes on %s: net.core.optmem_max leaves rules out of "
-		    "the program, to user space only (dispatcher -t names them)",
-		    listener_name(l));
-	lanes_free(&lp);
-}
-
-/*
- * Closes the first n listeners of next that are not open already, with
- * their siblings.
- */
-static void
-dispatcher_unlisten_new(struct dispatcher *d, struct listener **next,
-    size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if (!listener_in(d->listeners, d->nlisteners,
-		    next[i]))
-			listener_close(next[i]);
-	free(next);
-}
-
-/*
- * A listener for cl, with a sibling a shard: an upgrade's sockets,
- * systemd's, or bound now; the shards' sockets an upgrade did not pass
- * join the first's group.  Returns how many shards have their socket:
- * fewer than d->nshards is a failure, logged, with errno set.
- */
-static size_t
-dispatcher_open(struct dispatcher *d, const struct config_listener *cl,
-    struct listener **l)
-{
-	size_t	k;
-
-	if ((*l = upgrade_listener(cl, d->nshards)) == NULL &&
-	    (*l = listener_open(cl, systemd_socket(cl))) == NULL)
-		return 0;
-	for (k = 1; listener_sibling(*l, k) != NULL; k++)
-		;
-	while (k < d->nshards && listener_join(*l) == 0)
-		k++;
-	return k;
-}
-
-/*
- * A reload changes listeners in two steps, so that it can still fail
- * between them and leave everything as it was: dispatcher_listen opens
- * the configuration's listeners, reusing the ones already open on the
- * same address so that a reload never closes a listening socket that
- * stays; dispatcher_relisten then puts them in place and closes the ones
- * no longer configured, or dispatcher_unlisten_new undoes the first step.
- */
-static struct listener **
-dispatcher_listen(struct dispatcher *d, const struct config *cf,
-    config_report_fn *also, void *arg)
-{
-	struct listener	**next;
-	size_t		  i, j, k, n = cf->nlisteners;
-	char		  why[512];
-
-	if ((next = calloc(n * d->nshards, sizeof(*next))) == NULL) {
-		log_warn("cannot open the listeners");
-		if (also != NULL)
-			also(arg, cf->path, 0, 0, "out of memory");
-		return NULL;
-	}
-	for (i = 0; i < cf->nlisteners; i++) {
-		for (j = 0; j < d->nlisteners && next[i] == NULL; j++)
-			if (listener_is(d->listeners[j], &cf->listeners[i]))
-				next[i] = d->listeners[j];
-		if (next[i] != NULL)
-			continue;
-		if ((k = dispatcher_open(d, &cf->listeners[i], &next[i])) <
-		    d->nshards) {
-			snprintf(why, sizeof(why), "cannot listen on %s: %s",
-			    cf->listeners[i].text, strerror(errno));
-			if (also != NULL)
-				also(arg, cf->path, 0, 0, why);
-			dispatcher_unlisten_new(d, next, i + (k > 0));
-			return NULL;
-		}
-	}
-	for (k = 1; k < d->nshards; k++)
-		for (i = 0; i < n; i++)
-			next[k * n + i] = listener_sibling(next[i], k);
-	return next;
-}
-
-/* Holding every shard. */
-static void
-dispatcher_relisten(struct dispatcher *d, const struct config *cf,
-    struct listener **next)
-{
-	size_t	i, j, k, n = cf->nlisteners;
-
-	for (i = 0; i < n; i++) {
-		for (k = 0; k < d->nshards; k++)
-			listener_set_index(next[k * n + i], i);
-		if (!listener_in(d->listeners, d->nlisteners,
-		    next[i]))
-			log_info("listening on %s%s", listener_name(next[i]),
-			    next[i]->inherited ? " (socket from systemd)" : "");
-	}
-	for (k = 0; k < d->nshards; k++)
-		shard_listen(d->shards[k], cf, next + k * n, n);
-	for (i = 0; i < n; i++)
-		dispatcher_lanes(next[i], cf, i);
-	for (j = 0; j < d->nlisteners; j++)
-		if (!listener_in(next, cf->nlisteners,
-		    d->listeners[j])) {
-			log_info("no longer listening on %s",
-			    listener_name(d->listeners[j]));
-			listener_close(d->listeners[j]);
-		}
-	free(d->listeners);
-	d->listeners = next;
-	d->nlisteners = cf->nlisteners;
-}
-
 static void
 dispatcher_render(void *arg, struct buf *b)
 {
@@ -267,7 +108,7 @@ dispatcher_render(void *arg, struct buf *b)
 	d->stats.access_log = d->log != NULL;
 	d->stats.access_dropped = d->log != NULL ? logfile_dropped(d->log) : 0;
 	dispatcher_hold(d);
-	stats_render(b, d->pools, d->nshards, d->listeners, d->nlisteners,
+	stats_render(b, d->pools, d->nshards, d->listen.v, d->listen.n,
 	    &d->stats);
 	dispatcher_release(d, 0);
 }
@@ -401,7 +242,7 @@ dispatcher_ready(struct dispatcher *d, const char *what)
 	for (k = 0; k < d->nshards; k++)
 		workers += pool_children(d->pools[k]);
 	dispatcher_release(d, 0);
-	systemd_ready("%s (listeners: %zu, workers: %zu)", what, d->nlisteners,
+	systemd_ready("%s (listeners: %zu, workers: %zu)", what, d->listen.n,
 	    workers);
 }
 
@@ -445,7 +286,7 @@ dispatcher_apply(struct dispatcher *d, struct config *cf,
 	char			  why[256];
 
 	dispatcher_hold(d);
-	if ((next = dispatcher_listen(d, cf, also, arg)) == NULL) {
+	if ((next = listen_open(&d->listen, cf, also, arg)) == NULL) {
 		dispatcher_release(d, 0);
 		return -1;
 	}
@@ -456,7 +297,7 @@ dispatcher_apply(struct dispatcher *d, struct config *cf,
 		snprintf(why, sizeof(why), "access log %s: %s",
 		    cf->access_log, strerror(errno));
 	else if (dispatcher_configure(d, cf) == 0) {
-		dispatcher_relisten(d, cf, next);
+		listen_commit(&d->listen, cf, next);
 		dispatcher_remetrics(d, m);
 		dispatcher_reaccesslog(d, lf);
 		dispatcher_release(d, 1);
@@ -471,7 +312,7 @@ dispatcher_apply(struct dispatcher *d, struct config *cf,
 		metrics_close(m);
 	if (lf != d->log)
 		logfile_close(lf, 0);
-	dispatcher_unlisten_new(d, next, cf->nlisteners);
+	listen_undo(&d->listen, next, cf->nlisteners);
 	dispatcher_release(d, 0);
 	return -1;
 }
@@ -509,7 +350,7 @@ dispatcher_reload(struct dispatcher *d, config_report_fn *also, void *arg)
 			also(arg, cf->path, 0, 0, "the sockets systemd passed "
 			    "do not fit its listeners (see the log)");
 	} else if (cf != NULL &&
-	    privs_reload(cf, d->listeners, d->nlisteners) == -1) {
+	    privs_reload(cf, d->listen.v, d->listen.n) == -1) {
 		if (also != NULL)
 			also(arg, cf->path, 0, 0, "it needs a port below 1024, "
 			    "which the dispatcher cannot bind since it dropped "
@@ -548,19 +389,6 @@ dispatcher_control_reload(void *arg, config_report_fn *report,
 	return dispatcher_reload(d, report, report_arg);
 }
 
-/* Closes every listening socket, which no shard looks at any more. */
-static void
-dispatcher_unlisten(struct dispatcher *d)
-{
-	size_t	i;
-
-	for (i = 0; i < d->nlisteners; i++)
-		listener_close(d->listeners[i]);
-	free(d->listeners);
-	d->listeners = NULL;
-	d->nlisteners = 0;
-}
-
 /*
  * Every shard stops accepting and drains: the connections in hand
  * finish, then the workers.  Again: the grace ends now.
@@ -575,7 +403,7 @@ dispatcher_drain(struct dispatcher *d)
 		shard_stop(d->shards[k], DISPATCHER_GRACE_MS);
 	dispatcher_release(d, 1);
 	if (!d->stopping)
-		dispatcher_unlisten(d);
+		listen_close(&d->listen);
 	d->stopping = 1;
 }
 
@@ -657,8 +485,8 @@ dispatcher_signal(struct dispatcher *d)
 		case SIGUSR2:
 			if (!d->stopping)
 				(void)upgrade_start(d->epfd,
-				    d->cf->upgrade_timeout_ms, d->listeners,
-				    d->nlisteners, d->metrics, d->control);
+				    d->cf->upgrade_timeout_ms, d->listen.v,
+				    d->listen.n, d->metrics, d->control);
 			break;
 		case SIGTERM:
 		case SIGINT:
@@ -735,6 +563,8 @@ dispatcher_setup(struct dispatcher *d)
 		d->pools[k] = shard_pool(d->shards[k]);
 	}
 	free(worker);
+	d->listen.shards = d->shards;
+	d->listen.nshards = d->nshards;
 }
 
 static void
@@ -743,7 +573,7 @@ dispatcher_teardown(struct dispatcher *d)
 	size_t	k;
 
 	control_close(d->control);
-	dispatcher_unlisten(d);
+	listen_close(&d->listen);
 	metrics_close(d->metrics);
 	/* Their last lines go to the log before it closes. */
 	for (k = 0; k < d->nshards; k++)
@@ -802,19 +632,19 @@ dispatcher_run(struct config *cf)
 		dispatcher_teardown(&d);
 		return EXIT_OSERR;
 	}
-	if ((next = dispatcher_listen(&d, cf, NULL, NULL)) == NULL) {
+	if ((next = listen_open(&d.listen, cf, NULL, NULL)) == NULL) {
 		dispatcher_teardown(&d);
 		return EXIT_OSERR;
 	}
 	if (dispatcher_metrics(&d, cf, &m) == -1 ||
 	    dispatcher_accesslog(&d, cf, &lf) == -1) {
 		metrics_close(m);
-		dispatcher_unlisten_new(&d, next, cf->nlisteners);
+		listen_undo(&d.listen, next, cf->nlisteners);
 		dispatcher_teardown(&d);
 		return EXIT_OSERR;
 	}
 	/* Every lane's socket too: a group takes only its owner's sockets. */
-	dispatcher_relisten(&d, cf, next);
+	listen_commit(&d.listen, cf, next);
 	/*
 	 * From here on the dispatcher runs as "user": whatever needs root
 	 * (listening sockets below port 1024, files only root may open)
