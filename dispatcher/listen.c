@@ -135,8 +135,10 @@ listen_commit(struct listen *ls, const struct config *cf,
 	}
 	for (k = 0; k < ls->nshards; k++)
 		shard_listen(ls->shards[k], cf, next + k * n, n);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		listen_lanes(next[i], cf, i);
+		listener_defer(next[i], cf->listeners[i].proxy);
+	}
 	for (j = 0; j < ls->n; j++)
 		if (!listener_in(next, n, ls->v[j])) {
 			log_info("no longer listening on %s",

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -305,6 +306,20 @@ void
 listener_set_index(struct listener *l, unsigned index)
 {
 	l->index = index;
+}
+
+void
+listener_defer(struct listener *l, int on)
+{
+	const struct listener	*sib;
+	size_t			 i;
+	int			 secs = on;
+
+	for (sib = l; sib != NULL; sib = sib->sibling)
+		for (i = 0; i < sib->nlanes; i++)
+			if (setsockopt(sib->lane[i].fd, IPPROTO_TCP,
+			    TCP_DEFER_ACCEPT, &secs, sizeof(secs)) == -1)
+				log_warn("%s: TCP_DEFER_ACCEPT", l->name);
 }
 
 /* What epoll watches on a lane, given why the listener is paused. */

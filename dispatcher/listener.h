@@ -106,6 +106,12 @@ struct listener	*listener_sibling(struct listener *l, size_t n);
  */
 int		 listener_grow(struct listener *l, size_t n);
 
+/*
+ * With on, every socket of l and its siblings hands out a connection
+ * only once its first bytes have come, or after a second without them
+ * (TCP_DEFER_ACCEPT): a PROXY header is then read at once, not awaited.
+ */
+void		 listener_defer(struct listener *l, int on);
 /* Whether l is one of the n listeners of v. */
 int		 listener_in(struct listener *const *v, size_t n,
 		    const struct listener *l);

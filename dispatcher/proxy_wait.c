@@ -84,17 +84,21 @@ proxy_wait_new(int epfd, struct pool *p, struct access *a)
 	return pw;
 }
 
-/* The timer follows the first deadline. */
+/*
+ * The timer is due at the first deadline or before it.  It is set again
+ * only when a deadline comes before it or it has fired, not each time
+ * the first connection leaves, which would cost a system call each: one
+ * that fires early finds nothing due and is set for the next deadline.
+ */
 static void
 proxy_wait_arm(struct proxy_wait *pw)
 {
 	struct proxy_wait_entry	*e = TAILQ_FIRST(&pw->parked);
-	uint64_t		 when = e != NULL ? e->deadline_ms : 0;
 
-	if (when != pw->armed_ms) {
-		clock_timer_at(pw->timer.fd, when);
-		pw->armed_ms = when;
-	}
+	if (e == NULL || (pw->armed_ms != 0 && pw->armed_ms <= e->deadline_ms))
+		return;
+	clock_timer_at(pw->timer.fd, e->deadline_ms);
+	pw->armed_ms = e->deadline_ms;
 }
 
 /*
