@@ -214,7 +214,7 @@ upgrade_collect(struct listener *const *l, size_t n,
 	upgrade_old.nout = upgrade_old.sent = 0;
 	/*
 	 * In the order the group holds them: every shard's socket of a lane
-	 * before the next lane's (dispatcher_lanes).
+	 * before the next lane's (listen.c).
 	 */
 	for (i = 0; i < n; i++)
 		for (j = 0, g = 0; j < LANES_MAX; j++)
