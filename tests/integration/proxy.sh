@@ -5,6 +5,11 @@
 #                       of the test that cleanup stops: each front port on
 #                       127.0.0.1 goes to the dispatcher's $PORT with
 #                       that option ("send-proxy-v2", "send-proxy")
+#   proxy_config [LINE...]
+#                       $CFG: listener "lb" on PORT taking PROXY headers
+#                       from 127.0.0.1, classes normal and special that
+#                       reply "CLASS {peer}", 127.0.0.100 special, and
+#                       the LINEs besides
 #   proxy_client SRC PORT HEX [HOLD_S]
 #                       connects to 127.0.0.1:PORT from SRC, sends the
 #                       bytes HEX spells (pieces split by "," go
@@ -39,6 +44,19 @@ haproxy_start() {
 	# Ready when its first front port listens.
 	poll 10 eval '[ -n "$(ss -Htln "( sport = :$(sed -n "s/^  bind 127.0.0.1://p" "$HAPROXY_CFG" | head -1) )")" ]' ||
 	    fail "haproxy does not listen: $(cat "$HAPROXY_LOG")"
+}
+
+proxy_config() {
+	{
+		printf '%s\n' "$@"
+		cat <<'EOF2'
+listen = ( { address = "127.0.0.1:@PORT@"; name = "lb";
+             proxy_protocol = true; proxy_from = [ "127.0.0.1" ]; } );
+classes = ( { name = "normal"; reply = "normal {peer}\n"; },
+            { name = "special"; reply = "special {peer}\n"; } );
+rules = ( { address = "127.0.0.100"; class = "special"; } );
+EOF2
+	} | config "$CFG"
 }
 
 proxy_client() {

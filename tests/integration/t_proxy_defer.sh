@@ -6,14 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy.sh"
 
-config "$CFG" <<EOF2
-listen = ( { address = "127.0.0.1:@PORT@"; name = "lb";
-             proxy_protocol = true; proxy_from = [ "127.0.0.1" ]; } );
-proxy_timeout_ms = 1000;
-classes = ( { name = "normal"; reply = "normal {peer}\n"; },
-            { name = "special"; reply = "special {peer}\n"; } );
-rules = ( { address = "127.0.0.100"; class = "special"; } );
-EOF2
+proxy_config \
+    'proxy_timeout_ms = 1000;'
 start -v -c "$CFG"
 
 # Nothing, then the whole header 0.5 s later.

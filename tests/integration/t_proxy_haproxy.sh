@@ -6,15 +6,9 @@
 . "$(dirname "$0")/proxy.sh"
 
 ALOG=$TMP/access.log
-config "$CFG" <<EOF2
-listen = ( { address = "127.0.0.1:@PORT@"; name = "lb";
-             proxy_protocol = true; proxy_from = [ "127.0.0.1" ]; } );
-metrics = "127.0.0.1:@PORT2@";
-access_log = "$ALOG";
-classes = ( { name = "normal"; reply = "normal {peer}\n"; },
-            { name = "special"; reply = "special {peer}\n"; } );
-rules = ( { address = "127.0.0.100"; class = "special"; } );
-EOF2
+proxy_config \
+    'metrics = "127.0.0.1:@PORT2@";' \
+    "access_log = \"$ALOG\";"
 
 start -c "$CFG" -v
 V2=$(free_port)

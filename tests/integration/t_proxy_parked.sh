@@ -7,17 +7,11 @@
 . "$(dirname "$0")/proxy.sh"
 
 ALOG=$TMP/access.log
-config "$CFG" <<EOF2
-listen = ( { address = "127.0.0.1:@PORT@"; name = "lb";
-             proxy_protocol = true; proxy_from = [ "127.0.0.1" ]; } );
-proxy_pending = 2;
-proxy_timeout_ms = 2500;
-metrics = "127.0.0.1:@PORT2@";
-access_log = "$ALOG";
-classes = ( { name = "normal"; reply = "normal {peer}\n"; },
-            { name = "special"; reply = "special {peer}\n"; } );
-rules = ( { address = "127.0.0.100"; class = "special"; } );
-EOF2
+proxy_config \
+    'proxy_pending = 2;' \
+    'proxy_timeout_ms = 2500;' \
+    'metrics = "127.0.0.1:@PORT2@";' \
+    "access_log = \"$ALOG\";"
 
 start -c "$CFG" -v
 half=$(hex 'PROXY TCP4 127.0.0.100 ')

@@ -5,15 +5,9 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/proxy.sh"
 
-config "$CFG" <<EOF2
-acceptors = 2;
-listen = ( { address = "127.0.0.1:@PORT@"; name = "lb";
-             proxy_protocol = true; proxy_from = [ "127.0.0.1" ]; } );
-metrics = "127.0.0.1:@PORT2@";
-classes = ( { name = "normal"; reply = "normal {peer}\n"; },
-            { name = "special"; reply = "special {peer}\n"; } );
-rules = ( { address = "127.0.0.100"; class = "special"; } );
-EOF2
+proxy_config \
+    'acceptors = 2;' \
+    'metrics = "127.0.0.1:@PORT2@";'
 
 start -c "$CFG"
 V2=$(free_port)
