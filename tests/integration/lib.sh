@@ -499,6 +499,30 @@ pyworker() {
 	WORKER_MATCH='dispatch-worker|pyworker\.py'
 }
 
+# pyworker_misbehaves MODE KEYS RE...: class "bad" (with KEYS, settings
+# of its own or "") runs pyworker.py MODE beside class "normal"; each RE
+# is logged, then the growing delay of a worker that keeps dying (100 ms,
+# 200 ms), and "normal" still serves.
+pyworker_misbehaves() {
+	local mode=$1 keys=$2 re
+	shift 2
+	pyworker
+	config "$CFG" <<EOF2
+listen = [ "127.0.0.1:@PORT@" ];
+classes = ( { name = "normal"; },
+            { name = "bad"; $keys
+              worker = [ "$PY", "$PYWORKER", "$mode" ]; } );
+EOF2
+	start -c "$CFG"
+	for re in "$@" \
+	    '^dispatcher: warning: class bad: worker keeps dying; next start in 100 ms$' \
+	    '^dispatcher: warning: class bad: worker keeps dying; next start in 200 ms$'; do
+		wait_log "$re"
+	done
+	expect_class 127.0.0.1 normal
+	stop
+}
+
 # check FILE: runs "dispatcher -t -c FILE"; sets CHECK_RC, output in
 # $TMP/check.out and $TMP/check.err.
 check() {

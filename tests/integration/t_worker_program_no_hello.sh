@@ -3,18 +3,6 @@
 # dispatcher goes on serving its other classes.
 . "$(dirname "$0")/lib.sh"
 
-pyworker
-config "$CFG" <<EOF2
-listen = [ "127.0.0.1:@PORT@" ];
-classes = ( { name = "normal"; },
-            { name = "bad"; worker_timeout_ms = 500;
-              worker = [ "$PY", "$PYWORKER", "silent" ]; } );
-EOF2
-
-start -c "$CFG"
-wait_log '^dispatcher: warning: worker [0-9]+ \(class bad\) hung: no HELLO within [0-9]+ ms of its start, with 0 connections in hand; killing it$'
-wait_log '^dispatcher: warning: worker [0-9]+ \(class bad\) killed by signal 9$'
-wait_log '^dispatcher: warning: class bad: worker keeps dying; next start in 100 ms$'
-wait_log '^dispatcher: warning: class bad: worker keeps dying; next start in 200 ms$'
-expect_class 127.0.0.1 normal
-stop
+pyworker_misbehaves silent 'worker_timeout_ms = 500;' \
+    '^dispatcher: warning: worker [0-9]+ \(class bad\) hung: no HELLO within [0-9]+ ms of its start, with 0 connections in hand; killing it$' \
+    '^dispatcher: warning: worker [0-9]+ \(class bad\) killed by signal 9$'
