@@ -1,6 +1,7 @@
 #include <sys/resource.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ static const char *const config_class_keys[] = {
 	"name", "workers", "reply", "delay_ms", "write_timeout_ms",
 	"max_connections", "queue", "queue_timeout_ms", "overflow",
 	"busy_reply", "priority", "abort_on_close", "worker_timeout_ms",
+	"sched_batch",
 	"handler", "command", "exec_timeout_ms", "http_timeout_ms", "worker",
 	NULL
 };
@@ -266,6 +268,32 @@ config_worker_timeout(struct config_ctx *ctx, config_setting_t *g,
 	}
 }
 
+/*
+ * By default the workers of the lowest priority, when a class stands
+ * above it, run as SCHED_BATCH: woken by a batch, they do not preempt
+ * the dispatcher, which goes on to close its copies and accept the next
+ * run before they take it.  The classes above keep the wake-up
+ * preemption that serves them sooner, and with one level for all there
+ * is no class to favour: the kernel's default stays.
+ */
+static void
+config_sched_batch(struct config *cf)
+{
+	size_t	i;
+	int	lowest = INT_MAX, highest = INT_MIN;
+
+	for (i = 0; i < cf->nclasses; i++) {
+		if (cf->classes[i].priority < lowest)
+			lowest = cf->classes[i].priority;
+		if (cf->classes[i].priority > highest)
+			highest = cf->classes[i].priority;
+	}
+	for (i = 0; i < cf->nclasses; i++)
+		if (cf->classes[i].sched_batch == -1)
+			cf->classes[i].sched_batch = lowest < highest &&
+			    cf->classes[i].priority == lowest;
+}
+
 static void
 config_classes(struct config_ctx *ctx, config_setting_t *cs)
 {
@@ -307,6 +335,7 @@ config_classes(struct config_ctx *ctx, config_setting_t *cs)
 		c->queue = CONFIG_DEFAULT_QUEUE;
 		c->queue_timeout_ms = CONFIG_DEFAULT_QUEUE_TIMEOUT_MS;
 		c->overflow = -1;
+		c->sched_batch = -1;
 		config_get_count(ctx, g, "workers", CONFIG_MAX_WORKERS,
 		    &c->workers);
 		config_get_int(ctx, g, "delay_ms", 0, CONTRACT_MAX_DELAY_MS,
@@ -321,6 +350,7 @@ config_classes(struct config_ctx *ctx, config_setting_t *cs)
 		config_get_int(ctx, g, "priority", -CONFIG_MAX_PRIORITY,
 		    CONFIG_MAX_PRIORITY, &c->priority);
 		config_get_bool(ctx, g, "abort_on_close", &c->abort_on_close);
+		config_get_bool(ctx, g, "sched_batch", &c->sched_batch);
 		config_handler(ctx, g, c);
 		config_worker_timeout(ctx, g, c);
 		if ((busy = config_get_string(ctx, g, "busy_reply")) != NULL &&
@@ -373,6 +403,7 @@ config_classes(struct config_ctx *ctx, config_setting_t *cs)
 	}
 	config_overflow(ctx, cs);
 	config_fits(ctx, cs);
+	config_sched_batch(cf);
 }
 
 static void

@@ -84,6 +84,7 @@ struct config_class {
 	int	 priority;		/* higher first */
 	int	 abort_on_close;	/* a queued client's FIN drops it */
 	int	 worker_timeout_ms;	/* no DONE for this long: hung; 0: never */
+	int	 sched_batch;		/* workers run SCHED_BATCH */
 	const char *handler;		/* CONTRACT_HANDLER_* */
 	char	**command;		/* "exec": argv, NULL-terminated */
 	int	 exec_timeout_ms;	/* "exec": a program's limit; 0: none */

@@ -367,6 +367,7 @@ pool_commit(struct pool *p, struct pool_plan *plan)
 	struct class		*c;
 	size_t			 i, j, k, n;
 	uint64_t		 now = clock_ms();
+	int			 batch;
 
 	free(plan);
 	pool_relisten(p, cf);
@@ -392,8 +393,13 @@ pool_commit(struct pool *p, struct pool_plan *plan)
 
 	for (i = 0; i < p->nclasses; i++) {
 		c = p->classes[i];
-		if (pl.confs[i].name != NULL)
+		if (pl.confs[i].name != NULL) {
+			batch = c->conf.sched_batch;
 			class_set(c, &pl.confs[i]);
+			for (j = 0; batch != c->conf.sched_batch &&
+			    j < c->nworkers; j++)
+				proc_sched(c->workers[j]);
+		}
 		c->index = (int)i;
 		c->access = p->access;
 		class_resize(c, (size_t)c->conf.workers);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -108,6 +109,13 @@ proc_spawn_with(pid_t *pid, const char *program, char *const argv[],
 	return rc;
 }
 
+/* The scheduling policy its class's workers run with. */
+static int
+proc_policy(const struct worker *w)
+{
+	return w->cls->conf.sched_batch ? SCHED_BATCH : SCHED_OTHER;
+}
+
 /* posix_spawn with the worker's end of the channel on CHANNEL_FD. */
 static int
 proc_spawn(pid_t *pid, int chan, const struct contract_args *args)
@@ -169,6 +177,13 @@ proc_start(struct worker *w, const struct contract_args *args, int epfd)
 	}
 
 	/*
+	 * glibc's posix_spawn sets no policy but SCHED_OTHER, FIFO and RR:
+	 * the worker takes SCHED_BATCH from here, before any connection.
+	 */
+	if (w->cls->conf.sched_batch)
+		proc_sched(w);
+
+	/*
 	 * It raises its descriptor limit to the hard one it inherits, as
 	 * main raised ours: it can hold what our limit leaves room for.
 	 */
@@ -212,6 +227,19 @@ proc_log_exit(const struct worker *w, int status, int expected)
 	else
 		say("worker %d (class %s) exited with status %d%s",
 		    (int)w->pid, w->cls->conf.name, WEXITSTATUS(status), lost);
+}
+
+void
+proc_sched(const struct worker *w)
+{
+	struct sched_param	sp = { .sched_priority = 0 };
+
+	/* A worker that has just exited is reaped later: ESRCH is no news. */
+	if (w->pid > 0 &&
+	    sched_setscheduler(w->pid, proc_policy(w), &sp) == -1 &&
+	    errno != ESRCH)
+		log_warn("worker %d (class %s): sched_setscheduler",
+		    (int)w->pid, w->cls->conf.name);
 }
 
 void

@@ -42,6 +42,9 @@ unsigned proc_lost(const struct worker *, int status);
 /* Logs how a worker ended: as information when expected and clean. */
 void	proc_log_exit(const struct worker *, int status, int expected);
 
+/* Gives a running worker its class's scheduling policy (sched_batch). */
+void	proc_sched(const struct worker *);
+
 /* Sends sig to the worker's process, if it has one. */
 void	proc_signal(const struct worker *, int sig);
 

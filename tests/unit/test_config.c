@@ -1064,6 +1064,31 @@ Test(config, class_limits)
 	config_free(cf);
 }
 
+Test(config, sched_batch_defaults_to_the_lowest_priority_below_another)
+{
+	struct config	*cf;
+
+	cf = load("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; priority = -3; },\n"
+	    "  { name = \"bulk\"; priority = -3; sched_batch = false; },\n"
+	    "  { name = \"mid\"; },\n"
+	    "  { name = \"special\"; priority = 5; sched_batch = true; } );\n");
+	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
+	cr_assert_eq(cf->classes[0].sched_batch, 1, "the lowest priority");
+	cr_assert_eq(cf->classes[1].sched_batch, 0, "said so");
+	cr_assert_eq(cf->classes[2].sched_batch, 0, "above the lowest");
+	cr_assert_eq(cf->classes[3].sched_batch, 1, "said so");
+	config_free(cf);
+
+	cf = load("listen = [ \"127.0.0.1:1\" ];\n"
+	    "classes = ( { name = \"normal\"; priority = 2; },\n"
+	    "  { name = \"special\"; priority = 2; } );\n");
+	cr_assert_not_null(cf, "errors:\n%s", cfg_errors);
+	cr_assert_eq(cf->classes[0].sched_batch, 0, "one priority for all");
+	cr_assert_eq(cf->classes[1].sched_batch, 0, "one priority for all");
+	config_free(cf);
+}
+
 Test(config, overflow_reject_is_the_default_spelled_out)
 {
 	struct config	*cf;
