@@ -10,7 +10,8 @@
  * without ever being watched.  A socket that does wait (its delay, or a
  * reply the client is slow to take) is watched for input as well, edge-
  * triggered: when its reply is done, epoll has already said whether the
- * client sent anything, and a silent client is closed without a read.
+ * client sent anything, and a silent client is closed without a read; the
+ * sockets never watched are asked all at once, in one poll a turn.
  */
 #include <sys/types.h>
 #include <sys/epoll.h>
@@ -19,6 +20,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +34,7 @@
 #include "worker.h"
 
 #define WORKER_DISCARD_MAX	65536		/* client bytes read in linger */
+#define WORKER_PROBE_MAX	64		/* sockets asked in one poll */
 /* What says the client sent something: bytes, its EOF, or an error. */
 #define WORKER_INPUT		(EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)
 
@@ -40,6 +43,7 @@ static size_t	worker_conn_render(const struct worker *, const char *,
 static int	worker_conn_wait(struct worker *, struct worker_conn *,
 		    uint32_t);
 static int	worker_conn_discard(struct worker *, struct worker_conn *);
+static void	worker_conn_linger(struct worker *, struct worker_conn *);
 
 /* What every connection shares: without {peer}, one reply serves all. */
 void
@@ -364,38 +368,68 @@ worker_conn_write_timeout(struct worker *w, struct worker_conn *c)
  *
  * Whether it sent anything: a watched socket's input has been reported by
  * the waits since it was registered, unless the last wait was cut short
- * by a full array; any other socket is read once.  The read waits until
- * now, the end of the turn, to let bytes the client sent with its connect
- * arrive.  Those whose client sent something are shut down (so that the
- * client sees the end of the reply and closes) and join the lingering
- * queue in order, so its deadlines still grow.
+ * by a full array; for the others, one poll over all of them says (one
+ * system call for the turn's replies, not one each).  The poll waits until now, the end of the turn, to let
+ * bytes the client sent with its connect arrive.  Those whose client sent
+ * something are read, shut down (so that the client sees the end of the
+ * reply and closes) and join the lingering queue in order, so its
+ * deadlines still grow.
  */
 void
 worker_conn_linger_start(struct worker *w)
 {
-	struct worker_conn	*c;
+	struct worker_conn	*c, *batch[WORKER_PROBE_MAX];
+	struct pollfd		 pfd[WORKER_PROBE_MAX];
+	size_t			 i, n, nprobe;
 
-	while ((c = TAILQ_FIRST(&w->queues[WORKER_REPLIED])) != NULL) {
-		if (c->watched && !c->input && !w->events_full) {
-			worker_conn_close(w, c, "replied");
-			continue;
+	while (!TAILQ_EMPTY(&w->queues[WORKER_REPLIED])) {
+		n = nprobe = 0;
+		TAILQ_FOREACH(c, &w->queues[WORKER_REPLIED], entry) {
+			if (n == WORKER_PROBE_MAX)
+				break;
+			batch[n++] = c;
+			if (c->watched && !w->events_full)
+				continue;
+			pfd[nprobe].fd = c->fd;
+			pfd[nprobe].events = POLLIN | POLLRDHUP;
+			pfd[nprobe++].revents = 0;
 		}
-		if (!worker_conn_discard(w, c))
-			continue;
-		if (c->discarded == 0 && !c->more) {
-			worker_conn_close(w, c, "replied");
-			continue;
+		/* Without an answer, each is read, as if it had sent bytes. */
+		if (nprobe > 0 && poll(pfd, nprobe, 0) == -1)
+			for (i = 0; i < nprobe; i++)
+				pfd[i].revents = POLLIN;
+		for (i = 0, nprobe = 0; i < n; i++) {
+			c = batch[i];
+			if ((!c->watched || w->events_full) &&
+			    pfd[nprobe++].revents != 0)
+				c->input = 1;
+			worker_conn_linger(w, c);
 		}
-		if (shutdown(c->fd, SHUT_WR) == -1) {
-			worker_conn_close(w, c, "replied, client gone");
-			continue;
-		}
-		worker_timer_deadline(&c->deadline, WORKER_LINGER_MS);
-		worker_conn_move(w, c, WORKER_LINGERING);
-		if (worker_conn_watch(w, c, EPOLLIN | EPOLLRDHUP | EPOLLET) ==
-		    -1)
-			worker_conn_close(w, c, "epoll_ctl failed");
 	}
+}
+
+/* After the poll: closes a silent client, or starts its linger. */
+static void
+worker_conn_linger(struct worker *w, struct worker_conn *c)
+{
+	if (!c->input && !c->more) {
+		worker_conn_close(w, c, "replied");
+		return;
+	}
+	if (!worker_conn_discard(w, c))
+		return;
+	if (c->discarded == 0 && !c->more) {
+		worker_conn_close(w, c, "replied");
+		return;
+	}
+	if (shutdown(c->fd, SHUT_WR) == -1) {
+		worker_conn_close(w, c, "replied, client gone");
+		return;
+	}
+	worker_timer_deadline(&c->deadline, WORKER_LINGER_MS);
+	worker_conn_move(w, c, WORKER_LINGERING);
+	if (worker_conn_watch(w, c, EPOLLIN | EPOLLRDHUP | EPOLLET) == -1)
+		worker_conn_close(w, c, "epoll_ctl failed");
 }
 
 /* Reads and discards what the client sent; returns 0 once it is closed. */
