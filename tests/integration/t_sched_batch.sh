@@ -1,6 +1,6 @@
 # sched_batch: the workers of the lowest priority run as SCHED_BATCH when
-# a class stands above it, the others as SCHED_OTHER, and all of them
-# when every class has the same priority, unless a class says otherwise;
+# a class stands above it and the others as SCHED_OTHER, as every class
+# does when all have the same priority, unless a class says otherwise;
 # the programs of an exec class inherit its policy; a reload that moves a
 # class across gives its running workers, the same processes, their new
 # policy; a value that is not a boolean is an error at its line.
