@@ -396,9 +396,9 @@ pool_commit(struct pool *p, struct pool_plan *plan)
 		if (pl.confs[i].name != NULL) {
 			batch = c->conf.sched_batch;
 			class_set(c, &pl.confs[i]);
-			for (j = 0; batch != c->conf.sched_batch &&
-			    j < c->nworkers; j++)
-				proc_sched(c->workers[j]);
+			if (batch != c->conf.sched_batch)
+				for (j = 0; j < c->nworkers; j++)
+					proc_sched(c->workers[j]);
 		}
 		c->index = (int)i;
 		c->access = p->access;

@@ -369,11 +369,11 @@ worker_conn_write_timeout(struct worker *w, struct worker_conn *c)
  * Whether it sent anything: a watched socket's input has been reported by
  * the waits since it was registered, unless the last wait was cut short
  * by a full array; for the others, one poll over all of them says (one
- * system call for the turn's replies, not one each).  The poll waits until now, the end of the turn, to let
- * bytes the client sent with its connect arrive.  Those whose client sent
- * something are read, shut down (so that the client sees the end of the
- * reply and closes) and join the lingering queue in order, so its
- * deadlines still grow.
+ * system call for the turn's replies, not one each).  The poll waits
+ * until now, the end of the turn, to let bytes the client sent with its
+ * connect arrive.  Those whose client sent something are read, shut down
+ * (so that the client sees the end of the reply and closes) and join the
+ * lingering queue in order, so its deadlines still grow.
  */
 void
 worker_conn_linger_start(struct worker *w)
@@ -387,23 +387,21 @@ worker_conn_linger_start(struct worker *w)
 		TAILQ_FOREACH(c, &w->queues[WORKER_REPLIED], entry) {
 			if (n == WORKER_PROBE_MAX)
 				break;
+			/* poll passes over a negative descriptor: epoll knows. */
+			pfd[n].fd = c->watched && !w->events_full ? -1 : c->fd;
+			pfd[n].events = POLLIN | POLLRDHUP;
+			pfd[n].revents = 0;
+			nprobe += pfd[n].fd != -1;
 			batch[n++] = c;
-			if (c->watched && !w->events_full)
-				continue;
-			pfd[nprobe].fd = c->fd;
-			pfd[nprobe].events = POLLIN | POLLRDHUP;
-			pfd[nprobe++].revents = 0;
 		}
 		/* Without an answer, each is read, as if it had sent bytes. */
-		if (nprobe > 0 && poll(pfd, nprobe, 0) == -1)
-			for (i = 0; i < nprobe; i++)
-				pfd[i].revents = POLLIN;
-		for (i = 0, nprobe = 0; i < n; i++) {
-			c = batch[i];
-			if ((!c->watched || w->events_full) &&
-			    pfd[nprobe++].revents != 0)
-				c->input = 1;
-			worker_conn_linger(w, c);
+		if (nprobe > 0 && poll(pfd, n, 0) == -1)
+			for (i = 0; i < n; i++)
+				pfd[i].revents = pfd[i].fd != -1 ? POLLIN : 0;
+		for (i = 0; i < n; i++) {
+			if (pfd[i].revents != 0)
+				batch[i]->input = 1;
+			worker_conn_linger(w, batch[i]);
 		}
 	}
 }
