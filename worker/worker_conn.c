@@ -283,6 +283,17 @@ worker_conn_event(struct worker *w, struct worker_conn *c, uint32_t events)
 	}
 }
 
+/*
+ * The reply goes with MSG_MORE: its last bytes wait in the socket for the
+ * FIN and leave with it, one segment where a send then a close make two,
+ * each one the client's kernel takes in, acknowledges and wakes it for.
+ * They wait a moment only: a whole reply moves the connection to
+ * WORKER_REPLIED, and the end of the same turn closes it or shuts it down
+ * (worker_conn_linger_start), which sends them.  The price: bytes that
+ * arrive between that turn's poll and the close, from a client that
+ * speaks without waiting for the reply, make the close a reset that
+ * drops the held reply, where it would have left ahead of the reset.
+ */
 void
 worker_conn_reply(struct worker *w, struct worker_conn *c)
 {
@@ -290,7 +301,7 @@ worker_conn_reply(struct worker *w, struct worker_conn *c)
 
 	while (c->sent < c->reply_len) {
 		n = send(c->fd, c->reply + c->sent, c->reply_len - c->sent,
-		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		    MSG_NOSIGNAL | MSG_DONTWAIT | MSG_MORE);
 		if (n >= 0) {
 			c->sent += (size_t)n;
 			continue;
@@ -442,6 +453,12 @@ worker_conn_discard(struct worker *w, struct worker_conn *c)
 		if (n > 0) {
 			c->discarded += (size_t)n;
 			if (c->discarded >= WORKER_DISCARD_MAX) {
+				/*
+				 * Closed over unread bytes, the socket sends
+				 * a reset and drops what it holds unsent: the
+				 * shutdown sends the reply first.
+				 */
+				(void)shutdown(c->fd, SHUT_WR);
 				worker_conn_close(w, c, "replied, input cut");
 				return 0;
 			}

@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 
 #include <linux/sockios.h>
+#include <linux/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -644,6 +645,83 @@ Test(worker, reply_survives_unread_client_bytes)
 	expect_reply(cfd, want);
 	close(cfd);
 	expect_done(&w, 3);
+	close(t.lfd);
+	test_child_expect_exit(&w, 0);
+}
+
+/*
+ * The reply's last bytes and the FIN leave in one segment: the client
+ * receives the SYN-ACK and that one, where a send then a close would
+ * send two.
+ */
+Test(worker, reply_and_fin_in_one_segment)
+{
+	const char	*args[] = { "-n", "special", NULL };
+	struct child	 w;
+	struct tcp	 t;
+	struct tcp_info	 ti;
+	socklen_t	 len = sizeof(ti);
+	char		 want[128];
+	int		 cfd, sfd;
+
+	worker_start(&w, args);
+	test_child_expect_hello(&w);
+	tcp_listen(&t);
+	cfd = tcp_connect(&t, &sfd, 0);
+	send_conn(&w, &t, 3, sfd);
+	default_reply(want, sizeof(want), &w);
+	expect_reply(cfd, want);
+	memset(&ti, 0, sizeof(ti));
+	cr_assert_eq(getsockopt(cfd, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
+	cr_assert_eq(ti.tcpi_data_segs_in, 1);
+	cr_assert_eq(ti.tcpi_segs_in, 2, "%u segments in: the FIN came apart",
+	    ti.tcpi_segs_in);
+	close(cfd);
+	expect_done(&w, 3);
+	close(t.lfd);
+	test_child_expect_exit(&w, 0);
+}
+
+/*
+ * A client that sent more than the linger reads is reset, but only once
+ * the reply, which waits in the socket for its FIN, has left: the client
+ * reads it before the reset.
+ */
+Test(worker, reply_leaves_before_input_cut)
+{
+	const char	*args[] = { "-n", "special", NULL };
+	struct child	 w;
+	struct tcp	 t;
+	static char	 junk[100 * 1024];
+	char		 want[128], buf[256];
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 cfd, sfd;
+
+	worker_start(&w, args);
+	test_child_expect_hello(&w);
+	tcp_listen(&t);
+	cfd = tcp_connect(&t, &sfd, 0);
+	memset(junk, 'j', sizeof(junk));
+	cr_assert_eq(write(cfd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+	send_conn(&w, &t, 4, sfd);
+	default_reply(want, sizeof(want), &w);
+	/* The reply, then the end of file or the reset. */
+	for (;;) {
+		cr_assert(test_wait_fd(cfd, POLLIN, TEST_WAIT_MS) != 0);
+		cr_assert_lt(len, sizeof(buf) - 1, "reply too long");
+		n = read(cfd, buf + len, sizeof(buf) - 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	cr_assert(n == 0 || errno == ECONNRESET, "read: %s", strerror(errno));
+	buf[len] = '\0';
+	cr_assert_str_eq(buf, want);
+	close(cfd);
+	expect_done(&w, 4);
 	close(t.lfd);
 	test_child_expect_exit(&w, 0);
 }
