@@ -288,11 +288,8 @@ worker_conn_event(struct worker *w, struct worker_conn *c, uint32_t events)
  * FIN and leave with it, one segment where a send then a close make two,
  * each one the client's kernel takes in, acknowledges and wakes it for.
  * They wait a moment only: a whole reply moves the connection to
- * WORKER_REPLIED, and the end of the same turn closes it or shuts it down
- * (worker_conn_linger_start), which sends them.  The price: bytes that
- * arrive between that turn's poll and the close, from a client that
- * speaks without waiting for the reply, make the close a reset that
- * drops the held reply, where it would have left ahead of the reset.
+ * WORKER_REPLIED, and the end of the same turn shuts it down
+ * (worker_conn_linger), which sends them.
  */
 void
 worker_conn_reply(struct worker *w, struct worker_conn *c)
@@ -370,21 +367,21 @@ worker_conn_write_timeout(struct worker *w, struct worker_conn *c)
 }
 
 /*
- * Closes each connection replied in this turn of the loop, or starts its
+ * Ends each connection replied in this turn of the loop, or starts its
  * linger.  Closing with unread client bytes would send RST, which can
  * destroy the reply before the client reads it; a client that has sent
  * nothing waits for us to speak first, has no bytes in flight that could
- * turn the close into a reset, and is simply closed: the close sends the
- * FIN (nginx, too, lingers only when more input may come).
+ * turn the close into a reset, and is closed once shut down (nginx, too,
+ * lingers only when more input may come).
  *
  * Whether it sent anything: a watched socket's input has been reported by
  * the waits since it was registered, unless the last wait was cut short
  * by a full array; for the others, one poll over all of them says (one
  * system call for the turn's replies, not one each).  The poll waits
  * until now, the end of the turn, to let bytes the client sent with its
- * connect arrive.  Those whose client sent something are read, shut down
- * (so that the client sees the end of the reply and closes) and join the
- * lingering queue in order, so its deadlines still grow.
+ * connect arrive.  Those whose client sent something are read (the
+ * shutdown has shown the client the end of the reply, so that it closes)
+ * and join the lingering queue in order, so its deadlines still grow.
  */
 void
 worker_conn_linger_start(struct worker *w)
@@ -417,10 +414,22 @@ worker_conn_linger_start(struct worker *w)
 	}
 }
 
-/* After the poll: closes a silent client, or starts its linger. */
+/*
+ * After the poll: the shutdown sends the reply's last bytes with the FIN,
+ * from here, where a close would not always: while the dispatcher still
+ * holds its copy of the socket (a worker that preempted it), the close
+ * sends nothing, and the reply would wait for the dispatcher's close and
+ * cost it the sending; and a close over bytes that came since the poll
+ * is a reset, which drops what the socket holds unsent.  Then a silent
+ * client is closed, and one that sent something is read until it closes.
+ */
 static void
 worker_conn_linger(struct worker *w, struct worker_conn *c)
 {
+	if (shutdown(c->fd, SHUT_WR) == -1) {
+		worker_conn_close(w, c, "replied, client gone");
+		return;
+	}
 	if (!c->input && !c->more) {
 		worker_conn_close(w, c, "replied");
 		return;
@@ -429,10 +438,6 @@ worker_conn_linger(struct worker *w, struct worker_conn *c)
 		return;
 	if (c->discarded == 0 && !c->more) {
 		worker_conn_close(w, c, "replied");
-		return;
-	}
-	if (shutdown(c->fd, SHUT_WR) == -1) {
-		worker_conn_close(w, c, "replied, client gone");
 		return;
 	}
 	worker_timer_deadline(&c->deadline, WORKER_LINGER_MS);
@@ -453,12 +458,6 @@ worker_conn_discard(struct worker *w, struct worker_conn *c)
 		if (n > 0) {
 			c->discarded += (size_t)n;
 			if (c->discarded >= WORKER_DISCARD_MAX) {
-				/*
-				 * Closed over unread bytes, the socket sends
-				 * a reset and drops what it holds unsent: the
-				 * shutdown sends the reply first.
-				 */
-				(void)shutdown(c->fd, SHUT_WR);
 				worker_conn_close(w, c, "replied, input cut");
 				return 0;
 			}

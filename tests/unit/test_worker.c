@@ -683,6 +683,34 @@ Test(worker, reply_and_fin_in_one_segment)
 }
 
 /*
+ * The dispatcher may still hold its copy of the socket when the worker is
+ * done with it (a worker that preempted it): the worker's close then
+ * sends nothing, and the reply, held for the FIN, must leave anyway.
+ */
+Test(worker, reply_leaves_while_the_dispatcher_holds_the_socket)
+{
+	const char	*args[] = { "-n", "special", NULL };
+	struct child	 w;
+	struct tcp	 t;
+	char		 want[128];
+	int		 cfd, sfd, copy;
+
+	worker_start(&w, args);
+	test_child_expect_hello(&w);
+	tcp_listen(&t);
+	cfd = tcp_connect(&t, &sfd, 0);
+	cr_assert_geq(copy = dup(sfd), 0);
+	send_conn(&w, &t, 5, sfd);
+	default_reply(want, sizeof(want), &w);
+	expect_reply(cfd, want);
+	expect_done(&w, 5);
+	close(copy);
+	close(cfd);
+	close(t.lfd);
+	test_child_expect_exit(&w, 0);
+}
+
+/*
  * A client that sent more than the linger reads is reset, but only once
  * the reply, which waits in the socket for its FIN, has left: the client
  * reads it before the reset.
