@@ -4,11 +4,11 @@
 # the close into a reset, one poll a turn says for all the turn's
 # replies); with a delay, the socket waits in epoll, which already says
 # it: its registration, the reply, its removal, the shutdown and the
-# close.  The shutdown sends the reply's last bytes, held for it, with
-# the FIN; the close alone would not while the dispatcher still holds the
-# socket, and would drop them in a reset over bytes come since the poll.
-# No read: the poll or epoll has answered.  Counted with strace over a
-# fixed number of connections per class.
+# close.  The shutdown sends the last bytes of the reply, held for it,
+# with the FIN; the close alone would not while the dispatcher still holds
+# the socket, and would drop them in a reset over bytes that came since
+# the poll.  No read: the poll or epoll has answered.  Counted with
+# strace over a fixed number of connections per class.
 . "$(dirname "$0")/lib.sh"
 
 command -v strace >/dev/null 2>&1 || { echo "SKIP: no strace" >&2; exit 77; }

@@ -927,9 +927,7 @@ Test(worker, client_eof_first_ends_without_linger)
 /*
  * The socket's file status flags are the dispatcher's as much as the
  * worker's: it comes blocking and must stay so.  The test keeps its own
- * copy, which also keeps the socket open after the worker's close: the
- * FIN that ends the reply goes when the copy, the last reference, is
- * closed, as it does when a worker closes before the dispatcher.
+ * copy to look at them after the worker's close.
  */
 Test(worker, leaves_socket_flags_alone)
 {
