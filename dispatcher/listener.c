@@ -468,6 +468,15 @@ listener_accept_lane(struct listener *l, size_t lane, int max,
  * still drained every few milliseconds, as fast as it was before on a
  * machine this busy.  Only with a program can the lowest lane hold just
  * the flood.
+ *
+ * Elsewhere, a run of LISTENER_STRIDE accepts, of any lane, that refused
+ * every connection it took ends the batch: the workers' reports of
+ * connections done, which free the room those connections lacked, are
+ * read before more are accepted.  A full class would otherwise stay full
+ * for a whole batch of refusals after its workers are done, milliseconds
+ * when the dispatcher is short of CPU.  Whether a run was refused is
+ * known once its connections were sent (flush), so the highest lane too
+ * goes in runs of LISTENER_STRIDE.
  */
 int
 listener_accept(struct listener *l, listener_conn_fn *fn,
@@ -481,8 +490,7 @@ listener_accept(struct listener *l, listener_conn_fn *fn,
 	if (l->paused & LISTENER_FULL)
 		return 0;
 	while (i < l->nlanes && budget > 0) {
-		max = i == 0 || budget < LISTENER_STRIDE ? budget :
-		    LISTENER_STRIDE;
+		max = budget < LISTENER_STRIDE ? budget : LISTENER_STRIDE;
 		n = listener_accept_lane(l, l->order[i], max, fn, arg,
 		    &refused, &full);
 		refused += flush(arg);
@@ -514,8 +522,9 @@ listener_accept(struct listener *l, listener_conn_fn *fn,
 				listener_pause(l, LISTENER_REST);
 				return LISTENER_REST;
 			}
-		}
-		i = i > 0 && n == max ? 0 : i + 1;
+		} else if (n > 0 && refused == n)
+			return 0;
+		i = n == max ? 0 : i + 1;
 	}
 	return 0;
 }

@@ -18,7 +18,7 @@
 #include "proxy.h"
 
 #define LISTENER_BATCH		64	/* accepts per readiness event and lane */
-#define LISTENER_STRIDE		8	/* lower-lane accepts between looks up */
+#define LISTENER_STRIDE		8	/* accepts between looks up or around */
 #define LISTENER_REST_MS	2	/* a lowest lane that only refuses rests */
 #define LISTENER_REST_AFTER	16	/* refusals in a row before it rests */
 #define LISTENER_PAUSE_MS	100	/* out of descriptors: accepting pauses */
