@@ -475,8 +475,10 @@ listener_accept_lane(struct listener *l, size_t lane, int max,
  * read before more are accepted.  A full class would otherwise stay full
  * for a whole batch of refusals after its workers are done, milliseconds
  * when the dispatcher is short of CPU.  Whether a run was refused is
- * known once its connections were sent (flush), so the highest lane too
- * goes in runs of LISTENER_STRIDE.
+ * known once its connections were sent (flush), so a listener that is
+ * refusing (from a refusal until a batch that refused none) drains even
+ * its highest lane in runs of LISTENER_STRIDE.  Otherwise that lane goes
+ * in one run, whose connections go out in fewer, fuller CONNs.
  */
 int
 listener_accept(struct listener *l, listener_conn_fn *fn,
@@ -484,17 +486,22 @@ listener_accept(struct listener *l, listener_conn_fn *fn,
 {
 	size_t	i = 0, lowest = l->nlanes - 1;
 	int	budget = LISTENER_BATCH * (int)l->nlanes, n, max;
-	int	refused, flood = 0, full = 0;
+	int	refused, refusals = 0, flood = 0, full = 0;
 
 	/* Other listeners' events of this batch come after a pause. */
 	if (l->paused & LISTENER_FULL)
 		return 0;
 	while (i < l->nlanes && budget > 0) {
-		max = budget < LISTENER_STRIDE ? budget : LISTENER_STRIDE;
+		max = i == 0 && !l->refusing ? budget : LISTENER_STRIDE;
+		if (max > budget)
+			max = budget;
 		n = listener_accept_lane(l, l->order[i], max, fn, arg,
 		    &refused, &full);
 		refused += flush(arg);
 		budget -= n;
+		if (refused > 0)
+			l->refusing = 1;
+		refusals += refused;
 		/*
 		 * Out of descriptors after taking some: handed out now, those
 		 * may have freed theirs, so try again before pausing.
@@ -526,5 +533,7 @@ listener_accept(struct listener *l, listener_conn_fn *fn,
 			return 0;
 		i = n == max ? 0 : i + 1;
 	}
+	if (refusals == 0)
+		l->refusing = 0;
 	return 0;
 }

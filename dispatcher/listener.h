@@ -62,6 +62,7 @@ struct listener {
 	size_t			 nwatched;	/* lanes epoll knows */
 	int			 paused;	/* enum listener_pause bits */
 	unsigned		 starved;	/* pauses, out of descriptors, in a row */
+	int			 refusing;	/* its last batch refused some */
 	uint64_t		 proxy[PROXY_RESULTS];	/* headers, for the metrics */
 	/*
 	 * With shards (shard.h), the next shard's listener of the same

@@ -1,9 +1,9 @@
 # A full class's room, freed by a worker, goes to the next client even in
-# the middle of a flood the class refuses: a run of refusals ends the
-# dispatcher's batch of accepts, so that the worker's report that it is
-# done is read before more are accepted.  Without that, a backlog of
-# clients larger than a batch would all be refused, though the class had
-# room again for all but the first few of them.
+# the middle of a flood the class refuses: once the dispatcher refuses,
+# a run of refusals ends its batch of accepts, so that the worker's
+# report that it is done is read before more are accepted.  Without that,
+# a backlog of clients larger than a batch would all be refused, though
+# the class had room again for all but the first few of them.
 . "$(dirname "$0")/lib.sh"
 
 config "$CFG" <<'EOF2'
@@ -21,6 +21,8 @@ in_hand() {
 	[[ $owners == *'"dispatch-worker"'* && $owners != *'"dispatcher"'* ]]
 }
 poll 5 in_hand || fail "the first client not in the worker's hands"
+# The class is full: the flood has begun.
+expect_reply 127.0.0.3 busy
 
 # Stopped, the dispatcher accepts nothing: the kernel queues the flood,
 # then the worker answers the first client and reports it done.
