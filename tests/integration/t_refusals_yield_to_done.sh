@@ -39,6 +39,12 @@ poll 5 eval '[ -s "$TMP/held.time" ]' ||
     { kill -CONT "$DPID"; fail "the first client not answered within 5 s"; }
 reply_matches "$TMP/held" "Request handled with normal priority by worker ([0-9]+)" ||
     { kill -CONT "$DPID"; fail "the first client: \"$(cat "$TMP/held")\""; }
+# Its DONE waits, unread, in the dispatcher's end of the channel.
+reported() {
+	ss -xpH | awk -v p="pid=$DPID," '$1 == "u_seq" && $3 > 0 && index($0, p)' |
+	    grep -q .
+}
+poll 5 reported || { kill -CONT "$DPID"; fail "the worker's DONE not sent"; }
 kill -CONT "$DPID"
 
 served=0 refused=0
