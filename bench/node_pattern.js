@@ -1,12 +1,12 @@
 'use strict';
 // node_pattern.js: the Node.js pattern the dispatcher rebuilds, from the
 // child_process documentation (subprocess.send(message, sendHandle)): a
-// server with pauseOnConnect hands each unread socket to the "special" child
-// for a VIP address and otherwise to the next of two "normal" children in
-// turn, as cluster's round-robin does (the workers bench/cfg/throughput.cfg
-// gives the dispatcher); the child writes the reply and closes.  The
-// replies match the dispatcher's default reply, so one load generator
-// measures both.
+// server with pauseOnConnect hands each unread socket to a "special" child
+// for a VIP address and to a "normal" child otherwise; the child writes the
+// reply and closes.  The replies match the dispatcher's default reply, so
+// one load generator measures both.  One normal child, though the
+// dispatcher has two normal workers: with two children in turn, Node
+// served 10 to 20 % fewer connections a second (docs/PERFORMANCE.md).
 //
 // usage: node node_pattern.js HOST:PORT [SPECIAL_ADDRESS]
 //
@@ -36,14 +36,11 @@ function parent(target, vip) {
 		console.error(`node_pattern: ${target}: loopback only`);
 		process.exit(64);
 	}
-	const normal = [
-		fork(__filename, ['child', 'normal']),
-		fork(__filename, ['child', 'normal']),
-	];
-	const special = fork(__filename, ['child', 'special']);
-	const children = [...normal, special];
-	let next = 0;
-	for (const c of children) {
+	const children = {
+		normal: fork(__filename, ['child', 'normal']),
+		special: fork(__filename, ['child', 'special']),
+	};
+	for (const c of Object.values(children)) {
 		c.on('error', (e) => console.error(`node_pattern: child: ${e.message}`));
 		c.on('exit', () => process.exit(1));
 	}
@@ -52,11 +49,7 @@ function parent(target, vip) {
 	server.on('connection', (socket) => {
 		socket.on('error', () => socket.destroy());
 		const addr = (socket.remoteAddress || '').replace(/^::ffff:/, '');
-		let c = special;
-		if (addr !== vip) {
-			c = normal[next];
-			next = (next + 1) % normal.length;
-		}
+		const c = addr === vip ? children.special : children.normal;
 		// A failed send (a reset socket, a full channel) costs one client.
 		c.send('socket', socket, (e) => {
 			if (e)
@@ -71,7 +64,7 @@ function parent(target, vip) {
 		console.error(`node_pattern: listening on ${target}: ready`));
 
 	const stop = () => {
-		for (const c of children)
+		for (const c of Object.values(children))
 			c.kill('SIGTERM');
 		process.exit(0);
 	};
