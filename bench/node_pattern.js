@@ -6,7 +6,7 @@
 // reply and closes.  The replies match the dispatcher's default reply, so
 // one load generator measures both.  One normal child, though the
 // dispatcher has two normal workers: with two children in turn, Node
-// served 10 to 20 % fewer connections a second (docs/PERFORMANCE.md).
+// served 5 to 21 % fewer connections a second (docs/PERFORMANCE.md).
 //
 // usage: node node_pattern.js HOST:PORT [SPECIAL_ADDRESS]
 //
