@@ -1081,6 +1081,13 @@ loadgen_share(long total, long i, long n)
 	return total / n + (i < total % n);
 }
 
+/* Thread i of n starts i/n of the way into s's range. */
+static void
+loadgen_source_start(struct loadgen_source *s, long i, long n)
+{
+	s->next = (uint32_t)((uint64_t)s->count * (uint64_t)i / (uint64_t)n);
+}
+
 /*
  * Thread i's part of n: its share of the connections in flight, of the
  * rates and of -n, of the descriptors, and its own place to start in
@@ -1098,10 +1105,8 @@ loadgen_split(const struct loadgen *lg, struct loadgen *part, long i, long n,
 	part->special_rate = loadgen_share(lg->special_rate, i, n);
 	part->count = loadgen_share(lg->count, i, n);
 	for (k = 0; k < LOADGEN_NKINDS; k++)
-		part->src[k].next = (uint32_t)((uint64_t)lg->src[k].count *
-		    (uint64_t)i / (uint64_t)n);
-	part->proxy_src.next = (uint32_t)((uint64_t)lg->proxy_src.count *
-	    (uint64_t)i / (uint64_t)n);
+		loadgen_source_start(&part->src[k], i, n);
+	loadgen_source_start(&part->proxy_src, i, n);
 	loadgen_setup(part, budget == SIZE_MAX ? budget :
 	    (size_t)loadgen_share((long)budget, i, n));
 }
